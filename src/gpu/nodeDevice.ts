@@ -7,6 +7,12 @@ let cached: Promise<AcquiredDevice> | undefined;
 /** The Dawn instance must stay reachable: if GC collects it, the live device crashes the process. */
 let instance: GPU | undefined;
 
+/** The process's Dawn `GPU` object (navigator.gpu's stand-in), e.g. for a peer library on the same adapter. */
+export async function nodeGpu(): Promise<GPU> {
+  await nodeDevice();
+  return instance as GPU;
+}
+
 /** One shared Dawn device per process. */
 export function nodeDevice(): Promise<AcquiredDevice> {
   cached ??= (async () => {
