@@ -1,11 +1,15 @@
-// matmul: C[M,N] = A[M,K] · B[K,N], all row-major f32.
+// matmul: C[M,N] = op(A) · op(B), row-major f32, in three layouts chosen by overrides:
+//   nn: A [M,K], B [K,N]       (encoder x·W_enc, decoder acts·W_dec)
+//   nt: A [M,K], B stored [N,K] (dActs = dRecon · W_decᵀ)
+//   tn: A stored [K,M], B [K,N] (dW_enc = x_inᵀ·dPre, dW_dec = actsᵀ·dRecon)
 // Reference: src/gpu/reference/matmul.ts
 //
-// Register blocking: each invocation owns a TM×TN (4×4) tile of C held in registers and
-// walks K one step at a time, loading 4 values of A's rows and 4 of B's columns and
-// doing 16 FMAs. No workgroup memory: on SwiftShader every runtime-indexed shared load
-// is an emulated gather, so register tiles win; on real GPUs this is still a sound
-// baseline. Out-of-range rows/columns are clamped on load and masked on store.
+// Register blocking: each invocation owns a 16×8 tile of C held in 32 vec4 registers and
+// walks K one step at a time, loading 16 values of op(A)'s rows and 8 of op(B)'s columns
+// for 128 FMAs. No workgroup memory: on SwiftShader every runtime-indexed shared load is an
+// emulated gather, so register tiles win; on real GPUs this is still a sound baseline.
+// The layout only changes the element strides (folded at pipeline creation), so all three
+// variants share one loop. Out-of-range rows/columns are clamped on load, masked on store.
 //
 // Bindings: a [M*K], b [K*N], c [M*N] (read_write), dims {M, N, K}.
 
@@ -18,46 +22,91 @@ struct Dims { M: u32, N: u32, K: u32, _pad: u32 }
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
-const TM: u32 = 4u;
-const TN: u32 = 4u;
+/** A is stored [K, M] (read transposed). */
+override TRANS_A: bool = false;
+/** B is stored [N, K] (read transposed). */
+override TRANS_B: bool = false;
+const TM: u32 = 16u;
+const TN: u32 = 8u;
+
+/** Offset of op(A)[row, 0] and op(B)[0, col], and the stride of one k step. */
+fn aBase(row: u32) -> u32 { return select(min(row, dims.M - 1u) * dims.K, min(row, dims.M - 1u), TRANS_A); }
+fn bBase(col: u32) -> u32 { return select(min(col, dims.N - 1u), min(col, dims.N - 1u) * dims.K, TRANS_B); }
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row0 = gid.y * TM;
   let col0 = gid.x * TN;
   if (row0 >= dims.M || col0 >= dims.N) { return; }
-  let K = dims.K;
-  let N = dims.N;
-  // Clamp rows/cols so loads stay in bounds; masked at store.
-  let r0 = min(row0 + 0u, dims.M - 1u) * K;
-  let r1 = min(row0 + 1u, dims.M - 1u) * K;
-  let r2 = min(row0 + 2u, dims.M - 1u) * K;
-  let r3 = min(row0 + 3u, dims.M - 1u) * K;
-  let c0 = min(col0 + 0u, N - 1u);
-  let c1 = min(col0 + 1u, N - 1u);
-  let c2 = min(col0 + 2u, N - 1u);
-  let c3 = min(col0 + 3u, N - 1u);
-
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  for (var k = 0u; k < K; k++) {
-    let bk = k * N;
-    let bv = vec4<f32>(b[bk + c0], b[bk + c1], b[bk + c2], b[bk + c3]);
-    acc0 = fma(vec4<f32>(a[r0 + k]), bv, acc0);
-    acc1 = fma(vec4<f32>(a[r1 + k]), bv, acc1);
-    acc2 = fma(vec4<f32>(a[r2 + k]), bv, acc2);
-    acc3 = fma(vec4<f32>(a[r3 + k]), bv, acc3);
+  let aStep = select(1u, dims.M, TRANS_A);
+  let bStep = select(dims.N, 1u, TRANS_B);
+  let ra0 = aBase(row0 + 0u); let ra1 = aBase(row0 + 1u); let ra2 = aBase(row0 + 2u); let ra3 = aBase(row0 + 3u); let ra4 = aBase(row0 + 4u); let ra5 = aBase(row0 + 5u); let ra6 = aBase(row0 + 6u); let ra7 = aBase(row0 + 7u); let ra8 = aBase(row0 + 8u); let ra9 = aBase(row0 + 9u); let ra10 = aBase(row0 + 10u); let ra11 = aBase(row0 + 11u); let ra12 = aBase(row0 + 12u); let ra13 = aBase(row0 + 13u); let ra14 = aBase(row0 + 14u); let ra15 = aBase(row0 + 15u);
+  let cb0 = bBase(col0); let cb1 = bBase(col0 + 1u); let cb2 = bBase(col0 + 2u); let cb3 = bBase(col0 + 3u);
+  let cb4 = bBase(col0 + 4u); let cb5 = bBase(col0 + 5u); let cb6 = bBase(col0 + 6u); let cb7 = bBase(col0 + 7u);
+  var c0_0 = vec4<f32>(0.0); var c0_1 = vec4<f32>(0.0);
+  var c1_0 = vec4<f32>(0.0); var c1_1 = vec4<f32>(0.0);
+  var c2_0 = vec4<f32>(0.0); var c2_1 = vec4<f32>(0.0);
+  var c3_0 = vec4<f32>(0.0); var c3_1 = vec4<f32>(0.0);
+  var c4_0 = vec4<f32>(0.0); var c4_1 = vec4<f32>(0.0);
+  var c5_0 = vec4<f32>(0.0); var c5_1 = vec4<f32>(0.0);
+  var c6_0 = vec4<f32>(0.0); var c6_1 = vec4<f32>(0.0);
+  var c7_0 = vec4<f32>(0.0); var c7_1 = vec4<f32>(0.0);
+  var c8_0 = vec4<f32>(0.0); var c8_1 = vec4<f32>(0.0);
+  var c9_0 = vec4<f32>(0.0); var c9_1 = vec4<f32>(0.0);
+  var c10_0 = vec4<f32>(0.0); var c10_1 = vec4<f32>(0.0);
+  var c11_0 = vec4<f32>(0.0); var c11_1 = vec4<f32>(0.0);
+  var c12_0 = vec4<f32>(0.0); var c12_1 = vec4<f32>(0.0);
+  var c13_0 = vec4<f32>(0.0); var c13_1 = vec4<f32>(0.0);
+  var c14_0 = vec4<f32>(0.0); var c14_1 = vec4<f32>(0.0);
+  var c15_0 = vec4<f32>(0.0); var c15_1 = vec4<f32>(0.0);
+  var ao = 0u;
+  var bo = 0u;
+  for (var k = 0u; k < dims.K; k++) {
+    let b0 = vec4<f32>(b[cb0 + bo], b[cb1 + bo], b[cb2 + bo], b[cb3 + bo]);
+    let b1 = vec4<f32>(b[cb4 + bo], b[cb5 + bo], b[cb6 + bo], b[cb7 + bo]);
+    let a0 = vec4<f32>(a[ra0 + ao]); c0_0 = fma(a0, b0, c0_0); c0_1 = fma(a0, b1, c0_1);
+    let a1 = vec4<f32>(a[ra1 + ao]); c1_0 = fma(a1, b0, c1_0); c1_1 = fma(a1, b1, c1_1);
+    let a2 = vec4<f32>(a[ra2 + ao]); c2_0 = fma(a2, b0, c2_0); c2_1 = fma(a2, b1, c2_1);
+    let a3 = vec4<f32>(a[ra3 + ao]); c3_0 = fma(a3, b0, c3_0); c3_1 = fma(a3, b1, c3_1);
+    let a4 = vec4<f32>(a[ra4 + ao]); c4_0 = fma(a4, b0, c4_0); c4_1 = fma(a4, b1, c4_1);
+    let a5 = vec4<f32>(a[ra5 + ao]); c5_0 = fma(a5, b0, c5_0); c5_1 = fma(a5, b1, c5_1);
+    let a6 = vec4<f32>(a[ra6 + ao]); c6_0 = fma(a6, b0, c6_0); c6_1 = fma(a6, b1, c6_1);
+    let a7 = vec4<f32>(a[ra7 + ao]); c7_0 = fma(a7, b0, c7_0); c7_1 = fma(a7, b1, c7_1);
+    let a8 = vec4<f32>(a[ra8 + ao]); c8_0 = fma(a8, b0, c8_0); c8_1 = fma(a8, b1, c8_1);
+    let a9 = vec4<f32>(a[ra9 + ao]); c9_0 = fma(a9, b0, c9_0); c9_1 = fma(a9, b1, c9_1);
+    let a10 = vec4<f32>(a[ra10 + ao]); c10_0 = fma(a10, b0, c10_0); c10_1 = fma(a10, b1, c10_1);
+    let a11 = vec4<f32>(a[ra11 + ao]); c11_0 = fma(a11, b0, c11_0); c11_1 = fma(a11, b1, c11_1);
+    let a12 = vec4<f32>(a[ra12 + ao]); c12_0 = fma(a12, b0, c12_0); c12_1 = fma(a12, b1, c12_1);
+    let a13 = vec4<f32>(a[ra13 + ao]); c13_0 = fma(a13, b0, c13_0); c13_1 = fma(a13, b1, c13_1);
+    let a14 = vec4<f32>(a[ra14 + ao]); c14_0 = fma(a14, b0, c14_0); c14_1 = fma(a14, b1, c14_1);
+    let a15 = vec4<f32>(a[ra15 + ao]); c15_0 = fma(a15, b0, c15_0); c15_1 = fma(a15, b1, c15_1);
+    ao += aStep;
+    bo += bStep;
   }
 
-  let rows = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
-  for (var i = 0u; i < TM; i++) {
-    let row = row0 + i;
-    if (row >= dims.M) { break; }
-    for (var j = 0u; j < TN; j++) {
-      let col = col0 + j;
-      if (col < N) { c[row * N + col] = rows[i][j]; }
-    }
+  store(row0 + 0u, col0, c0_0, c0_1);
+  store(row0 + 1u, col0, c1_0, c1_1);
+  store(row0 + 2u, col0, c2_0, c2_1);
+  store(row0 + 3u, col0, c3_0, c3_1);
+  store(row0 + 4u, col0, c4_0, c4_1);
+  store(row0 + 5u, col0, c5_0, c5_1);
+  store(row0 + 6u, col0, c6_0, c6_1);
+  store(row0 + 7u, col0, c7_0, c7_1);
+  store(row0 + 8u, col0, c8_0, c8_1);
+  store(row0 + 9u, col0, c9_0, c9_1);
+  store(row0 + 10u, col0, c10_0, c10_1);
+  store(row0 + 11u, col0, c11_0, c11_1);
+  store(row0 + 12u, col0, c12_0, c12_1);
+  store(row0 + 13u, col0, c13_0, c13_1);
+  store(row0 + 14u, col0, c14_0, c14_1);
+  store(row0 + 15u, col0, c15_0, c15_1);
+}
+/** Writes one 8-wide row segment of the tile, dropping rows/columns past the edge. */
+fn store(row: u32, col0: u32, lo: vec4<f32>, hi: vec4<f32>) {
+  if (row >= dims.M) { return; }
+  let base = row * dims.N;
+  for (var j = 0u; j < 4u; j++) {
+    if (col0 + j < dims.N) { c[base + col0 + j] = lo[j]; }
+    if (col0 + 4u + j < dims.N) { c[base + col0 + 4u + j] = hi[j]; }
   }
 }

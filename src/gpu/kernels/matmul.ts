@@ -1,59 +1,51 @@
-// Launcher for shaders/common/matmul.wgsl: C[M,N] = A[M,K] · B[K,N].
+// Launcher for shaders/common/matmul.wgsl: C[M,N] = op(A)·op(B) in layouts nn, nt and tn.
 import source from '@shaders/common/matmul.wgsl?raw';
 import { readFloat32, storageBuffer, uniformBuffer } from '../buffers';
+import { cachedPipeline, encodeCall, makeCall, submitCalls, type KernelCall } from '../pipelines';
+
+/** nn: A[M,K]·B[K,N]; nt: A[M,K]·Bᵀ with B stored [N,K]; tn: Aᵀ·B with A stored [K,M]. */
+export type MatmulLayout = 'nn' | 'nt' | 'tn';
 
 const WG = 8;
-const TILE = 4;
-const pipelines = new WeakMap<GPUDevice, GPUComputePipeline>();
-
-function pipeline(device: GPUDevice): GPUComputePipeline {
-  let p = pipelines.get(device);
-  if (!p) {
-    const module = device.createShaderModule({ label: 'matmul', code: source });
-    p = device.createComputePipeline({
-      label: 'matmul',
-      layout: 'auto',
-      compute: { module, entryPoint: 'main', constants: { WG_X: WG, WG_Y: WG } },
-    });
-    pipelines.set(device, p);
-  }
-  return p;
-}
+/** Rows × columns of C per invocation (TM, TN in the shader). */
+const TILE_M = 16;
+const TILE_N = 8;
 
 export interface MatmulBuffers {
-  /** [M, K] */ a: GPUBuffer;
-  /** [K, N] */ b: GPUBuffer;
+  /** [M, K] (nn, nt) or [K, M] (tn) */ a: GPUBuffer;
+  /** [K, N] (nn, tn) or [N, K] (nt) */ b: GPUBuffer;
   /** [M, N] */ c: GPUBuffer;
 }
 
-/** Records one matmul dispatch into `pass`; the returned uniform buffer must outlive the submit. */
-export function encodeMatmul(device: GPUDevice, pass: GPUComputePassEncoder, bufs: MatmulBuffers, M: number, N: number, K: number): GPUBuffer {
+function prepare(device: GPUDevice, bufs: MatmulBuffers, M: number, N: number, K: number, layout: MatmulLayout) {
   const dims = uniformBuffer(device, new Uint32Array([M, N, K, 0]).buffer, 'matmul-dims');
-  const p = pipeline(device);
-  const bind = device.createBindGroup({
-    layout: p.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: bufs.a } },
-      { binding: 1, resource: { buffer: bufs.b } },
-      { binding: 2, resource: { buffer: bufs.c } },
-      { binding: 3, resource: { buffer: dims } },
-    ],
+  const p = cachedPipeline(device, 'matmul', source, 'main', {
+    WG_X: WG,
+    WG_Y: WG,
+    TRANS_A: layout === 'tn' ? 1 : 0,
+    TRANS_B: layout === 'nt' ? 1 : 0,
   });
-  pass.setPipeline(p);
-  pass.setBindGroup(0, bind);
-  pass.dispatchWorkgroups(Math.ceil(N / (WG * TILE)), Math.ceil(M / (WG * TILE)));
+  const call = makeCall(device, `matmul-${layout}`, p, [bufs.a, bufs.b, bufs.c, dims], [Math.ceil(N / (WG * TILE_N)), Math.ceil(M / (WG * TILE_M))]);
+  return { call, dims };
+}
+
+/** Prepares one matmul dispatch (its dims uniform stays alive through the bind group). */
+export function matmulCall(device: GPUDevice, bufs: MatmulBuffers, M: number, N: number, K: number, layout: MatmulLayout = 'nn'): KernelCall {
+  return prepare(device, bufs, M, N, K, layout).call;
+}
+
+/** Records one matmul dispatch into `pass` (layout nn); the returned uniform buffer must outlive the submit. */
+export function encodeMatmul(device: GPUDevice, pass: GPUComputePassEncoder, bufs: MatmulBuffers, M: number, N: number, K: number, layout: MatmulLayout = 'nn'): GPUBuffer {
+  const { call, dims } = prepare(device, bufs, M, N, K, layout);
+  encodeCall(pass, call);
   return dims;
 }
 
 /** Uploads A and B, runs the kernel once and reads C back. */
-export async function matmul(device: GPUDevice, a: Float32Array, b: Float32Array, M: number, N: number, K: number): Promise<Float32Array> {
+export async function matmul(device: GPUDevice, a: Float32Array, b: Float32Array, M: number, N: number, K: number, layout: MatmulLayout = 'nn'): Promise<Float32Array> {
   const bufs = { a: storageBuffer(device, a), b: storageBuffer(device, b), c: storageBuffer(device, M * N * 4) };
-  const enc = device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  const dims = encodeMatmul(device, pass, bufs, M, N, K);
-  pass.end();
-  device.queue.submit([enc.finish()]);
+  submitCalls(device, [matmulCall(device, bufs, M, N, K, layout)]);
   const out = await readFloat32(device, bufs.c, M * N * 4);
-  for (const buf of [bufs.a, bufs.b, bufs.c, dims]) buf.destroy();
+  for (const buf of [bufs.a, bufs.b, bufs.c]) buf.destroy();
   return out;
 }
