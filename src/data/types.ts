@@ -1,0 +1,58 @@
+// Shapes shared by every dataset source (local files, Hub rows, Hub parquet) and by the
+// pretokenizer: a blob-like input, batches of plain-string rows, resumable cursors, progress.
+
+/** What ingest needs from a `File`/`Blob` (browser) or `fs.openAsBlob()` (Node): streamed, never read whole. */
+export interface BlobLike {
+  readonly size: number;
+  readonly name?: string;
+  slice(start?: number, end?: number): BlobLike;
+  stream(): ReadableStream<Uint8Array>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/**
+ * Where a source can pick up again: `byte` is a record boundary in the file (text formats),
+ * `row` the number of rows already delivered (all sources; the parquet and Hub position).
+ */
+export interface IngestCursor {
+  byte: number;
+  row: number;
+  /** 1-based line number at `byte` (text formats), so resumed reads report true line numbers. */
+  line?: number;
+  /** CSV only: the header, so a resumed read does not need to re-read the first record. */
+  header?: string[];
+}
+
+/** One step of a source: rows are plain strings, never markup. */
+export interface IngestBatch {
+  rows: string[];
+  /** Resume here to continue right after this batch. */
+  cursor: IngestCursor;
+  /** Bytes consumed so far (file bytes, or bytes downloaded for the Hub). */
+  bytesRead: number;
+  /** Total bytes when known, for progress. */
+  totalBytes?: number;
+  /** Total rows when known (Hub, parquet), for progress. */
+  totalRows?: number;
+  /** 1-based line numbers skipped as malformed so far (JSONL in `skip` mode). */
+  skippedLines?: number[];
+}
+
+export interface Progress {
+  /** Units done: bytes for files, rows for the Hub rows API. */
+  done: number;
+  total?: number;
+  unit: 'bytes' | 'rows';
+  /** done / total in [0, 1] when total is known. */
+  fraction?: number;
+  /** Estimated seconds left at the current rate, when total is known. */
+  etaS?: number;
+  /** Current rate in units per second. */
+  rate: number;
+}
+
+/** Options every long-running step takes. */
+export interface StepOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
