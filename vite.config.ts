@@ -30,6 +30,7 @@ export default defineConfig({
           environment: 'node',
           include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: ['src/gpu/kernels/**', 'src/**/*.gpu.test.ts'],
+          setupFiles: ['scripts/vitest-setup.ts'],
           testTimeout: 60_000,
         },
       },

@@ -1,0 +1,255 @@
+// Lantern's one IndexedDB schema (Dexie). Every table, its keys and the data-loss
+// invariants live here; repositories in this folder are the only writers.
+//
+// INVARIANTS — DO NOT BREAK:
+// 1. BINARY PAYLOADS (tokens, activations, weights) LIVE ONLY IN *_CHUNKS TABLES, ≤ 64 MB PER ROW,
+//    NEVER INDEXED, EACH WITH ITS SHA-256. A RECORD IS VISIBLE (status 'ready' / complete = 1)
+//    ONLY AFTER ALL ITS CHUNKS ARE WRITTEN, IN THE SAME TRANSACTION.
+// 2. METRICS ARE KEYED [runId+step]: A RECOMPUTED STEP OVERWRITES, NEVER DUPLICATES.
+// 3. DELETING A RECORD DELETES ITS CHUNKS AND DEPENDENTS IN ONE TRANSACTION (see repository.ts).
+// 4. NEVER CHANGE A PUBLISHED version(n): ADD version(n+1) WITH ITS MIGRATION.
+import Dexie, { type EntityTable } from 'dexie';
+
+export const DB_NAME = 'lantern';
+
+export type JobStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+export type JobPriority = 'high' | 'normal' | 'low';
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface JobRecord {
+  id: string;
+  kind: string;
+  title: string;
+  priority: JobPriority;
+  /** FIFO order within a priority level; smaller runs first. */
+  seq: number;
+  status: JobStatus;
+  /** 0..1 */
+  progress: number;
+  /** Estimated milliseconds left, when known. */
+  etaMs?: number;
+  message?: string;
+  params: unknown;
+  /** The kind's resumable state after the last completed step. */
+  state?: unknown;
+  error?: ErrorInfo;
+  /** Set when a reload or crash stopped the job mid-run and it waits for Resume. */
+  interrupted?: boolean;
+  /** Finished early by Stop (its last state was kept). */
+  stopped?: boolean;
+  /** Milliseconds spent running, summed over attempts and resumes. */
+  elapsedMs: number;
+  attempts: number;
+  /** Id of what the job produced (e.g. a self-test result, a run). */
+  resultId?: string;
+  createdAt: number;
+  updatedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+export interface SelfTestShape {
+  M: number;
+  N: number;
+  K: number;
+  maxAbsError: number;
+  /** Largest |gpu − ref| − (atol + rtol·|ref|); ≤ 0 means it matched. */
+  worstExcess: number;
+  passed: boolean;
+  gflops: number;
+  ms: number;
+}
+
+export interface SelfTestRecord {
+  id: string;
+  jobId: string;
+  createdAt: number;
+  adapter: string;
+  passed: boolean;
+  shapes: SelfTestShape[];
+}
+
+/** A row of a *_chunks table: one ≤ 64 MB slice of an owner's binary payload. */
+export interface ChunkRecord {
+  ownerId: string;
+  index: number;
+  bytes: ArrayBuffer;
+  byteLength: number;
+  sha256: string;
+}
+
+export interface DatasetRecord {
+  id: string;
+  name: string;
+  source: Record<string, unknown>;
+  status: 'ingesting' | 'ready' | 'failed';
+  rows: number;
+  bytes: number;
+  createdAt: number;
+}
+
+export interface TokenizationRecord {
+  id: string;
+  datasetId: string;
+  modelId: string;
+  contextSize: number;
+  tokens: number;
+  status: 'running' | 'ready' | 'failed';
+  createdAt: number;
+}
+
+export interface ModelRecord {
+  id: string;
+  repo: string;
+  revision: string;
+  variant: string;
+  summary: Record<string, unknown>;
+  bytes: number;
+  createdAt: number;
+}
+
+export interface ActivationSetRecord {
+  id: string;
+  modelId: string;
+  hook: string;
+  layer: number;
+  dModel: number;
+  tokens: number;
+  contextSize: number;
+  dtype: 'f32' | 'f16';
+  status: 'running' | 'ready' | 'failed';
+  createdAt: number;
+}
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  config: Record<string, unknown>;
+  status: JobStatus;
+  jobId?: string;
+  step: number;
+  createdAt: number;
+  finalMetrics?: Record<string, number>;
+}
+
+export interface MetricRecord {
+  runId: string;
+  step: number;
+  values: Record<string, number>;
+}
+
+export interface CheckpointRecord {
+  id: string;
+  runId: string;
+  name: string;
+  step: number;
+  /** 1 once every chunk is written and verified; readers filter on it. */
+  complete: 0 | 1;
+  sha256: string;
+  bytes: number;
+  createdAt: number;
+}
+
+export interface FeatureRecord {
+  saeId: string;
+  index: number;
+  label?: string;
+  stats?: Record<string, unknown>;
+}
+
+export interface TemplateRecord {
+  id: string;
+  kind: 'training' | 'extraction' | 'steering';
+  name: string;
+  favourite: 0 | 1;
+  body: Record<string, unknown>;
+  updatedAt: number;
+}
+
+export interface SettingRecord {
+  key: string;
+  value: unknown;
+}
+
+/** Table names as one const map (tldraw style): used by the Storage page and export/import. */
+export const TABLES = {
+  datasets: 'datasets',
+  datasetChunks: 'datasetChunks',
+  tokenizations: 'tokenizations',
+  tokenChunks: 'tokenChunks',
+  models: 'models',
+  activationSets: 'activationSets',
+  activationChunks: 'activationChunks',
+  runs: 'runs',
+  metrics: 'metrics',
+  checkpoints: 'checkpoints',
+  checkpointChunks: 'checkpointChunks',
+  features: 'features',
+  templates: 'templates',
+  jobs: 'jobs',
+  selfTests: 'selfTests',
+  settings: 'settings',
+} as const;
+export type TableName = keyof typeof TABLES;
+
+export class LanternDb extends Dexie {
+  datasets!: EntityTable<DatasetRecord, 'id'>;
+  datasetChunks!: Dexie.Table<ChunkRecord, [string, number]>;
+  tokenizations!: EntityTable<TokenizationRecord, 'id'>;
+  tokenChunks!: Dexie.Table<ChunkRecord, [string, number]>;
+  models!: EntityTable<ModelRecord, 'id'>;
+  activationSets!: EntityTable<ActivationSetRecord, 'id'>;
+  activationChunks!: Dexie.Table<ChunkRecord, [string, number]>;
+  runs!: EntityTable<RunRecord, 'id'>;
+  metrics!: Dexie.Table<MetricRecord, [string, number]>;
+  checkpoints!: EntityTable<CheckpointRecord, 'id'>;
+  checkpointChunks!: Dexie.Table<ChunkRecord, [string, number]>;
+  features!: Dexie.Table<FeatureRecord, [string, number]>;
+  templates!: EntityTable<TemplateRecord, 'id'>;
+  jobs!: EntityTable<JobRecord, 'id'>;
+  selfTests!: EntityTable<SelfTestRecord, 'id'>;
+  settings!: EntityTable<SettingRecord, 'key'>;
+
+  constructor(name = DB_NAME) {
+    super(name);
+    // byteLength is indexed so sizes are summed from index keys, without loading payloads.
+    const chunks = '[ownerId+index], ownerId, byteLength';
+    this.version(1).stores({
+      datasets: 'id, name, status, createdAt',
+      datasetChunks: chunks,
+      tokenizations: 'id, datasetId, modelId',
+      tokenChunks: chunks,
+      models: 'id, repo, createdAt',
+      activationSets: 'id, modelId, status, createdAt',
+      activationChunks: chunks,
+      runs: 'id, status, createdAt',
+      metrics: '[runId+step], runId',
+      checkpoints: 'id, runId, complete, createdAt',
+      checkpointChunks: chunks,
+      features: '[saeId+index], saeId',
+      templates: 'id, kind, name, favourite, updatedAt',
+      jobs: 'id, status, kind, createdAt',
+      selfTests: 'id, createdAt',
+      settings: 'key',
+    });
+  }
+}
+
+let shared: LanternDb | undefined;
+
+/** The app's database (one instance per thread). */
+export function getDb(): LanternDb {
+  shared ??= new LanternDb();
+  return shared;
+}
+
+/** Random id with a readable prefix, e.g. `job_3f9a…`. */
+export function newId(prefix: string): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return `${prefix}_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}

@@ -1,0 +1,47 @@
+// Typed storage errors: what failed, where, and what the user can do about it.
+
+export class StorageError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
+export class StorageQuotaError extends StorageError {
+  constructor(details: Record<string, unknown> = {}) {
+    super(
+      'quota-exceeded',
+      'Browser storage is full, so nothing was saved. Free space by deleting datasets, activation sets or checkpoints on the Storage page, or request persistent storage there.',
+      details,
+    );
+    this.name = 'StorageQuotaError';
+  }
+}
+
+export class IntegrityError extends StorageError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('integrity', message, details);
+    this.name = 'IntegrityError';
+  }
+}
+
+function isQuotaError(e: unknown): boolean {
+  for (let cur = e as { name?: string; inner?: unknown } | undefined; cur; cur = cur.inner as typeof cur) {
+    if (cur.name === 'QuotaExceededError') return true;
+  }
+  return false;
+}
+
+/** Runs a write; a quota failure becomes StorageQuotaError (the transaction has rolled back). */
+export async function guardWrite<T>(what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (isQuotaError(e)) throw new StorageQuotaError({ while: what });
+    throw e;
+  }
+}
