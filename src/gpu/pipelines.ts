@@ -34,7 +34,23 @@ export function cachedPipeline(
   return p;
 }
 
-/** Binds `buffers[i]` to @binding(i) of group 0; `undefined` entries are skipped (unused by that entry point). */
+const placeholders = new WeakMap<GPUDevice, GPUBuffer>();
+
+/**
+ * A small zeroed buffer bound where an entry point declares a resource that its current
+ * override mode never reads (WebGPU still requires a binding for every static use).
+ */
+export function placeholder(device: GPUDevice): GPUBuffer {
+  let b = placeholders.get(device);
+  if (!b) {
+    // STORAGE | UNIFORM | COPY_DST, sized for the largest uniform struct.
+    b = device.createBuffer({ label: 'placeholder', size: 64, usage: 0x80 | 0x40 | 0x8 });
+    placeholders.set(device, b);
+  }
+  return b;
+}
+
+/** Binds `buffers[i]` to @binding(i) of group 0; `undefined` entries are skipped (not referenced by that entry point). */
 export function makeCall(
   device: GPUDevice,
   label: string,
@@ -68,4 +84,12 @@ export function submitCalls(device: GPUDevice, calls: KernelCall[]): void {
 /** Workgroups needed to cover `n` items with `size` per workgroup. */
 export function groups(n: number, size: number): number {
   return Math.ceil(n / size);
+}
+
+/** A 1-D launch of `n` items split over x and y when it exceeds the 65535-workgroup limit per dimension. */
+export function grid(n: number, size: number): [number, number] {
+  const total = Math.max(1, Math.ceil(n / size));
+  if (total <= 65535) return [total, 1];
+  const y = Math.ceil(total / 65535);
+  return [Math.ceil(total / y), y];
 }
