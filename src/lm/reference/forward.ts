@@ -2,8 +2,6 @@
 // values, steering, splicing and generation. Float64 loops over one unpadded sequence, no tricks.
 import { dHead, ropeInvFreq, type FixtureSpec, type FixtureWeights } from '../fixtures/spec';
 
-export const HOOK_KINDS = ['hook_resid_pre', 'hook_attn_out', 'hook_resid_mid', 'hook_mlp_out', 'hook_resid_post'] as const;
-
 export interface ReferenceOptions {
   /** Added to the hook value: [dModel] (every position) or [seq·dModel]. */
   steer?: Record<string, Float32Array>;

@@ -1,0 +1,188 @@
+// Graph surgery against the TypeScript reference: exposed hooks, steering and splicing on every
+// fixture family (GPT-2, Llama, their fused forms, external data), plus the structural locator.
+import { describe, expect, it } from 'vitest';
+import { expectClose, randomArray } from '@/gpu/testing';
+import { LmError } from './errors';
+import { listHooks } from './hooks';
+import { decodeModel } from './onnx/proto';
+import { referenceForward } from './reference/forward';
+import { hookModel, locateResidualChain, type SurgeryPlan } from './surgery';
+import { f32, fixture, fixtureSession } from './testing';
+
+const FAMILIES = ['tiny-gpt2', 'tiny-gpt2-fused', 'tiny-llama', 'tiny-llama-fused', 'tiny-llama-external'];
+const SEQS = [
+  [3, 104, 101, 108, 108, 111, 32, 119, 111],
+  [276, 65, 66, 67, 260, 270, 271, 120, 121],
+];
+const TOL = { atol: 1e-4, rtol: 0 };
+
+async function runRows(name: string, plan: SurgeryPlan, extra: (row: number) => Record<string, Float32Array> = () => ({})) {
+  const { session, fixture: f } = await fixtureSession(name, plan);
+  const d = f.spec.dModel;
+  const seq = SEQS[0].length;
+  const feeds: Record<string, Float32Array[]> = {};
+  for (let r = 0; r < SEQS.length; r++) for (const [k, v] of Object.entries(extra(r))) (feeds[k] ??= []).push(v);
+  const extraTensors = Object.fromEntries(
+    Object.entries(feeds).map(([k, rows]) => {
+      if (rows[0].length === d) return [k, f32([d], rows[0])];
+      const data = new Float32Array(rows.length * rows[0].length);
+      rows.forEach((row, i) => data.set(row, i * row.length));
+      return [k, f32([rows.length, seq, d], data)];
+    }),
+  );
+  const out = await session.forward({ inputIds: SEQS.flat(), batch: SEQS.length, extra: extraTensors });
+  await session.release();
+  return { out, f, seq, d };
+}
+
+function row(data: unknown, r: number, width: number): Float32Array {
+  return (data as Float32Array).subarray(r * width, (r + 1) * width);
+}
+
+describe.each(FAMILIES)('%s', (name) => {
+  it('exposes every hook point matching the reference (≤ 1e-4) and leaves logits bit-identical', async () => {
+    const hooks = listHooks(2);
+    const base = await runRows(name, {});
+    const { out, f, seq, d } = await runRows(name, { expose: hooks });
+    expect(out.logits.data).toEqual(base.out.logits.data);
+    for (let r = 0; r < SEQS.length; r++) {
+      const ref = referenceForward(f.spec, f.weights, SEQS[r]);
+      expectClose(row(out.logits.data, r, seq * f.spec.vocabSize), ref.logits, TOL);
+      for (const h of hooks) {
+        expect(out[h].dims).toEqual([SEQS.length, seq, d]);
+        expectClose(row(out[h].data, r, seq * d), ref.hooks[h], TOL);
+      }
+    }
+  });
+
+  it('steer = 0 at every hook leaves logits bit-identical', async () => {
+    const hooks = listHooks(2);
+    const base = await runRows(name, {});
+    const zeros = (r: number) => Object.fromEntries(hooks.map((h, i) => [`steer.${h}`, new Float32Array(i % 2 ? 48 : 48 * SEQS[r].length)]));
+    const steered = await runRows(name, { steer: hooks }, zeros);
+    expect(steered.out.logits.data).toEqual(base.out.logits.data);
+  });
+
+  it('a nonzero steer matches the reference steered logits and hooks', async () => {
+    const steerHooks = ['blocks.0.hook_resid_post', 'blocks.1.hook_attn_out', 'blocks.1.hook_resid_mid'];
+    const perPos = randomArray(48 * SEQS[0].length, 7, -0.5, 0.5);
+    const broadcast = randomArray(48, 8, -1, 1);
+    const vectors: Record<string, Float32Array> = {
+      'blocks.0.hook_resid_post': broadcast,
+      'blocks.1.hook_attn_out': perPos,
+      'blocks.1.hook_resid_mid': broadcast.map((x) => -x),
+    };
+    const extra = () => Object.fromEntries(steerHooks.map((h) => [`steer.${h}`, vectors[h]]));
+    const { out, f, seq } = await runRows(name, { steer: steerHooks, expose: ['blocks.1.hook_resid_post'] }, extra);
+    const plain = referenceForward(f.spec, f.weights, SEQS[0]);
+    for (let r = 0; r < SEQS.length; r++) {
+      const ref = referenceForward(f.spec, f.weights, SEQS[r], { steer: vectors });
+      expectClose(row(out.logits.data, r, seq * f.spec.vocabSize), ref.logits, TOL);
+      expectClose(row(out['blocks.1.hook_resid_post'].data, r, seq * 48), ref.hooks['blocks.1.hook_resid_post'], TOL);
+    }
+    const moved = row(out.logits.data, 0, seq * f.spec.vocabSize).some((x, i) => Math.abs(x - plain.logits[i]) > 1e-2);
+    expect(moved).toBe(true);
+  });
+
+  it('splicing a hook returns the reference spliced logits', async () => {
+    const hook = 'blocks.1.hook_resid_pre';
+    const replacement = (r: number) => randomArray(48 * SEQS[r].length, 11 + r, -2, 2);
+    const { out, f, seq } = await runRows(name, { splice: [hook], expose: [hook, 'blocks.1.hook_mlp_out'] }, (r) => ({
+      [`splice.${hook}`]: replacement(r),
+    }));
+    for (let r = 0; r < SEQS.length; r++) {
+      const ref = referenceForward(f.spec, f.weights, SEQS[r], { splice: { [hook]: replacement(r) } });
+      expectClose(row(out[hook].data, r, seq * 48), replacement(r), { atol: 0, rtol: 0 });
+      expectClose(row(out['blocks.1.hook_mlp_out'].data, r, seq * 48), ref.hooks['blocks.1.hook_mlp_out'], TOL);
+      expectClose(row(out.logits.data, r, seq * f.spec.vocabSize), ref.logits, TOL);
+    }
+  });
+});
+
+describe('locateResidualChain', () => {
+  it('finds the GPT-2 residual adds structurally, not the confusable ln_1/Add_1', () => {
+    const graph = decodeModel(fixture('tiny-gpt2').files.get('onnx/model.onnx')!).graph;
+    const names = graph.node.flatMap((n) => n.output);
+    expect(names).toContain('/transformer/h.0/ln_1/Add_1_output_0');
+    const chain = locateResidualChain(graph);
+    expect(chain.embed).toBe('/transformer/Add_output_0');
+    expect(chain.sites.map((s) => s.node.output[0])).toEqual([
+      '/transformer/h.0/Add_output_0',
+      '/transformer/h.0/Add_1_output_0',
+      '/transformer/h.1/Add_output_0',
+      '/transformer/h.1/Add_1_output_0',
+    ]);
+    // torch writes `attn_output + residual`: the branch is operand 0 there.
+    expect(chain.sites[0].branchIndex).toBe(0);
+    expect(chain.sites[1].branchIndex).toBe(1);
+  });
+
+  it('finds the Llama residual adds under /model/layers.N', () => {
+    const chain = locateResidualChain(decodeModel(fixture('tiny-llama').files.get('onnx/model.onnx')!).graph);
+    expect(chain.embed).toBe('/model/embed_tokens/Gather_output_0');
+    expect(chain.sites.map((s) => s.node.name)).toEqual(['/model/layers.0/Add', '/model/layers.0/Add_1', '/model/layers.1/Add', '/model/layers.1/Add_1']);
+  });
+
+  it('walks fused Skip*Normalization nodes, including a final norm without output #3', () => {
+    for (const [name, op] of [['tiny-gpt2-fused', 'SkipLayerNormalization'], ['tiny-llama-fused', 'SkipSimplifiedLayerNormalization']]) {
+      const graph = decodeModel(fixture(name).files.get('onnx/model.onnx')!).graph;
+      const chain = locateResidualChain(graph);
+      expect(chain.sites).toHaveLength(4);
+      expect(chain.sites.every((s) => s.fused && s.node.opType === op)).toBe(true);
+      expect(chain.sites[3].node.output).toHaveLength(1);
+    }
+  });
+});
+
+describe('surgery errors', () => {
+  const bytes = () => fixture('tiny-gpt2').files.get('onnx/model.onnx')!;
+  const codeOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      expect(e).toBeInstanceOf(LmError);
+      const err = e as LmError;
+      expect(err.message.length).toBeGreaterThan(10);
+      return { code: err.code, details: err.details, message: err.message };
+    }
+    throw new Error('expected an LmError');
+  };
+
+  it('rejects a layer index out of range', () => {
+    const e = codeOf(() => hookModel(bytes(), { expose: ['blocks.2.hook_resid_post'] }));
+    expect(e.code).toBe('LAYER_OUT_OF_RANGE');
+    expect(e.details).toMatchObject({ layer: 2, nLayers: 2 });
+  });
+
+  it('rejects an unknown hook name', () => {
+    expect(codeOf(() => hookModel(bytes(), { steer: ['blocks.0.hook_z'] })).code).toBe('UNKNOWN_HOOK');
+  });
+
+  it('rejects truncated and corrupt model bytes', () => {
+    const b = bytes();
+    expect(codeOf(() => hookModel(b.subarray(0, b.length >> 1), {})).code).toBe('INVALID_MODEL');
+    const garbage = randomArray(4096, 3).map((x) => x * 1000);
+    expect(codeOf(() => hookModel(new Uint8Array(garbage.buffer), {})).code).toBe('INVALID_MODEL');
+  });
+
+  it('names the missing pattern for an unsupported graph', () => {
+    const model = decodeModel(bytes());
+    // Cut the residual stream: block 1's attention add now sums two unrelated tensors.
+    const add = model.graph.node.find((n) => n.name === '/transformer/h.1/Add')!;
+    add.input = [add.input[0], add.input[0]];
+    const graph = model.graph;
+    graph.output = graph.output.filter((o) => o.name !== 'logits');
+    const e = codeOf(() => locateResidualChain(graph));
+    expect(e.code).toBe('UNSUPPORTED_GRAPH');
+    expect(e.details.pattern).toBe('a graph output named "logits"');
+  });
+
+  it('reports a broken residual chain', () => {
+    const model = decodeModel(bytes());
+    const add = model.graph.node.find((n) => n.name === '/transformer/h.0/Add_1')!;
+    add.input = [add.input[1], add.input[1]];
+    const e = codeOf(() => locateResidualChain(model.graph));
+    expect(e.code).toBe('UNSUPPORTED_GRAPH');
+    expect(e.message).toContain('two additions per block');
+  });
+});

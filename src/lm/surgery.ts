@@ -1,0 +1,371 @@
+// Hooks by graph surgery: finds TransformerLens hook points in an exported decoder by walking its
+// residual Add chain (plain `Add` or ORT's fused Skip*Normalization output #3), then rewrites the
+// graph to expose, steer (`x + steer`) or splice (replace) them. Only nodes, inputs and outputs change.
+import { LmError } from './errors';
+import { HOOK_KINDS, parseHook, type HookPoint } from './hooks';
+import { DataType, decodeModel, encodeModel, toNumber, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from './onnx/proto';
+
+const SKIP_OPS = new Set(['SkipLayerNormalization', 'SkipSimplifiedLayerNormalization']);
+
+/** One residual addition `sum = residual + branch`. */
+export interface ResidualSite {
+  node: NodeProto;
+  /** An ORT Skip*Normalization node: the sum is output #3, the norm of it output #0. */
+  fused: boolean;
+  /** Input index of the residual-stream operand. */
+  residualIndex: number;
+  /** Input index of the attention/MLP branch operand. */
+  branchIndex: number;
+}
+
+export interface ResidualChain {
+  /** Two sites per block: [attn, mlp] × nLayers, in graph order. */
+  sites: ResidualSite[];
+  /** blocks.0.hook_resid_pre: the embedding output. */
+  embed: string;
+  /** ONNX elem type of the residual stream (FLOAT or FLOAT16). */
+  elemType: number;
+}
+
+function isSkip(n: NodeProto): boolean {
+  return SKIP_OPS.has(n.opType) && n.domain === 'com.microsoft';
+}
+
+class GraphIndex {
+  private readonly producers = new Map<string, NodeProto>();
+
+  constructor(readonly graph: GraphProto) {
+    for (const n of graph.node) for (const o of n.output) if (o) this.producers.set(o, n);
+  }
+
+  producer(tensor: string): NodeProto | undefined {
+    return this.producers.get(tensor);
+  }
+
+  /**
+   * True when `tensor` is computed from `ancestor` (or is it). A node's outputs count as computed
+   * together: a fused norm's output #0 is derived from its sum output #3.
+   */
+  dependsOn(tensor: string, ancestor: string): boolean {
+    const seen = new Set<string>();
+    const stack = [tensor];
+    while (stack.length) {
+      const t = stack.pop()!;
+      if (t === ancestor) return true;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      const p = this.producers.get(t);
+      if (!p) continue;
+      if (p.output.includes(ancestor)) return true;
+      for (const i of p.input) if (i && !seen.has(i)) stack.push(i);
+    }
+    return false;
+  }
+
+  /** A residual site is an addition whose one operand feeds the other: x + f(x). */
+  classify(n: NodeProto): ResidualSite | undefined {
+    const fused = isSkip(n);
+    if (!fused && !(n.opType === 'Add' && !n.domain)) return undefined;
+    const [a, b] = n.input;
+    if (!a || !b) return undefined;
+    if (this.dependsOn(b, a)) return { node: n, fused, residualIndex: 0, branchIndex: 1 };
+    if (this.dependsOn(a, b)) return { node: n, fused, residualIndex: 1, branchIndex: 0 };
+    return undefined;
+  }
+}
+
+function unsupported(pattern: string, details: Record<string, unknown> = {}): LmError {
+  return new LmError('UNSUPPORTED_GRAPH', `Unsupported model graph: ${pattern} was not found`, { pattern, ...details });
+}
+
+/** The tensor holding a site's sum; gives a fused node an output #3 if ORT had dropped it. */
+function sumTensor(site: ResidualSite): string {
+  const n = site.node;
+  if (!site.fused) return n.output[0];
+  while (n.output.length < 4) n.output.push('');
+  if (!n.output[3]) n.output[3] = `${n.name || n.output[0]}/lantern_residual_sum`;
+  return n.output[3];
+}
+
+/**
+ * Walks the residual stream from `logits` back to the embeddings: the nearest residual site
+ * upstream of the logits closes the last block, and each site's residual operand is the previous
+ * site's sum. Branches are never entered, so adds inside activations (x + 0.044715·x³) are ignored.
+ */
+export function locateResidualChain(graph: GraphProto): ResidualChain {
+  const index = new GraphIndex(graph);
+  const logitsInfo = graph.output.find((o) => o.name === 'logits');
+  if (!logitsInfo) throw unsupported('a graph output named "logits"', { outputs: graph.output.map((o) => o.name) });
+  // 1. Breadth-first from logits to the first residual site.
+  let last: ResidualSite | undefined;
+  const queue = [index.producer('logits')];
+  const seen = new Set<NodeProto>();
+  while (queue.length && !last) {
+    const n = queue.shift();
+    if (!n || seen.has(n)) continue;
+    seen.add(n);
+    last = index.classify(n);
+    for (const i of n.input) queue.push(index.producer(i));
+  }
+  if (!last) throw unsupported('a residual Add (or SkipLayerNormalization) upstream of "logits"');
+  // 2. Follow residual operands back while they are sums of earlier sites.
+  const sites = [last];
+  for (;;) {
+    const r = sites[0].node.input[sites[0].residualIndex];
+    const p = index.producer(r);
+    const site = p ? index.classify(p) : undefined;
+    const isSum = site && (site.fused ? p!.output[3] === r : p!.output[0] === r);
+    if (!site || !isSum) break;
+    sites.unshift(site);
+  }
+  if (sites.length % 2 !== 0) {
+    throw unsupported('a residual chain with two additions per block (attention, MLP)', { residualAdds: sites.length });
+  }
+  const embed = sites[0].node.input[sites[0].residualIndex];
+  const declared = [...graph.valueInfo, ...graph.input].find((v) => v.name === embed);
+  const elemType = declared?.type?.tensorType?.elemType ?? logitsInfo.type?.tensorType?.elemType ?? DataType.FLOAT;
+  return { sites, embed, elemType };
+}
+
+/** A session's I/O as the decoder loop needs it. */
+export interface ModelSignature {
+  inputs: string[];
+  outputs: string[];
+  /** KV cache layout from `past_key_values.{i}.key` [batch, nKvHeads, past, headDim]; null without a cache. */
+  kv: { nLayers: number; nKvHeads: number; headDim: number; dtype: 'float32' | 'float16' } | null;
+}
+
+export function signatureOf(graph: GraphProto): ModelSignature {
+  const inits = new Set(graph.initializer.map((t) => t.name));
+  const inputs = graph.input.filter((i) => !inits.has(i.name));
+  const past = inputs.filter((i) => /^past_key_values\.\d+\.key$/.test(i.name));
+  let kv: ModelSignature['kv'] = null;
+  if (past.length) {
+    const t = inputs.find((i) => i.name === 'past_key_values.0.key')?.type?.tensorType;
+    const dims = t?.shape?.dim ?? [];
+    const nKvHeads = toNumber(dims[1]?.dimValue);
+    const headDim = toNumber(dims[3]?.dimValue);
+    if (!nKvHeads || !headDim) throw unsupported('fixed head dimensions on past_key_values.0.key', { dims });
+    kv = { nLayers: past.length, nKvHeads, headDim, dtype: t?.elemType === DataType.FLOAT16 ? 'float16' : 'float32' };
+  }
+  return { inputs: inputs.map((i) => i.name), outputs: graph.output.map((o) => o.name), kv };
+}
+
+export interface SurgeryPlan {
+  /** Hook points to expose as graph outputs named after the hook. */
+  expose?: string[];
+  /** Hook points to steer: `x + steer` with a required float input `steer.<hook>`, [batch, seq, d] or [d]. */
+  steer?: string[];
+  /** Hook points to replace with a required input `splice.<hook>`, [batch, seq, d]. */
+  splice?: string[];
+}
+
+export interface SurgeryResult {
+  bytes: Uint8Array;
+  /** hook → graph output name */
+  outputs: Record<string, string>;
+  /** hook → steer input name */
+  steerInputs: Record<string, string>;
+  /** hook → splice input name */
+  spliceInputs: Record<string, string>;
+  nLayers: number;
+  dtype: 'float32' | 'float16';
+  signature: ModelSignature;
+}
+
+export function decodeModelBytes(bytes: Uint8Array): ModelProto {
+  try {
+    const model = decodeModel(bytes);
+    if (!model.graph.node.length) throw new Error('graph has no nodes');
+    return model;
+  } catch (e) {
+    throw new LmError('INVALID_MODEL', `The ONNX file is truncated or corrupt (${(e as Error).message})`, {
+      bytes: bytes.byteLength,
+      cause: (e as Error).message,
+    });
+  }
+}
+
+/** Hook points and depth of a model, without modifying it. */
+export function inspectModel(bytes: Uint8Array) {
+  const graph = decodeModelBytes(bytes).graph;
+  const chain = locateResidualChain(graph);
+  return {
+    signature: signatureOf(graph),
+    nLayers: chain.sites.length / 2,
+    dtype: chain.elemType === DataType.FLOAT16 ? 'float16' : 'float32',
+    fused: chain.sites.some((s) => s.fused),
+  };
+}
+
+/** Where a hook lives: the site whose sum (or branch) it is, or the embedding tensor. */
+function siteOf(chain: ResidualChain, h: HookPoint): { site?: ResidualSite; part: 'sum' | 'branch' | 'embed' } {
+  const { sites } = chain;
+  switch (h.kind) {
+    case 'hook_resid_pre':
+      return h.layer === 0 ? { part: 'embed' } : { site: sites[2 * h.layer - 1], part: 'sum' };
+    case 'hook_attn_out':
+      return { site: sites[2 * h.layer], part: 'branch' };
+    case 'hook_resid_mid':
+      return { site: sites[2 * h.layer], part: 'sum' };
+    case 'hook_mlp_out':
+      return { site: sites[2 * h.layer + 1], part: 'branch' };
+    case 'hook_resid_post':
+      return { site: sites[2 * h.layer + 1], part: 'sum' };
+  }
+}
+
+/** Residual-stream order; resid_pre(L) is resid_post(L−1) and comes right after it. */
+function streamOrder(h: HookPoint): number {
+  const k = HOOK_KINDS.indexOf(h.kind);
+  return h.kind === 'hook_resid_pre' && h.layer > 0 ? (h.layer - 1) * 5 + 4.5 : h.layer * 5 + k;
+}
+
+class Rewriter {
+  private counter = 0;
+
+  constructor(
+    readonly graph: GraphProto,
+    readonly elemType: number,
+  ) {}
+
+  /** Inserts `node` right after the producer of `after`, or first for a graph input (keeps topological order). */
+  insert(node: NodeProto, after: string) {
+    const i = this.graph.node.findIndex((n) => n.output.includes(after));
+    this.graph.node.splice(i + 1, 0, node);
+  }
+
+  node(opType: string, inputs: string[], output: string): NodeProto {
+    return { name: `/lantern/${opType}_${this.counter++}`, opType, input: inputs, output: [output], attribute: [], domain: '' };
+  }
+
+  /** Points every consumer of `from` (except `keep`) at `to`. */
+  rewire(from: string, to: string, keep?: NodeProto) {
+    for (const n of this.graph.node) {
+      if (n === keep) continue;
+      n.input = n.input.map((i) => (i === from ? to : i));
+    }
+  }
+
+  addInput(name: string) {
+    const info: ValueInfoProto = { name, type: { tensorType: { elemType: this.elemType } } };
+    this.graph.input.push(info);
+  }
+
+  /** A scalar zero of the stream's type, as an initializer. */
+  zero(): string {
+    const name = '/lantern/zero';
+    if (!this.graph.initializer.some((t) => t.name === name)) {
+      const bytes = this.elemType === DataType.FLOAT16 ? 2 : 4;
+      this.graph.initializer.push({ name, dims: [], dataType: this.elemType, rawData: new Uint8Array(bytes) });
+    }
+    return name;
+  }
+
+  /** ORT fuses a bias into Skip*Norm's last input; move it back onto the branch so the branch is the hook value. */
+  unfuseBias(site: ResidualSite) {
+    const n = site.node;
+    const biasIndex = n.opType === 'SkipLayerNormalization' ? 4 : 3;
+    const bias = n.input[biasIndex];
+    if (!site.fused || !bias) return;
+    const branch = n.input[site.branchIndex];
+    const withBias = `${branch}/lantern_with_bias`;
+    this.insert(this.node('Add', [branch, bias], withBias), branch);
+    n.input[site.branchIndex] = withBias;
+    n.input = n.input.slice(0, biasIndex);
+  }
+}
+
+/**
+ * Rewrites model bytes per `plan`. Modifications apply in residual-stream order, so a hook
+ * sees the edits of earlier hooks; an exposed hook reports its value after its own steer/splice.
+ */
+export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?: number } = {}): SurgeryResult {
+  const model = decodeModelBytes(bytes);
+  const graph = model.graph;
+  const chain = locateResidualChain(graph);
+  const nLayers = chain.sites.length / 2;
+  if (opts.nLayers !== undefined && opts.nLayers !== nLayers) {
+    throw unsupported(`a residual chain matching config.json's ${opts.nLayers} layers`, { foundLayers: nLayers });
+  }
+  const parse = (names: string[] | undefined) => [...new Set(names ?? [])].map((n) => parseHook(n, nLayers));
+  const expose = parse(plan.expose);
+  const steer = parse(plan.steer);
+  const splice = parse(plan.splice);
+  const both = steer.find((s) => splice.some((p) => p.name === s.name));
+  if (both) throw new LmError('BAD_INPUT', `Hook ${both.name} cannot be both steered and spliced`, { hook: both.name });
+  const rw = new Rewriter(graph, chain.elemType);
+
+  // 1. Bias back onto branches we touch; then snapshot every hook's current tensor.
+  for (const h of [...expose, ...steer, ...splice]) {
+    const { site, part } = siteOf(chain, h);
+    if (site && part === 'branch') rw.unfuseBias(site);
+  }
+  const tensorOf = (h: HookPoint): string => {
+    const { site, part } = siteOf(chain, h);
+    if (!site) return chain.embed;
+    return part === 'sum' ? sumTensor(site) : site.node.input[site.branchIndex];
+  };
+  const current = new Map<string, string>();
+  for (const h of expose) current.set(h.name, tensorOf(h));
+
+  // 2. Steer and splice, in stream order.
+  const edits = [...steer.map((h) => ({ h, op: 'steer' as const })), ...splice.map((h) => ({ h, op: 'splice' as const }))];
+  edits.sort((a, b) => streamOrder(a.h) - streamOrder(b.h));
+  const steerInputs: Record<string, string> = {};
+  const spliceInputs: Record<string, string> = {};
+  for (const { h, op } of edits) {
+    const input = `${op}.${h.name}`;
+    rw.addInput(input);
+    (op === 'steer' ? steerInputs : spliceInputs)[h.name] = input;
+    const { site, part } = siteOf(chain, h);
+    if (site?.fused && part === 'sum') {
+      const n = site.node;
+      const sum = sumTensor(site);
+      if (op === 'steer') {
+        // norm((r + steer) + b): the sum and its norm both see the steer, and r + 0 is exactly r.
+        // The residual operand is steered, not the branch, so ORT can still fold a branch bias into the node.
+        const residual = n.input[site.residualIndex];
+        const steered = `/lantern/steer/${h.name}/residual`;
+        rw.insert(rw.node('Add', [residual, input], steered), residual);
+        n.input[site.residualIndex] = steered;
+      } else {
+        // norm(R + R·0) = norm(R), sum = R bit-exactly; any fused bias is dropped with the old operands.
+        const zeroed = `/lantern/splice/${h.name}/zero`;
+        graph.node.unshift(rw.node('Mul', [input, rw.zero()], zeroed));
+        n.input = [input, zeroed, ...n.input.slice(2, n.opType === 'SkipLayerNormalization' ? 4 : 3)];
+      }
+      current.set(h.name, sum);
+      continue;
+    }
+    const t = tensorOf(h);
+    if (op === 'steer') {
+      const steered = `/lantern/steer/${h.name}`;
+      const add = rw.node('Add', [t, input], steered);
+      rw.insert(add, t);
+      rw.rewire(t, steered, add);
+      current.set(h.name, steered);
+    } else {
+      rw.rewire(t, input);
+      current.set(h.name, input);
+    }
+  }
+
+  // 3. Expose as outputs through Identity nodes (a hook's tensor may back two hook names).
+  const outputs: Record<string, string> = {};
+  for (const h of expose) {
+    const t = current.get(h.name)!;
+    rw.insert(rw.node('Identity', [t], h.name), t);
+    graph.output.push({ name: h.name, type: { tensorType: { elemType: chain.elemType } } });
+    outputs[h.name] = h.name;
+  }
+  return {
+    bytes: encodeModel(model),
+    outputs,
+    steerInputs,
+    spliceInputs,
+    nLayers,
+    dtype: chain.elemType === DataType.FLOAT16 ? 'float16' : 'float32',
+    signature: signatureOf(graph),
+  };
+}
