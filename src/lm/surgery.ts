@@ -158,6 +158,30 @@ export interface SurgeryPlan {
   steer?: string[];
   /** Hook points to replace with a required input `splice.<hook>`, [batch, seq, d]. */
   splice?: string[];
+  /**
+   * Hook points where SAE features are clamped to fixed activations:
+   * x' = x + (value − relu((x − b_dec)·W_enc[:, f] + b_enc[f]))·W_dec[f] for each clamped f.
+   */
+  clamp?: string[];
+}
+
+/** Input names for clamping k features at a hook; shapes in the field docs. */
+export interface ClampInputs {
+  /** [d, k]: the clamped features' encoder columns */
+  encoder: string;
+  /** [k, d]: their decoder rows */
+  decoder: string;
+  /** [k] */
+  bEnc: string;
+  /** [d] */
+  bDec: string;
+  /** [k]: target activations */
+  value: string;
+}
+
+function clampInputNames(hook: string): ClampInputs {
+  const p = `clamp.${hook}`;
+  return { encoder: `${p}.encoder`, decoder: `${p}.decoder`, bEnc: `${p}.b_enc`, bDec: `${p}.b_dec`, value: `${p}.value` };
 }
 
 export interface SurgeryResult {
@@ -168,6 +192,8 @@ export interface SurgeryResult {
   steerInputs: Record<string, string>;
   /** hook → splice input name */
   spliceInputs: Record<string, string>;
+  /** hook → the inputs that clamp SAE features there */
+  clampInputs: Record<string, ClampInputs>;
   nLayers: number;
   dtype: 'float32' | 'float16';
   signature: ModelSignature;
@@ -239,12 +265,46 @@ class Rewriter {
     return { name: `/lantern/${opType}_${this.counter++}`, opType, input: inputs, output: [output], attribute: [], domain: '' };
   }
 
-  /** Points every consumer of `from` (except `keep`) at `to`. */
-  rewire(from: string, to: string, keep?: NodeProto) {
+  /** Points every consumer of `from` (except nodes `keep` selects) at `to`. */
+  rewire(from: string, to: string, keep: (n: NodeProto) => boolean = () => false) {
     for (const n of this.graph.node) {
-      if (n === keep) continue;
+      if (keep(n)) continue;
       n.input = n.input.map((i) => (i === from ? to : i));
     }
+  }
+
+  /** Appends `opType(inputs)` after the producer of its first input; returns the output name. */
+  chain(opType: string, inputs: string[], output: string): string {
+    this.insert(this.node(opType, inputs, output), inputs[0]);
+    return output;
+  }
+
+  /** SAE feature clamp on x [.., d]: x + (value − relu((x − b_dec)·enc + b_enc))·dec. */
+  clampNodes(x: string, c: ClampInputs, hook: string): string {
+    const p = `/lantern/clamp/${hook}`;
+    const centred = this.chain('Sub', [x, c.bDec], `${p}/centred`);
+    const pre = this.chain('Add', [this.chain('MatMul', [centred, c.encoder], `${p}/proj`), c.bEnc], `${p}/pre`);
+    const negAct = this.chain('Neg', [this.chain('Relu', [pre], `${p}/act`)], `${p}/neg_act`);
+    const delta = this.chain('Add', [negAct, c.value], `${p}/delta`);
+    const correction = this.chain('MatMul', [delta, c.decoder], `${p}/correction`);
+    return this.chain('Add', [correction, x], `${p}/out`);
+  }
+
+  /** A fused site's sum recomputed with plain Adds (residual + branch [+ bias]). */
+  unfusedSum(site: ResidualSite, hook: string): string {
+    const n = site.node;
+    const branch = n.input[site.branchIndex];
+    const sum = this.chain('Add', [branch, n.input[site.residualIndex]], `/lantern/sum/${hook}`);
+    const bias = n.input[n.opType === 'SkipLayerNormalization' ? 4 : 3];
+    return bias ? this.chain('Add', [sum, bias], `/lantern/sum/${hook}/bias`) : sum;
+  }
+
+  /** Makes a fused node compute norm(R) and sum R (bit-exactly: R + R·0 = R), dropping its old operands. */
+  replaceFusedSum(site: ResidualSite, r: string, hook: string) {
+    const n = site.node;
+    const zeroed = `/lantern/replace/${hook}/zero`;
+    this.insert(this.node('Mul', [r, this.zero()], zeroed), r);
+    n.input = [r, zeroed, ...n.input.slice(2, n.opType === 'SkipLayerNormalization' ? 4 : 3)];
   }
 
   addInput(name: string) {
@@ -292,12 +352,14 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
   const expose = parse(plan.expose);
   const steer = parse(plan.steer);
   const splice = parse(plan.splice);
-  const both = steer.find((s) => splice.some((p) => p.name === s.name));
-  if (both) throw new LmError('BAD_INPUT', `Hook ${both.name} cannot be both steered and spliced`, { hook: both.name });
+  const clamp = parse(plan.clamp);
+  const replaced = new Set(splice.map((h) => h.name));
+  const both = [...steer, ...clamp].find((h) => replaced.has(h.name));
+  if (both) throw new LmError('BAD_INPUT', `Hook ${both.name} is spliced, so it cannot also be steered or clamped`, { hook: both.name });
   const rw = new Rewriter(graph, chain.elemType);
 
   // 1. Bias back onto branches we touch; then snapshot every hook's current tensor.
-  for (const h of [...expose, ...steer, ...splice]) {
+  for (const h of [...expose, ...steer, ...splice, ...clamp]) {
     const { site, part } = siteOf(chain, h);
     if (site && part === 'branch') rw.unfuseBias(site);
   }
@@ -309,33 +371,53 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
   const current = new Map<string, string>();
   for (const h of expose) current.set(h.name, tensorOf(h));
 
-  // 2. Steer and splice, in stream order.
-  const edits = [...steer.map((h) => ({ h, op: 'steer' as const })), ...splice.map((h) => ({ h, op: 'splice' as const }))];
+  // 2. Steer, splice and clamp, in stream order.
+  const edits = [
+    ...steer.map((h) => ({ h, op: 'steer' as const })),
+    ...splice.map((h) => ({ h, op: 'splice' as const })),
+    ...clamp.map((h) => ({ h, op: 'clamp' as const })),
+  ];
   edits.sort((a, b) => streamOrder(a.h) - streamOrder(b.h));
   const steerInputs: Record<string, string> = {};
   const spliceInputs: Record<string, string> = {};
+  const clampInputs: Record<string, ClampInputs> = {};
   for (const { h, op } of edits) {
+    const { site, part } = siteOf(chain, h);
+    const fusedSum = site?.fused && part === 'sum';
+    if (op === 'clamp') {
+      const names = clampInputNames(h.name);
+      for (const name of Object.values(names)) rw.addInput(name);
+      clampInputs[h.name] = names;
+      if (fusedSum) {
+        // Recompute the sum outside the fused node, clamp it, and feed the result back as norm(S' + S'·0).
+        const sum = rw.unfusedSum(site, h.name);
+        rw.replaceFusedSum(site, rw.clampNodes(sum, names, h.name), h.name);
+        current.set(h.name, sumTensor(site));
+      } else {
+        const t = tensorOf(h);
+        const before = new Set(graph.node);
+        const clamped = rw.clampNodes(t, names, h.name);
+        rw.rewire(t, clamped, (n) => !before.has(n));
+        current.set(h.name, clamped);
+      }
+      continue;
+    }
     const input = `${op}.${h.name}`;
     rw.addInput(input);
     (op === 'steer' ? steerInputs : spliceInputs)[h.name] = input;
-    const { site, part } = siteOf(chain, h);
-    if (site?.fused && part === 'sum') {
-      const n = site.node;
-      const sum = sumTensor(site);
+    if (fusedSum) {
       if (op === 'steer') {
         // norm((r + steer) + b): the sum and its norm both see the steer, and r + 0 is exactly r.
         // The residual operand is steered, not the branch, so ORT can still fold a branch bias into the node.
+        const n = site.node;
         const residual = n.input[site.residualIndex];
         const steered = `/lantern/steer/${h.name}/residual`;
         rw.insert(rw.node('Add', [residual, input], steered), residual);
         n.input[site.residualIndex] = steered;
       } else {
-        // norm(R + R·0) = norm(R), sum = R bit-exactly; any fused bias is dropped with the old operands.
-        const zeroed = `/lantern/splice/${h.name}/zero`;
-        graph.node.unshift(rw.node('Mul', [input, rw.zero()], zeroed));
-        n.input = [input, zeroed, ...n.input.slice(2, n.opType === 'SkipLayerNormalization' ? 4 : 3)];
+        rw.replaceFusedSum(site, input, h.name);
       }
-      current.set(h.name, sum);
+      current.set(h.name, sumTensor(site));
       continue;
     }
     const t = tensorOf(h);
@@ -343,7 +425,7 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
       const steered = `/lantern/steer/${h.name}`;
       const add = rw.node('Add', [t, input], steered);
       rw.insert(add, t);
-      rw.rewire(t, steered, add);
+      rw.rewire(t, steered, (n) => n === add);
       current.set(h.name, steered);
     } else {
       rw.rewire(t, input);
@@ -364,6 +446,7 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
     outputs,
     steerInputs,
     spliceInputs,
+    clampInputs,
     nLayers,
     dtype: chain.elemType === DataType.FLOAT16 ? 'float16' : 'float32',
     signature: signatureOf(graph),

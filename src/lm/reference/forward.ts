@@ -7,6 +7,31 @@ export interface ReferenceOptions {
   steer?: Record<string, Float32Array>;
   /** Replaces the hook value: [seq·dModel]. */
   splice?: Record<string, Float32Array>;
+  /** Clamps SAE features at the hook (applied after steer). */
+  clamp?: Record<string, ReferenceClamp>;
+}
+
+/** k clamped features: encoder [d, k], decoder [k, d], bEnc [k], bDec [d], value [k]. */
+export interface ReferenceClamp {
+  encoder: Float32Array;
+  decoder: Float32Array;
+  bEnc: Float32Array;
+  bDec: Float32Array;
+  value: Float32Array;
+}
+
+/** x ← x + Σ_f (value_f − relu((x − b_dec)·enc_f + bEnc_f))·dec_f, per row of x [n, d]. */
+function clampRows(x: Float64Array, n: number, d: number, c: ReferenceClamp) {
+  const k = c.bEnc.length;
+  for (let i = 0; i < n; i++) {
+    const row = x.slice(i * d, (i + 1) * d);
+    for (let f = 0; f < k; f++) {
+      let pre = c.bEnc[f];
+      for (let j = 0; j < d; j++) pre += (row[j] - c.bDec[j]) * c.encoder[j * k + f];
+      const delta = c.value[f] - Math.max(pre, 0);
+      for (let j = 0; j < d; j++) x[i * d + j] += delta * c.decoder[f * d + j];
+    }
+  }
 }
 
 export interface ReferenceResult {
@@ -114,12 +139,14 @@ export function referenceForward(
   const d = spec.dModel;
   const hd = dHead(spec);
   const hooks: Record<string, Float32Array> = {};
-  /** Applies the splice, then the steer, for `name` to x [n, d] in place, and records it. */
+  /** Applies the splice, then the steer, then the clamp for `name` to x [n, d] in place, and records it. */
   const hook = (name: string, x: Float64Array) => {
     const splice = opts.splice?.[name];
     if (splice) x.set(splice);
     const steer = opts.steer?.[name];
     if (steer) for (let i = 0; i < n * d; i++) x[i] += steer.length === d ? steer[i % d] : steer[i];
+    const clamp = opts.clamp?.[name];
+    if (clamp) clampRows(x, n, d, clamp);
     hooks[name] = Float32Array.from(x);
   };
 
@@ -195,11 +222,11 @@ export function referenceGreedy(
   w: FixtureWeights,
   prompt: number[],
   maxNewTokens: number,
-  steer?: Record<string, Float32Array>,
+  opts: Pick<ReferenceOptions, 'steer' | 'clamp'> = {},
 ): number[] {
   const tokens = [...prompt];
   for (let s = 0; s < maxNewTokens; s++) {
-    const { logits } = referenceForward(spec, w, tokens, { steer });
+    const { logits } = referenceForward(spec, w, tokens, opts);
     const row = logits.subarray((tokens.length - 1) * spec.vocabSize);
     let best = 0;
     for (let t = 1; t < row.length; t++) if (row[t] > row[best]) best = t;
