@@ -36,7 +36,7 @@ export function encodeBackwardReference(o: EncodeBackwardInput) {
       const idx = n * dSae + j;
       const a = o.acts[idx];
       const g = o.dActs[idx];
-      let dp = 0;
+      let dp: number;
       if (o.arch === 0) {
         dp = o.pre[idx] > 0 ? g + l1Grad : 0;
       } else if (o.arch === 1) {

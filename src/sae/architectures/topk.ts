@@ -1,0 +1,14 @@
+// TopK SAE: the k largest pre-activations per token, ReLU'd, plus the AuxK loss that trains dead
+// latents to reconstruct the residual (k_aux, coefficient scaled by min(dead / k_aux, 1)).
+import type { ArchitectureDef } from './registry';
+
+export const topk: ArchitectureDef = {
+  name: 'topk',
+  biasAct: 0,
+  selection: 'rows',
+  backward: 1,
+  sparsity: 0,
+  aux: true,
+  exportThreshold: 'none',
+  saelensArchitecture: 'topk',
+};

@@ -1,0 +1,152 @@
+// SAE training configuration: defaults (SAELens / sparsify conventions), validation against the
+// device's limits, and the typed error every bad field raises.
+import type { Architecture } from './types';
+import { ARCHITECTURES } from './types';
+
+export type LrDecay = 'constant' | 'linear' | 'cosine';
+export type ActivationNormalization = 'none' | 'expected_average_only_in';
+export type BDecInit = 'geometric_median' | 'mean' | 'zeros';
+
+export interface SaeConfig {
+  arch: Architecture;
+  dIn: number;
+  dSae: number;
+  /** Tokens per step; every batch passed to step() must be [batchSize, dIn]. */
+  batchSize: number;
+  /** TopK / BatchTopK active latents per token. */
+  k: number;
+  /** AuxK: latents used to reconstruct the residual from dead latents (default dIn / 2). */
+  kAux: number;
+  /** AuxK loss coefficient (sparsify / OpenAI use 1/32). */
+  auxCoefficient: number;
+  /** ReLU: L1 coefficient; JumpReLU: L0 coefficient. */
+  sparsityCoefficient: number;
+  /** Steps over which the sparsity coefficient ramps up linearly from 0. */
+  sparsityWarmupSteps: number;
+  /** JumpReLU straight-through bandwidth ε. */
+  bandwidth: number;
+  /** JumpReLU initial threshold. */
+  initialThreshold: number;
+  /** BatchTopK: rate of the running inference-threshold average. */
+  thresholdRate: number;
+  lr: number;
+  lrWarmupSteps: number;
+  lrDecay: LrDecay;
+  /** Total steps the decay schedule spans (decay starts after warm-up). */
+  totalSteps: number;
+  /** Final LR as a fraction of lr for linear / cosine decay. */
+  lrEndFraction: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Keep decoder rows at unit norm (gradient's parallel component removed, rows renormalised). */
+  unitNormDecoder: boolean;
+  normalizeActivations: ActivationNormalization;
+  bDecInit: BDecInit;
+  /** A latent is dead after this many tokens without firing. */
+  deadFeatureWindow: number;
+  /** A latent is dense when it fires on more than this fraction of a batch. */
+  denseThreshold: number;
+  /** Resample dead latents (Anthropic-style) every this many steps; 0 disables. */
+  resampleEvery: number;
+  /** Metrics are read back every this many steps. */
+  metricsEvery: number;
+  /** Feature-density and decoder-norm histograms every this many steps (a multiple of metricsEvery). */
+  histogramEvery: number;
+  seed: number;
+}
+
+export type SaeConfigInput = Partial<SaeConfig> & Pick<SaeConfig, 'arch' | 'dIn' | 'dSae'>;
+
+export class SaeConfigError extends Error {
+  readonly code = 'sae-config';
+  constructor(
+    readonly field: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'SaeConfigError';
+  }
+}
+
+/** Fills every unset field with its default. */
+export function resolveConfig(input: SaeConfigInput): SaeConfig {
+  const arch = input.arch;
+  const relu = arch === 'relu';
+  return {
+    batchSize: 4096,
+    k: 32,
+    kAux: Math.max(1, Math.floor(input.dIn / 2)),
+    auxCoefficient: 1 / 32,
+    sparsityCoefficient: relu ? 5 : arch === 'jumprelu' ? 1e-3 : 0,
+    sparsityWarmupSteps: 0,
+    bandwidth: 1e-3,
+    initialThreshold: 1e-3,
+    thresholdRate: 0.01,
+    lr: 3e-4,
+    lrWarmupSteps: 0,
+    lrDecay: 'constant',
+    totalSteps: 10_000,
+    lrEndFraction: 0,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    unitNormDecoder: arch === 'topk' || arch === 'batchtopk',
+    normalizeActivations: 'none',
+    bDecInit: 'geometric_median',
+    deadFeatureWindow: 1_000_000,
+    denseThreshold: 0.1,
+    resampleEvery: 0,
+    metricsEvery: 10,
+    histogramEvery: 100,
+    seed: 0,
+    ...input,
+  };
+}
+
+function positiveInt(c: SaeConfig, field: keyof SaeConfig): void {
+  const v = c[field] as number;
+  if (!Number.isInteger(v) || v <= 0) throw new SaeConfigError(field, `must be a positive integer, got ${v}`, { value: v });
+}
+
+function nonNegative(c: SaeConfig, field: keyof SaeConfig): void {
+  const v = c[field] as number;
+  if (!Number.isFinite(v) || v < 0) throw new SaeConfigError(field, `must be a finite number ≥ 0, got ${v}`, { value: v });
+}
+
+/** Throws SaeConfigError naming the first invalid field; `limits` is the device's. */
+export function validateConfig(c: SaeConfig, limits?: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>): void {
+  if (!ARCHITECTURES.includes(c.arch)) throw new SaeConfigError('arch', `unknown architecture "${c.arch}" (expected one of ${ARCHITECTURES.join(', ')})`, { value: c.arch });
+  for (const f of ['dIn', 'dSae', 'batchSize', 'totalSteps', 'metricsEvery', 'histogramEvery', 'deadFeatureWindow'] as const) positiveInt(c, f);
+  if (c.arch === 'topk' || c.arch === 'batchtopk') {
+    positiveInt(c, 'k');
+    if (c.k > c.dSae) throw new SaeConfigError('k', `must be ≤ dSae (${c.dSae}), got ${c.k}`, { value: c.k, dSae: c.dSae });
+    positiveInt(c, 'kAux');
+    if (c.kAux > c.dSae) throw new SaeConfigError('kAux', `must be ≤ dSae (${c.dSae}), got ${c.kAux}`, { value: c.kAux, dSae: c.dSae });
+    if (c.arch === 'batchtopk' && c.k * c.batchSize >= 2 ** 32) throw new SaeConfigError('k', 'k·batchSize must fit in 32 bits', { value: c.k });
+  }
+  if (!(c.lr > 0) || !Number.isFinite(c.lr)) throw new SaeConfigError('lr', `must be > 0, got ${c.lr}`, { value: c.lr });
+  for (const f of ['sparsityCoefficient', 'auxCoefficient', 'sparsityWarmupSteps', 'lrWarmupSteps', 'lrEndFraction', 'resampleEvery', 'eps'] as const) nonNegative(c, f);
+  for (const f of ['beta1', 'beta2'] as const) {
+    if (!(c[f] >= 0 && c[f] < 1)) throw new SaeConfigError(f, `must be in [0, 1), got ${c[f]}`, { value: c[f] });
+  }
+  if (!(c.bandwidth > 0)) throw new SaeConfigError('bandwidth', `must be > 0, got ${c.bandwidth}`, { value: c.bandwidth });
+  if (!(c.initialThreshold > 0)) throw new SaeConfigError('initialThreshold', `must be > 0, got ${c.initialThreshold}`, { value: c.initialThreshold });
+  if (!(c.thresholdRate > 0 && c.thresholdRate <= 1)) throw new SaeConfigError('thresholdRate', `must be in (0, 1], got ${c.thresholdRate}`, { value: c.thresholdRate });
+  if (!(c.denseThreshold > 0 && c.denseThreshold <= 1)) throw new SaeConfigError('denseThreshold', `must be in (0, 1], got ${c.denseThreshold}`, { value: c.denseThreshold });
+  if (!['constant', 'linear', 'cosine'].includes(c.lrDecay)) throw new SaeConfigError('lrDecay', `unknown schedule "${c.lrDecay}"`, { value: c.lrDecay });
+  if (!['none', 'expected_average_only_in'].includes(c.normalizeActivations)) throw new SaeConfigError('normalizeActivations', `unknown mode "${c.normalizeActivations}"`);
+  if (!['geometric_median', 'mean', 'zeros'].includes(c.bDecInit)) throw new SaeConfigError('bDecInit', `unknown mode "${c.bDecInit}"`);
+  if (c.histogramEvery % c.metricsEvery !== 0) throw new SaeConfigError('histogramEvery', `must be a multiple of metricsEvery (${c.metricsEvery})`, { value: c.histogramEvery });
+  if (c.batchSize >= 2 ** 31 || c.deadFeatureWindow >= 2 ** 31) throw new SaeConfigError('deadFeatureWindow', 'must be below 2^31 tokens');
+  if (limits) {
+    const max = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+    const weightBytes = 4 * c.dIn * c.dSae;
+    if (weightBytes > max) throw new SaeConfigError('dSae', `dIn·dSae·4 = ${weightBytes} bytes exceeds this device's largest storage binding (${max} bytes)`, { bytes: weightBytes, limit: max });
+    // TopK-family steps stack the AuxK rows under the main activations.
+    const rows = c.arch === 'topk' || c.arch === 'batchtopk' ? 2 * c.batchSize : c.batchSize;
+    const actBytes = 4 * rows * c.dSae;
+    if (actBytes > max) throw new SaeConfigError('batchSize', `activations of ${rows}×${c.dSae} f32 (${actBytes} bytes) exceed this device's largest storage binding (${max} bytes); lower batchSize`, { bytes: actBytes, limit: max });
+  }
+}

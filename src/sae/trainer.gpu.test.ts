@@ -1,0 +1,84 @@
+// One full GPU training step (forward, backward, Adam, decoder normalisation, counters) matches the
+// CPU reference step for each architecture, over three steps so AuxK sees dead latents.
+import { describe, expect, it } from 'vitest';
+import { nodeDevice } from '@/gpu/nodeDevice';
+import { expectClose, randomArray } from '@/gpu/testing';
+import { resolveConfig, type SaeConfigInput } from './config';
+import { referenceStep } from './reference/step';
+import { initialState, PARAM_NAMES } from './state';
+import { createSaeTrainer } from './trainer';
+import './architectures';
+
+/** Sparse non-negative mixtures of a few random directions plus an offset: SAE-like inputs. */
+function batchOf(n: number, d: number, seed: number): Float32Array {
+  const dirs = randomArray(16 * d, 99);
+  const coef = randomArray(n * 16, seed, -2, 1);
+  const out = new Float32Array(n * d);
+  for (let r = 0; r < n; r++) {
+    for (let f = 0; f < 16; f++) {
+      const a = coef[r * 16 + f];
+      if (a <= 0) continue;
+      for (let i = 0; i < d; i++) out[r * d + i] += a * dirs[f * d + i];
+    }
+    for (let i = 0; i < d; i++) out[r * d + i] += 0.3;
+  }
+  return out;
+}
+
+/** Runs `check`, prefixing a failure with the parameter's name. */
+function named(name: string, check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    throw new Error(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+const CASES: SaeConfigInput[] = [
+  { arch: 'relu', dIn: 24, dSae: 48, sparsityCoefficient: 0.05, sparsityWarmupSteps: 2, normalizeActivations: 'expected_average_only_in' },
+  { arch: 'relu', dIn: 24, dSae: 48, sparsityCoefficient: 0.05, unitNormDecoder: true, lrDecay: 'cosine', totalSteps: 4 },
+  { arch: 'topk', dIn: 24, dSae: 48, k: 3, kAux: 6 },
+  { arch: 'batchtopk', dIn: 24, dSae: 48, k: 3, kAux: 6, thresholdRate: 0.5 },
+  { arch: 'jumprelu', dIn: 24, dSae: 48, sparsityCoefficient: 0.01, bandwidth: 0.2, initialThreshold: 0.1, lrWarmupSteps: 2 },
+];
+
+describe('SAE training step', () => {
+  for (const input of CASES) {
+    // eps 1e-6: Adam maps a numerically-zero gradient (±1e-9 from summation order) to ±lr with the
+    // default 1e-8, which would compare rounding noise instead of the math.
+    const config = resolveConfig({ batchSize: 37, lr: 1e-3, eps: 1e-6, deadFeatureWindow: 37, metricsEvery: 1, histogramEvery: 100, seed: 3, ...input });
+    it(`${config.arch}${config.unitNormDecoder ? ' (unit-norm decoder)' : ''} matches the CPU reference step for 3 steps`, async () => {
+      const { device } = await nodeDevice();
+      const trainer = await createSaeTrainer(device, config);
+      const ref = initialState(config);
+      let sawDead = false;
+      for (let s = 0; s < 3; s++) {
+        const batch = batchOf(config.batchSize, config.dIn, 10 + s);
+        await trainer.step(batch);
+        const want = referenceStep(ref, batch);
+        const got = await trainer.metrics();
+        expect(got).toBeDefined();
+        expect(want.finite).toBe(true);
+        const m = got as NonNullable<typeof got>;
+        expectClose([m.loss, m.mse, m.sparsityLoss, m.auxLoss, m.nmse, m.explainedVariance, m.l0, m.l1], want.metrics.slice(0, 8), { atol: 1e-4, rtol: 1e-3 });
+        expect([m.dead, m.dense]).toEqual(want.metrics.slice(8, 10));
+        sawDead ||= m.dead > 0;
+      }
+      const state = await trainer.saveState();
+      expect(state.step).toBe(3);
+      expect(state.normScale).toBeCloseTo(ref.normScale, 5);
+      for (const name of PARAM_NAMES) {
+        named(name, () => {
+          expectClose(state.params[name], ref.params[name], { atol: 2e-5, rtol: 1e-4 });
+          expectClose(state.adamM[name], ref.adamM[name], { atol: 1e-6, rtol: 1e-3 });
+          expectClose(state.adamV[name], ref.adamV[name], { atol: 1e-9, rtol: 1e-3 });
+        });
+      }
+      expect(Array.from(state.sinceFired)).toEqual(Array.from(ref.sinceFired));
+      expect(Array.from(state.fireCount)).toEqual(Array.from(ref.fireCount));
+      expect(state.batchThreshold).toBeCloseTo(ref.batchThreshold, 5);
+      if (config.arch === 'topk' || config.arch === 'batchtopk') expect(sawDead).toBe(true);
+      trainer.destroy();
+    });
+  }
+});
