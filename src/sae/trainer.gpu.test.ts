@@ -30,7 +30,7 @@ function named(name: string, check: () => void): void {
   try {
     check();
   } catch (e) {
-    throw new Error(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`${name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }
 
