@@ -197,12 +197,13 @@ export function createHubDatasetsClient(options: HubClientOptions = {}) {
       }
       const progress = createProgressTracker('bytes', opts.onProgress);
       const totalBytes = files.reduce((a, f) => a + f.size, 0);
-      const byteBudget = Math.min(opts.maxBytes ?? Infinity, totalBytes);
+      const maxBytes = opts.maxBytes ?? Infinity;
       const maxRows = opts.maxRows ?? Infinity;
       const resumeRow = opts.resume?.row ?? 0;
       let downloaded = 0;
-      /** Absolute row index of the current file's first row. */
+      /** Absolute row index of the current file's first row, and the sizes of the files before it. */
       let fileStart = 0;
+      let bytesBefore = 0;
       for (const file of files) {
         const label = `"${source.dataset}" file ${file.filename}`;
         const buffer = countingAsyncBuffer(httpAsyncBuffer(file.url, file.size, source.dataset, opts.signal), (n) => {
@@ -217,13 +218,16 @@ export function createHubDatasetsClient(options: HubClientOptions = {}) {
           const steps = readParquetColumn(buffer, { column: source.column, label, startRow: from, endRow: to, signal: opts.signal });
           for await (const step of steps) {
             const row = fileStart + step.nextRow;
-            const stop = downloaded >= byteBudget || row >= maxRows;
-            progress.update(Math.min(downloaded, byteBudget), byteBudget, stop);
-            yield { rows: step.rows, cursor: { byte: downloaded, row }, bytesRead: downloaded, totalBytes: byteBudget };
+            const stop = downloaded >= maxBytes || row >= maxRows;
+            // Progress: whole files before this one, plus this file's share of rows read.
+            const done = stop ? totalBytes : bytesBefore + (file.size * step.nextRow) / Math.max(1, fileRows);
+            progress.update(done, totalBytes, stop || done >= totalBytes);
+            yield { rows: step.rows, cursor: { byte: downloaded, row }, bytesRead: downloaded, totalBytes };
             if (stop) return;
           }
         }
         fileStart += fileRows;
+        bytesBefore += file.size;
         if (fileStart >= maxRows) return;
       }
     },

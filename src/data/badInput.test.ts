@@ -1,0 +1,124 @@
+// Every kind of bad input is rejected with a typed DataError (code, message with where/how, details)
+// and produces no rows.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DEMO_DATASET, startDatasetsMirror, type DatasetsMirror } from '../../scripts/datasets-mirror';
+import { DataError, type DataErrorCode } from './errors';
+import { createHubDatasetsClient } from './hub';
+import { collectRows, ingestFile, type FileIngestOptions } from './ingest';
+import { writeParquet } from './testing/parquetWriter';
+import type { IngestBatch } from './types';
+
+/** Drains `source`, expecting a DataError with `code`; returns it. */
+async function rejection(source: AsyncIterable<IngestBatch>, code: DataErrorCode): Promise<DataError> {
+  const err = await collectRows(source).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DataError);
+  const e = err as DataError;
+  expect(e.code).toBe(code);
+  expect(e.message.length).toBeGreaterThan(30);
+  return e;
+}
+
+const bad = (parts: BlobPart[], name: string, opts: FileIngestOptions, code: DataErrorCode) =>
+  rejection(ingestFile(new File(parts, name), opts), code);
+
+describe('local files', () => {
+  test('empty file', async () => {
+    const e = await bad([], 'empty.txt', {}, 'empty-file');
+    expect(e.message).toContain('empty.txt');
+  });
+
+  test('whitespace-only file has no rows', async () => {
+    await bad(['\n \n\t\n'], 'blank.txt', {}, 'empty-file');
+  });
+
+  test('binary file (NUL bytes) names the offset', async () => {
+    const e = await bad([new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x00, 0x14])], 'archive.txt', {}, 'binary-file');
+    expect(e.details.byteOffset).toBe(4);
+  });
+
+  test('non-UTF-8 text (Latin-1) names the first bad byte', async () => {
+    const latin1 = new Uint8Array([...new TextEncoder().encode('ok line\ncaf'), 0xe9, 0x0a]);
+    const e = await bad([latin1], 'latin1.txt', {}, 'invalid-utf8');
+    expect(e.details.byteOffset).toBe(11);
+    expect(e.message).toMatch(/UTF-8/);
+  });
+
+  test('malformed JSONL lines abort with every line number', async () => {
+    const text = '{"text":"a"}\n{"text":\n{"text":"c"}\nnot json\n{"text":"e"}\n';
+    const e = await bad([text], 'bad.jsonl', {}, 'malformed-jsonl');
+    expect(e.details.lines).toEqual([2, 4]);
+    expect(e.message).toContain('lines 2, 4');
+  });
+
+  test('malformed JSONL lines are skipped and reported in skip mode', async () => {
+    const text = '{"text":"a"}\n{"text":\n{"text":"c"}\nnot json\n';
+    const { rows, last } = await collectRows(ingestFile(new File([text], 'bad.jsonl'), { malformed: 'skip', blockBytes: 8 }));
+    expect(rows).toEqual(['a', 'c']);
+    expect(last?.skippedLines).toEqual([2, 4]);
+  });
+
+  test('JSONL without the chosen field lists the available ones', async () => {
+    const e = await bad(['{"body":"a","id":1}\n'], 'x.jsonl', { field: 'text' }, 'missing-field');
+    expect(e.details.available).toEqual(['body', 'id']);
+    expect(e.message).toContain('line 1');
+  });
+
+  test('CSV without the chosen column lists the columns', async () => {
+    const e = await bad(['id,body\n1,hello\n'], 'x.csv', { field: 'text' }, 'missing-field');
+    expect(e.details.available).toEqual(['id', 'body']);
+  });
+
+  test('CSV with an unterminated quote', async () => {
+    await bad(['id,text\n1,"never closed\n2,x\n'], 'x.csv', {}, 'malformed-csv');
+  });
+
+  test('Parquet without the chosen column', async () => {
+    const bytes = writeParquet([{ name: 'body', type: 'string', values: ['a'] }]);
+    const e = await bad([bytes], 'x.parquet', {}, 'missing-field');
+    expect(e.details.available).toEqual(['body']);
+  });
+
+  test('a file that is not Parquet', async () => {
+    await bad(['just some text pretending'], 'x.parquet', {}, 'invalid-parquet');
+  });
+
+  test('a file over the byte limit is refused before reading', async () => {
+    const e = await bad(['x'.repeat(2048)], 'big.txt', { maxBytes: 1024 }, 'file-too-large');
+    expect(e.details).toMatchObject({ size: 2048, maxBytes: 1024 });
+  });
+
+  test('an unknown extension needs an explicit format', async () => {
+    await bad(['hello'], 'notes.docx', {}, 'unsupported-format');
+  });
+});
+
+describe('Hub', () => {
+  let mirror: DatasetsMirror;
+  beforeAll(async () => {
+    mirror = await startDatasetsMirror();
+  });
+  afterAll(() => mirror.close());
+
+  test('a dataset that does not exist', async () => {
+    const hub = createHubDatasetsClient({ host: mirror.url });
+    const e = await rejection(hub.readRows({ dataset: 'nobody/nothing', config: 'default', split: 'train', column: 'text' }), 'hub-not-found');
+    expect(e.details.status).toBe(404);
+    expect(e.message).toContain('nobody/nothing');
+    await expect(hub.splits('nobody/nothing')).rejects.toMatchObject({ code: 'hub-not-found' });
+    await rejection(hub.readParquet({ dataset: 'nobody/nothing', config: 'default', split: 'train', column: 'text' }), 'hub-not-found');
+  });
+
+  test('a column the dataset does not have', async () => {
+    const hub = createHubDatasetsClient({ host: mirror.url });
+    const e = await rejection(hub.readRows({ dataset: DEMO_DATASET, config: 'default', split: 'train', column: 'body' }), 'missing-field');
+    expect(e.details.available).toEqual(['id', 'topic', 'text']);
+  });
+
+  test('an unreachable host', async () => {
+    const hub = createHubDatasetsClient({ host: 'http://127.0.0.1:9' });
+    await expect(hub.splits(DEMO_DATASET)).rejects.toMatchObject({ code: 'hub-request-failed' });
+  });
+});
