@@ -106,19 +106,26 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
     });
   }
 
-  function startQueue(): void {
-    const run = () => {
+  /** Recovery and the run loop happen only in the tab holding the queue lock. */
+  async function startQueue(): Promise<void> {
+    const run = async () => {
       queueOwner = true;
+      await queue.recover();
       queue.start();
     };
-    if (!locks) {
-      run();
-      return;
-    }
+    if (!locks) return run();
     // Held for the worker's lifetime: a second tab waits here until the first one closes.
-    void locks.request(QUEUE_LOCK, () => {
-      run();
-      return new Promise<void>(() => {});
+    await new Promise<void>((owned) => {
+      void locks.request(QUEUE_LOCK, { ifAvailable: true }, async (lock) => {
+        if (!lock) {
+          owned();
+          void locks.request(QUEUE_LOCK, () => run().then(() => new Promise<void>(() => {})));
+          return;
+        }
+        await run();
+        owned();
+        return new Promise<void>(() => {});
+      });
     });
   }
 
@@ -129,8 +136,7 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
       if (!(e instanceof WebGpuUnavailableError)) throw e;
       reason = e.message;
     }
-    await queue.recover();
-    startQueue();
+    await startQueue();
     return report();
   }
 

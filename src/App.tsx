@@ -1,0 +1,74 @@
+// The studio shell: navigation, header with the active job, toasts, the WebGPU notice, routes.
+import { A, Route, Router, type RouteSectionProps } from '@solidjs/router';
+import { For, onMount } from 'solid-js';
+import { Header } from './components/Header';
+import { Toasts } from './components/Toasts';
+import { WebGpuNotice } from './components/WebGpuNotice';
+import { gpu } from './state/gpu';
+import { requestPersistence } from './storage/persistence';
+import { SystemPage } from './routes/system/SystemPage';
+import { StoragePage } from './routes/storage/StoragePage';
+import { JobsPage } from './routes/jobs/JobsPage';
+
+/** The studio's areas, in workflow order; each lands with the issue that fills it. */
+const NAV = [
+  { href: '/jobs', label: 'Jobs', icon: '▤' },
+  { href: '/storage', label: 'Storage', icon: '⛁' },
+  { href: '/system', label: 'System', icon: '⚙' },
+];
+
+function Shell(props: RouteSectionProps) {
+  onMount(() => {
+    gpu();
+    void requestPersistence();
+  });
+  return (
+    <div class="shell">
+      <nav class="nav" aria-label="Studio">
+        <A href="/" class="brand" end>
+          <img src="/icon.svg" alt="" width="28" height="28" />
+          <span>Lantern</span>
+        </A>
+        <For each={NAV}>
+          {(item) => (
+            <A href={item.href} class="nav-link" activeClass="active">
+              <span class="nav-icon" aria-hidden="true">
+                {item.icon}
+              </span>
+              {item.label}
+            </A>
+          )}
+        </For>
+      </nav>
+      <div class="main">
+        <Header />
+        <WebGpuNotice />
+        <main class="content">{props.children}</main>
+      </div>
+      <Toasts />
+    </div>
+  );
+}
+
+export function App() {
+  return (
+    <Router root={Shell}>
+      <Route path="/" component={SystemPage} />
+      <Route path="/system" component={SystemPage} />
+      <Route path="/storage" component={StoragePage} />
+      <Route path="/jobs" component={JobsPage} />
+      <Route path="*" component={NotFound} />
+    </Router>
+  );
+}
+
+function NotFound() {
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        This page does not exist. <A href="/system">Go to System</A>.
+      </p>
+    </section>
+  );
+}

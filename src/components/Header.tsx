@@ -1,0 +1,37 @@
+// Top bar: the active job with its progress and ETA, and the device state.
+import { A } from '@solidjs/router';
+import { Show } from 'solid-js';
+import { activeJob, formatEta, waitingJobs } from '../state/jobs';
+import { report, workerStatus } from '../state/gpu';
+import { ProgressBar } from './ProgressBar';
+
+export function Header() {
+  const deviceLabel = () => {
+    const r = report();
+    if (workerStatus() === 'starting') return 'starting GPU worker…';
+    if (workerStatus() === 'failed') return 'GPU worker failed';
+    if (!r?.webgpu) return 'no WebGPU';
+    if (r.device === 'lost') return 'GPU lost — re-acquiring';
+    return r.adapter?.description || r.adapter?.architecture || r.adapter?.vendor || 'GPU ready';
+  };
+  return (
+    <header class="header">
+      <div class="header-job" data-testid="active-job">
+        <Show when={activeJob()} fallback={<span class="muted">No job running{waitingJobs().length ? ` · ${waitingJobs().length} waiting` : ''}</span>}>
+          {(job) => (
+            <A href="/jobs" class="header-job-link">
+              <span class="pulse" />
+              <span class="header-job-title">{job().title}</span>
+              <ProgressBar value={job().progress} label={`${job().title} progress`} />
+              <span class="mono">{Math.round(job().progress * 100)}%</span>
+              <span class="muted">{formatEta(job().etaMs)}</span>
+            </A>
+          )}
+        </Show>
+      </div>
+      <div class={`device-chip ${report()?.device === 'ready' ? 'ok' : 'warn'}`} data-testid="device-chip">
+        {deviceLabel()}
+      </div>
+    </header>
+  );
+}
