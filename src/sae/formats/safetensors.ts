@@ -266,7 +266,7 @@ export interface TensorToWrite {
  * Serialises tensors like the Python `safetensors` package: ordered by dtype size (largest first) then name,
  * `__metadata__` first in the header, header padded with spaces to a multiple of 8 bytes.
  */
-export function writeSafetensors(tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): Uint8Array {
+export function writeSafetensors(tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): Uint8Array<ArrayBuffer> {
   const names = Object.keys(tensors).sort((a, b) => DTYPE_SIZES[tensors[b].dtype] - DTYPE_SIZES[tensors[a].dtype] || (a < b ? -1 : a > b ? 1 : 0));
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
