@@ -154,12 +154,12 @@ export class Pretokenizer {
     const docLengths = new Uint32Array(rows.length);
     const C = this.cfg.contextSize;
     const perChunk = this.cfg.sequencesPerChunk * C;
-    const pending = this.st.pendingWindows;
     rows.forEach((row, i) => {
       const ids = this.tokenizer.encode(normalizeText(row, this.cfg.normalize), this.cfg.addSpecialTokens);
       docLengths[i] = ids.length;
       this.st.documentTokens += ids.length;
       this.packer.push(ids, (w) => {
+        const pending = this.st.pendingWindows;
         for (const t of w) pending.push(t);
         this.st.sequences++;
         if (pending.length === perChunk) chunks.push(this.takeChunk());

@@ -1,0 +1,141 @@
+// Tokenization with a real tokenizer.json, packed into compact chunks exactly like packSequences,
+// resumable from saved state, with SAELens's special-token options.
+import { describe, expect, test } from 'vitest';
+import { generateDemoCorpus } from './demoCorpus';
+import { packSequences } from './pack';
+import {
+  DEFAULT_PRETOKENIZE_CONFIG,
+  keepMask,
+  pretokenize,
+  Pretokenizer,
+  resolveExcludedTokenIds,
+  toSaeLensMetadata,
+  tokenArrayFor,
+  type PretokenizeConfig,
+  type TokenChunk,
+} from './pretokenize';
+import { buildByteLevelBpe, END_OF_TEXT } from './testing/byteLevelBpe';
+import { demoTokenizer } from './testing/tokenizer';
+import { loadTokenizer } from './tokenizer';
+
+const rows = generateDemoCorpus({ documents: 120, seed: 7 }).map((d) => d.text);
+const cfg: PretokenizeConfig = { ...DEFAULT_PRETOKENIZE_CONFIG, contextSize: 32, sequencesPerChunk: 16 };
+
+function flatten(chunks: TokenChunk[]): number[] {
+  return chunks.flatMap((c) => Array.from(c.tokens));
+}
+
+async function* batches(xs: string[], size: number) {
+  for (let i = 0; i < xs.length; i += size) yield xs.slice(i, i + size);
+}
+
+describe('tokenizer', () => {
+  test('a byte-level BPE tokenizer.json round-trips text and knows its special tokens', () => {
+    const tok = demoTokenizer();
+    const text = 'Use #12d1af for the violet accent. <p>café ✓</p>';
+    expect(tok.decode(tok.encode(text))).toBe(text);
+    expect(tok.special.bos).toBe(tok.special.eos);
+    expect(tok.idToToken(tok.special.bos!)).toBe(END_OF_TEXT);
+    expect(tok.allSpecialIds).toEqual([tok.special.bos]);
+    expect(tok.vocabSize).toBe(256 + 300 + 1);
+  });
+
+  test('without a config the single special token serves as BOS and EOS', () => {
+    const { tokenizerJson } = buildByteLevelBpe(['a b c'], 2);
+    const tok = loadTokenizer(tokenizerJson);
+    const eot = (tokenizerJson.added_tokens as { id: number }[])[0].id;
+    expect(tok.special).toMatchObject({ bos: eot, eos: eot });
+  });
+
+  test('a JSON file that is not a tokenizer is rejected', () => {
+    expect(() => loadTokenizer({ vocab: {} })).toThrow(expect.objectContaining({ code: 'invalid-tokenizer' }));
+  });
+});
+
+describe('pretokenize', () => {
+  test('chunks hold exactly the SAELens-packed windows of the encoded rows', async () => {
+    const tok = demoTokenizer();
+    const bos = tok.special.bos!;
+    const expected = packSequences(
+      rows.map((r) => tok.encode(r)),
+      { contextSize: 32, beginBatchTokenId: bos, beginSequenceTokenId: null, sequenceSeparatorTokenId: bos, disableConcatSequences: false },
+    );
+    const chunks: TokenChunk[] = [];
+    let docTokens = 0;
+    for await (const step of pretokenize(batches(rows, 25), tok, cfg)) {
+      chunks.push(...step.chunks);
+      docTokens += step.docLengths.reduce((a, b) => a + b, 0);
+    }
+    expect(chunks.every((c) => c.tokens instanceof Uint16Array)).toBe(true);
+    expect(chunks.slice(0, -1).every((c) => c.nSeq === 16)).toBe(true);
+    expect(chunks.map((c) => c.index)).toEqual(chunks.map((_, i) => i));
+    expect(flatten(chunks)).toEqual(expected.flat());
+    expect(docTokens).toBe(rows.reduce((a, r) => a + tok.encode(r).length, 0));
+  });
+
+  test('resuming from saved state gives the same chunks', () => {
+    const tok = demoTokenizer();
+    const whole = new Pretokenizer(tok, cfg);
+    const all = [...whole.push(rows).chunks, whole.finish()!];
+    const a = new Pretokenizer(tok, cfg);
+    const first = a.push(rows.slice(0, 37));
+    const saved = JSON.parse(JSON.stringify(first.state));
+    expect(saved.rowsConsumed).toBe(37);
+    const b = new Pretokenizer(tok, cfg, saved);
+    const second = b.push(rows.slice(37));
+    expect(flatten([...first.chunks, ...second.chunks, b.finish()!])).toEqual(flatten(all));
+    expect(b.state().sequences).toBe(whole.state().sequences);
+  });
+
+  test('normalisation is applied before tokenizing', () => {
+    const tok = demoTokenizer();
+    const c = { ...cfg, contextSize: 4, beginBatchToken: null, sequenceSeparatorToken: null, sequencesPerChunk: 1 } as PretokenizeConfig;
+    const pre = new Pretokenizer(tok, { ...c, normalize: { unicode: 'NFKC', collapseWhitespace: true, strip: true } });
+    const step = pre.push(['  ﬁne \n\n  day  ']);
+    expect(step.docLengths[0]).toBe(tok.encode('fine day').length);
+  });
+
+  test('a special token the tokenizer lacks is a config error', () => {
+    expect(() => new Pretokenizer(demoTokenizer(), { ...cfg, sequenceSeparatorToken: 'sep' })).toThrow(
+      expect.objectContaining({ code: 'invalid-config' }),
+    );
+  });
+
+  test('cancel stops between batches', async () => {
+    const ac = new AbortController();
+    const gen = pretokenize(batches(rows, 10), demoTokenizer(), cfg, { signal: ac.signal });
+    await gen.next();
+    ac.abort();
+    await expect(gen.next()).rejects.toThrow(/abort/i);
+  });
+
+  test('progress reports rows with an ETA', async () => {
+    const seen: { fraction?: number; etaS?: number }[] = [];
+    for await (const _ of pretokenize(batches(rows, 30), demoTokenizer(), cfg, { totalRows: rows.length, onProgress: (p) => seen.push(p) }));
+    expect(seen.at(-1)?.fraction).toBe(1);
+  });
+});
+
+describe('exclude_special_tokens and token arrays', () => {
+  test('true excludes every special id; a list excludes those ids', () => {
+    const tok = demoTokenizer();
+    expect(resolveExcludedTokenIds(true, tok)).toEqual([tok.special.bos]);
+    expect(resolveExcludedTokenIds([5, 3, 5], tok)).toEqual([3, 5]);
+    expect(resolveExcludedTokenIds(false, tok)).toEqual([]);
+    expect(Array.from(keepMask([556, 1, 2, 556], [556]))).toEqual([0, 1, 1, 0]);
+  });
+
+  test('Uint16 up to 65536 ids, Uint32 beyond', () => {
+    expect(tokenArrayFor(65536, 3)).toBeInstanceOf(Uint16Array);
+    expect(tokenArrayFor(65537, 3)).toBeInstanceOf(Uint32Array);
+  });
+
+  test('options export in SAELens spelling', () => {
+    expect(toSaeLensMetadata(DEFAULT_PRETOKENIZE_CONFIG, 'gpt2', 'lantern/demo-corpus')).toMatchObject({
+      context_size: 128,
+      begin_batch_token: 'bos',
+      begin_sequence_token: null,
+      sequence_separator_token: 'bos',
+    });
+  });
+});
