@@ -2,8 +2,8 @@
 // Export writes the flat pre-6.0 cfg.json, which SAELens 5.x loads directly and 6.x converts on load.
 
 import type { Architecture, SaeWeights } from '../types';
-import { cfgReader, parseCfg, SaeFormatError, type Json } from './errors';
-import { parseSafetensors, tensorToFloat32, writeSafetensors, type SafetensorsFile } from './safetensors';
+import { cfgReader, parseCfg, readShapedTensor, SaeFormatError, type Json } from './common';
+import { parseSafetensors, writeSafetensors } from './safetensors';
 
 export const SAELENS_NORMALIZATIONS = ['none', 'expected_average_only_in', 'constant_norm_rescale', 'layer_norm'] as const;
 export type SaeLensNormalization = (typeof SAELENS_NORMALIZATIONS)[number];
@@ -153,23 +153,6 @@ export function exportSaeLens(w: SaeWeights, opts: SaeLensExportOptions): SaeLen
   };
 }
 
-function readTensor(file: SafetensorsFile, name: string, shape: number[], what: string): Float32Array {
-  const info = file.tensors.get(name);
-  if (!info) {
-    throw new SaeFormatError('missing-tensor', `SAELens weights: no tensor "${name}" (have: ${[...file.tensors.keys()].join(', ') || 'none'})`, {
-      tensor: name,
-    });
-  }
-  if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
-    throw new SaeFormatError(
-      'shape-mismatch',
-      `SAELens weights: ${name} has shape [${info.shape.join(', ')}] but cfg.json gives ${what} = [${shape.join(', ')}]`,
-      { tensor: name, actual: info.shape, expected: shape },
-    );
-  }
-  return tensorToFloat32(file, name);
-}
-
 /** SAELens files (pre-6.0 flat cfg or 6.x with `metadata`) → SaeWeights, with shapes checked against cfg.json. */
 export function importSaeLens(cfgJson: string, weightsBytes: Uint8Array, sparsityBytes?: Uint8Array): SaeLensImport {
   const format = 'SAELens';
@@ -217,26 +200,27 @@ export function importSaeLens(cfgJson: string, weightsBytes: Uint8Array, sparsit
 
   // 4. Tensors, checked against d_in / d_sae.
   const file = parseSafetensors(weightsBytes);
-  const W_enc = readTensor(file, 'W_enc', [dIn, dSae], '[d_in, d_sae]');
-  const W_dec = readTensor(file, 'W_dec', [dSae, dIn], '[d_sae, d_in]');
-  const b_enc = readTensor(file, 'b_enc', [dSae], '[d_sae]');
-  const b_dec = readTensor(file, 'b_dec', [dIn], '[d_in]');
+  const readTensor = (name: string, shape: number[], what: string) => readShapedTensor(format, file, name, shape, what);
+  const W_enc = readTensor('W_enc', [dIn, dSae], '[d_in, d_sae]');
+  const W_dec = readTensor('W_dec', [dSae, dIn], '[d_sae, d_in]');
+  const b_enc = readTensor('b_enc', [dSae], '[d_sae]');
+  const b_dec = readTensor('b_dec', [dIn], '[d_in]');
   let threshold: Float32Array | undefined;
   if (architecture === 'jumprelu') {
     // Training checkpoints store log_threshold; inference files store threshold.
     threshold = file.tensors.has('log_threshold') && !file.tensors.has('threshold')
-      ? readTensor(file, 'log_threshold', [dSae], '[d_sae]').map(Math.exp)
-      : readTensor(file, 'threshold', [dSae], '[d_sae]');
+      ? readTensor('log_threshold', [dSae], '[d_sae]').map(Math.exp)
+      : readTensor('threshold', [dSae], '[d_sae]');
   }
   // A per-feature finetuning scale multiplies z before decoding: fold it into the decoder rows.
   const scaleName = ['finetuning_scaling_factor', 'scaling_factor'].find((n) => file.tensors.has(n));
   if (scaleName) {
-    const scale = readTensor(file, scaleName, [dSae], '[d_sae]');
+    const scale = readTensor(scaleName, [dSae], '[d_sae]');
     for (let i = 0; i < dSae; i++) for (let j = 0; j < dIn; j++) W_dec[i * dIn + j] *= scale[i];
   }
 
   let logSparsity: Float32Array | undefined;
-  if (sparsityBytes) logSparsity = readTensor(parseSafetensors(sparsityBytes), 'sparsity', [dSae], '[d_sae]');
+  if (sparsityBytes) logSparsity = readShapedTensor(format, parseSafetensors(sparsityBytes), 'sparsity', [dSae], '[d_sae]');
 
   return {
     weights: { dIn, dSae, W_enc, W_dec, b_enc, b_dec, ...(threshold ? { threshold } : {}) },

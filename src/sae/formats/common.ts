@@ -1,4 +1,6 @@
-// Typed errors and cfg.json field readers shared by the SAELens and sparsify importers.
+// Shared by the SAELens and sparsify importers: the typed error, cfg.json field readers and shape-checked tensor reads.
+
+import { tensorToFloat32, type SafetensorsFile } from './safetensors';
 
 export type SaeFormatErrorCode =
   | 'invalid-cfg'
@@ -75,4 +77,22 @@ export function cfgReader(format: string, cfg: Json, prefix = '') {
       return v as T;
     },
   };
+}
+
+/** Reads tensor `name` as f32 after checking it exists and has exactly `shape` (`what` names the cfg sizes). */
+export function readShapedTensor(format: string, file: SafetensorsFile, name: string, shape: number[], what: string): Float32Array {
+  const info = file.tensors.get(name);
+  if (!info) {
+    throw new SaeFormatError('missing-tensor', `${format} weights: no tensor "${name}" (have: ${[...file.tensors.keys()].join(', ') || 'none'})`, {
+      tensor: name,
+    });
+  }
+  if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
+    throw new SaeFormatError('shape-mismatch', `${format} weights: ${name} has shape [${info.shape.join(', ')}] but cfg.json gives ${what} = [${shape.join(', ')}]`, {
+      tensor: name,
+      actual: info.shape,
+      expected: shape,
+    });
+  }
+  return tensorToFloat32(file, name);
 }
