@@ -1,0 +1,245 @@
+// Hub loading: a thin fetch layer over the Hugging Face URL layout (`{host}/{repo}/resolve/{rev}/{path}`)
+// with per-file progress, the Cache API, typed 404s, a size limit checked before downloading, ONNX
+// variant names as the Hub publishes them, and external-data files found from the graph itself.
+import { summarizeConfig, type ModelSummary } from './config';
+import { LmError } from './errors';
+import { decodeModelBytes } from './surgery';
+import type { ExternalDataFile } from './session';
+
+export const DEFAULT_HUB_HOST = 'https://huggingface.co';
+
+/** transformers.js dtype names → ONNX file suffixes (onnx/model{suffix}.onnx). */
+export const VARIANT_SUFFIX = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  int8: '_int8',
+  uint8: '_uint8',
+  q4: '_q4',
+  q4f16: '_q4f16',
+  bnb4: '_bnb4',
+} as const;
+export type ModelDtype = keyof typeof VARIANT_SUFFIX;
+
+export function onnxPath(dtype: ModelDtype = 'fp32', baseName = 'model'): string {
+  return `onnx/${baseName}${VARIANT_SUFFIX[dtype]}.onnx`;
+}
+
+export interface FileProgress {
+  path: string;
+  loaded: number;
+  /** From Content-Length; undefined when the server does not say. */
+  total?: number;
+  done: boolean;
+  fromCache: boolean;
+}
+
+/** Where downloaded files are kept, by URL. The Cache API in browsers; a Map works in tests. */
+export interface FileCache {
+  get(url: string): Promise<Uint8Array | undefined>;
+  put(url: string, bytes: Uint8Array): Promise<void>;
+}
+
+/** The browser Cache API as a FileCache (cache `lantern-hub`). */
+export function cacheApiStore(name = 'lantern-hub'): FileCache {
+  return {
+    async get(url) {
+      const hit = await (await caches.open(name)).match(url);
+      return hit ? new Uint8Array(await hit.arrayBuffer()) : undefined;
+    },
+    async put(url, bytes) {
+      const body = new Uint8Array(bytes);
+      await (await caches.open(name)).put(url, new Response(body, { headers: { 'Content-Length': String(body.byteLength) } }));
+    },
+  };
+}
+
+export interface HubOptions {
+  /** Default https://huggingface.co; tests point this at scripts/hub-mirror.ts. */
+  host?: string;
+  revision?: string;
+  /** Default: the Cache API when present, else none. `null` disables caching. */
+  cache?: FileCache | null;
+  onProgress?: (p: FileProgress) => void;
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+export function resolveUrl(repo: string, path: string, opts: Pick<HubOptions, 'host' | 'revision'> = {}): string {
+  const host = (opts.host ?? DEFAULT_HUB_HOST).replace(/\/+$/, '');
+  const rev = encodeURIComponent(opts.revision ?? 'main');
+  return `${host}/${repo}/resolve/${rev}/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+function defaultCache(opts: HubOptions): FileCache | null {
+  if (opts.cache !== undefined) return opts.cache;
+  return typeof caches !== 'undefined' ? cacheApiStore() : null;
+}
+
+async function request(repo: string, path: string, method: 'GET' | 'HEAD', opts: HubOptions): Promise<Response> {
+  const url = resolveUrl(repo, path, opts);
+  let res: Response;
+  try {
+    res = await (opts.fetch ?? fetch)(url, { method, signal: opts.signal });
+  } catch (e) {
+    if (opts.signal?.aborted) throw new LmError('ABORTED', `Download of ${path} was cancelled`, { repo, path });
+    const cause = (e as Error & { cause?: { code?: string } }).cause?.code;
+    throw new LmError('NETWORK', `Could not reach ${url}: ${(e as Error).message}${cause ? ` (${cause})` : ''}`, { repo, path, url, cause });
+  }
+  if (res.ok) return res;
+  // The Hub answers 401/404 with X-Error-Code RepoNotFound for unknown (or private) repos, EntryNotFound for files.
+  const code = res.headers.get('x-error-code');
+  const details = { repo, path, url, status: res.status, errorCode: code };
+  if (code === 'RepoNotFound' || (res.status === 401 && code !== 'EntryNotFound')) {
+    throw new LmError('REPO_NOT_FOUND', `Model repository "${repo}" was not found on ${opts.host ?? DEFAULT_HUB_HOST}`, details);
+  }
+  if (res.status === 404) throw new LmError('FILE_NOT_FOUND', `"${path}" does not exist in ${repo}`, details);
+  throw new LmError('NETWORK', `${url} answered HTTP ${res.status}`, details);
+}
+
+/** Size of a Hub file without downloading it; undefined if absent. */
+export async function hubFileSize(repo: string, path: string, opts: HubOptions = {}): Promise<number | undefined> {
+  try {
+    const res = await request(repo, path, 'HEAD', opts);
+    const size = Number(res.headers.get('x-linked-size') ?? res.headers.get('content-length'));
+    return Number.isFinite(size) ? size : undefined;
+  } catch (e) {
+    if (e instanceof LmError && e.code === 'FILE_NOT_FOUND') return undefined;
+    throw e;
+  }
+}
+
+/** Downloads one file (or reads it from the cache), reporting progress as bytes arrive. */
+export async function fetchHubFile(repo: string, path: string, opts: HubOptions = {}): Promise<Uint8Array> {
+  const url = resolveUrl(repo, path, opts);
+  const cache = defaultCache(opts);
+  const cached = await cache?.get(url);
+  if (cached) {
+    opts.onProgress?.({ path, loaded: cached.byteLength, total: cached.byteLength, done: true, fromCache: true });
+    return cached;
+  }
+  const res = await request(repo, path, 'GET', opts);
+  const header = res.headers.get('content-length');
+  const total = header ? Number(header) : undefined;
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  try {
+    const reader = res.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.byteLength;
+      opts.onProgress?.({ path, loaded, total, done: false, fromCache: false });
+    }
+  } catch (e) {
+    if (opts.signal?.aborted) throw new LmError('ABORTED', `Download of ${path} was cancelled`, { repo, path });
+    throw new LmError('NETWORK', `Download of ${path} failed after ${loaded} bytes: ${(e as Error).message}`, { repo, path, loaded });
+  }
+  const bytes = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  opts.onProgress?.({ path, loaded, total: total ?? loaded, done: true, fromCache: false });
+  await cache?.put(url, bytes);
+  return bytes;
+}
+
+async function fetchJson(repo: string, path: string, opts: HubOptions): Promise<Record<string, unknown>> {
+  const bytes = await fetchHubFile(repo, path, opts);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+  } catch (e) {
+    throw new LmError('INVALID_CONFIG', `${path} in ${repo} is not valid JSON`, { repo, path, cause: (e as Error).message });
+  }
+}
+
+async function optionalJson(repo: string, path: string, opts: HubOptions) {
+  try {
+    return await fetchJson(repo, path, opts);
+  } catch (e) {
+    if (e instanceof LmError && e.code === 'FILE_NOT_FOUND') return undefined;
+    throw e;
+  }
+}
+
+export interface LoadModelOptions extends HubOptions {
+  dtype?: ModelDtype;
+  /** Refuse (before downloading the weights) a model whose ONNX files exceed this many bytes. */
+  maxBytes?: number;
+}
+
+export interface ModelFiles {
+  repo: string;
+  revision: string;
+  summary: ModelSummary;
+  config: Record<string, unknown>;
+  generationConfig?: Record<string, unknown>;
+  tokenizerJson: Record<string, unknown>;
+  tokenizerConfig: Record<string, unknown>;
+  onnxPath: string;
+  onnx: Uint8Array;
+  externalData: ExternalDataFile[];
+}
+
+/** Locations of external-data files referenced by the graph's initializers. */
+export function externalDataLocations(onnx: Uint8Array): string[] {
+  const graph = decodeModelBytes(onnx).graph;
+  const out = new Set<string>();
+  for (const t of graph.initializer) {
+    const loc = t.externalData?.find((e) => e.key === 'location')?.value;
+    if (loc) out.add(loc);
+  }
+  return [...out];
+}
+
+/**
+ * Fetches what a decoder needs: 1. config.json (a missing repo fails here), 2. the ONNX variant's
+ * size (with `{name}_data`) against `maxBytes`, 3. tokenizer files, 4. the graph, 5. its external data.
+ */
+export async function loadModelFiles(repo: string, opts: LoadModelOptions = {}): Promise<ModelFiles> {
+  const config = await fetchJson(repo, 'config.json', opts).catch((e: unknown) => {
+    if (e instanceof LmError && e.code === 'FILE_NOT_FOUND') {
+      throw new LmError('INVALID_CONFIG', `${repo} has no config.json`, e.details);
+    }
+    throw e;
+  });
+  const summary = summarizeConfig(config);
+  const path = onnxPath(opts.dtype);
+  const size = await hubFileSize(repo, path, opts);
+  if (size === undefined) {
+    throw new LmError('NO_ONNX_FILE', `${repo} has no ONNX export at ${path}`, { repo, path, dtype: opts.dtype ?? 'fp32' });
+  }
+  const dataSize = (await hubFileSize(repo, `${path}_data`, opts)) ?? 0;
+  if (opts.maxBytes !== undefined && size + dataSize > opts.maxBytes) {
+    throw new LmError('MODEL_TOO_LARGE', `${repo} (${path}) is ${size + dataSize} bytes, over the ${opts.maxBytes}-byte memory limit`, {
+      repo,
+      path,
+      bytes: size + dataSize,
+      maxBytes: opts.maxBytes,
+    });
+  }
+  const tokenizerJson = await fetchJson(repo, 'tokenizer.json', opts);
+  const tokenizerConfig = (await optionalJson(repo, 'tokenizer_config.json', opts)) ?? {};
+  const generationConfig = await optionalJson(repo, 'generation_config.json', opts);
+  const onnx = await fetchHubFile(repo, path, opts);
+  const dir = path.slice(0, path.lastIndexOf('/') + 1);
+  const externalData: ExternalDataFile[] = [];
+  for (const location of externalDataLocations(onnx)) {
+    externalData.push({ path: location, data: await fetchHubFile(repo, dir + location, opts) });
+  }
+  return {
+    repo,
+    revision: opts.revision ?? 'main',
+    summary,
+    config,
+    generationConfig,
+    tokenizerJson,
+    tokenizerConfig,
+    onnxPath: path,
+    onnx,
+    externalData,
+  };
+}
