@@ -27,12 +27,11 @@ export function parseCsvRecords(s: string, delimiter: string, final: boolean, on
   const records: string[][] = [];
   const n = s.length;
   let i = 0;
-  let lines = 0;
   let consumedLines = 0;
   outer: while (i < n) {
     const recordStart = i;
     const fields: string[] = [];
-    lines = consumedLines;
+    let lines = consumedLines;
     for (;;) {
       let value: string;
       if (s.charCodeAt(i) === QUOTE) {

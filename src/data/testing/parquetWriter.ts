@@ -116,7 +116,7 @@ function plainValues(col: ParquetColumn, from: number, to: number): Uint8Array {
 }
 
 /** Serializes `columns` (equal lengths) into a Parquet file with row groups of `rowGroupSize` rows. */
-export function writeParquet(columns: ParquetColumn[], rowGroupSize = 1 << 20): Uint8Array {
+export function writeParquet(columns: ParquetColumn[], rowGroupSize = 1 << 20): Uint8Array<ArrayBuffer> {
   const numRows = columns[0]?.values.length ?? 0;
   const file = new ByteSink();
   file.bytes(new TextEncoder().encode('PAR1'));
