@@ -9,6 +9,7 @@ import {
   pretokenize,
   Pretokenizer,
   resolveExcludedTokenIds,
+  tokenizationKey,
   toSaeLensMetadata,
   tokenArrayFor,
   type PretokenizeConfig,
@@ -128,6 +129,13 @@ describe('exclude_special_tokens and token arrays', () => {
   test('Uint16 up to 65536 ids, Uint32 beyond', () => {
     expect(tokenArrayFor(65536, 3)).toBeInstanceOf(Uint16Array);
     expect(tokenArrayFor(65537, 3)).toBeInstanceOf(Uint32Array);
+  });
+
+  test('tokenizations of one dataset are told apart by tokenizer and options, not chunk layout', () => {
+    const key = tokenizationKey('gpt2', DEFAULT_PRETOKENIZE_CONFIG);
+    expect(tokenizationKey('gpt2', { ...DEFAULT_PRETOKENIZE_CONFIG, sequencesPerChunk: 7 })).toBe(key);
+    expect(tokenizationKey('gpt2', { ...DEFAULT_PRETOKENIZE_CONFIG, contextSize: 256 })).not.toBe(key);
+    expect(tokenizationKey('smollm2', DEFAULT_PRETOKENIZE_CONFIG)).not.toBe(key);
   });
 
   test('options export in SAELens spelling', () => {

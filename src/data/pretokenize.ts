@@ -78,6 +78,19 @@ export function keepMask(tokens: ArrayLike<number>, excludedIds: readonly number
   return mask;
 }
 
+/**
+ * Identity of one tokenization of a raw dataset: the same rows tokenized by another tokenizer or
+ * with other options is another tokenization, stored beside the first.
+ */
+export function tokenizationKey(tokenizerId: string, cfg: PretokenizeConfig): string {
+  const { sequencesPerChunk: _layoutOnly, ...semantic } = cfg;
+  const sorted = (v: unknown): unknown =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]))
+      : v;
+  return `${tokenizerId}|${JSON.stringify(sorted(semantic))}`;
+}
+
 /** The same options in SAELens's `sae_lens.json` metadata spelling. */
 export function toSaeLensMetadata(cfg: PretokenizeConfig, tokenizerName: string, originalDataset: string) {
   return {

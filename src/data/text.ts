@@ -176,6 +176,6 @@ export async function* readTextBlocks(file: BlobLike, opts: ReadTextOptions = {}
       yield { text, endByte: base, final: false };
     }
   } finally {
-    reader.releaseLock();
+    await reader.cancel();
   }
 }

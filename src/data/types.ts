@@ -11,8 +11,9 @@ export interface BlobLike {
 }
 
 /**
- * Where a source can pick up again: `byte` is a record boundary in the file (text formats),
- * `row` the number of rows already delivered (all sources; the parquet and Hub position).
+ * Where a source can pick up again: `byte` is a record boundary in the file (text formats) or the
+ * bytes received so far (Hub); `row` the absolute row index to continue at (parquet and Hub) or
+ * the rows delivered so far (text formats).
  */
 export interface IngestCursor {
   byte: number;
