@@ -108,6 +108,14 @@ describe('common behaviour', () => {
       'txt', 'jsonl', 'jsonl', 'json', 'csv', 'tsv', 'parquet', undefined,
     ]);
   });
+  test('a single line far longer than a block is read whole', async () => {
+    const records = Array.from({ length: 3000 }, (_, i) => ({ text: `record ${i}` }));
+    const f = file([JSON.stringify(records)], 'minified.json');
+    expect(await rowsOf(f, { blockBytes: 1024 })).toEqual(records.map((r) => r.text));
+    const long = 'word '.repeat(50_000).trim();
+    expect(await rowsOf(file([long], 'one.txt'), { blockBytes: 1024 })).toEqual([long]);
+  });
+
   test('maxRows stops early', async () => {
     expect(await rowsOf(file(['a\nb\nc\nd\n'], 'a.txt'), { txtSplit: 'line', maxRows: 2 })).toEqual(['a', 'b']);
   });

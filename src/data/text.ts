@@ -121,6 +121,8 @@ export async function* readTextBlocks(file: BlobLike, opts: ReadTextOptions = {}
   const reader = file.slice(startByte).stream().getReader();
   let parts: Uint8Array[] = [];
   let held = 0;
+  /** Bytes to hold before looking for a line break; doubles while a single line keeps growing. */
+  let want = blockBytes;
   /** File offset of parts[0][0]. */
   let base = startByte;
 
@@ -162,13 +164,15 @@ export async function* readTextBlocks(file: BlobLike, opts: ReadTextOptions = {}
         else yield { text: '', endByte: base, final: true };
         return;
       }
-      if (held < blockBytes) continue;
+      if (held < want) continue;
       const all = concat(parts, held);
       const cut = all.lastIndexOf(LF) + 1;
       if (cut === 0) {
         parts = [all];
+        want = held * 2;
         continue;
       }
+      want = blockBytes;
       const text = decode(all.subarray(0, cut), base);
       base += cut;
       parts = cut < all.length ? [all.slice(cut)] : [];
