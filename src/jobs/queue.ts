@@ -249,14 +249,14 @@ export class JobQueue {
           return;
         }
         if (controls.stop) {
-          await kind.checkpoint?.(state, params, ctx);
+          state = (await kind.checkpoint?.(state, params, ctx)) ?? state;
           const resultId = await kind.finish(state, params, ctx, true);
           await update({ status: 'done', stopped: true, resultId, finishedAt: Date.now(), etaMs: undefined });
           onEvent({ type: 'job-finished', jobId: job.id, title: job.title, stopped: true });
           return;
         }
         if (controls.pause) {
-          await kind.checkpoint?.(state, params, ctx);
+          state = (await kind.checkpoint?.(state, params, ctx)) ?? state;
           await update({ status: 'paused', state, etaMs: undefined });
           onEvent({ type: 'job-paused', jobId: job.id, title: job.title });
           return;
@@ -284,6 +284,7 @@ export class JobQueue {
       onEvent({ type: 'job-failed', jobId: job.id, title: job.title, error });
     } finally {
       this.running = undefined;
+      this.kinds.get(job.kind)?.release?.(job.id);
     }
   }
 

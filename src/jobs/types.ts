@@ -56,10 +56,12 @@ export interface JobKind<P = unknown, S = unknown> {
   /** Initial state for a fresh (or retried) job. */
   start(params: P, ctx: JobContext): Promise<S>;
   step(state: S, params: P, ctx: JobContext): Promise<StepResult<S>>;
-  /** Persist whatever the state cannot hold (weights, buffers) before a pause, stop or reload. */
-  checkpoint?(state: S, params: P, ctx: JobContext): Promise<void>;
+  /** Persists what the state cannot hold (weights, buffers) before a pause or stop; returns the updated state. */
+  checkpoint?(state: S, params: P, ctx: JobContext): Promise<S>;
   /** Writes results once done (or stopped early); returns the id of what it produced. */
   finish(state: S, params: P, ctx: JobContext, stopped: boolean): Promise<string | undefined>;
+  /** Frees in-memory resources (GPU buffers) whenever the job stops running, for any reason. */
+  release?(jobId: string): void;
 }
 
 export interface EnqueueRequest {

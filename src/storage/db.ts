@@ -137,10 +137,19 @@ export interface RunRecord {
   finalMetrics?: Record<string, number>;
 }
 
+export interface HistogramData {
+  edges: number[];
+  counts: number[];
+  /** Latents that never fired (density histogram only). */
+  zero?: number;
+}
+
 export interface MetricRecord {
   runId: string;
   step: number;
   values: Record<string, number>;
+  /** Every histogramEvery steps: log10 feature density and decoder-norm histograms. */
+  histograms?: { densityLog10: HistogramData; decoderNorm: HistogramData };
 }
 
 export interface CheckpointRecord {

@@ -1,0 +1,174 @@
+// SAE training as a job: the GPU trainer runs a slice of steps per job step, metrics go to
+// Dexie in batches keyed [runId+step], checkpoints every N steps (and at pause/stop/end).
+// After a reload the run restarts from its last checkpoint: steps after it are recomputed
+// and overwrite their metric rows, so the history stays continuous with no duplicates.
+import { resolveConfig, validateConfig, type SaeConfig, type SaeConfigInput } from '../../sae/config';
+import { createSaeTrainer, SaeNumericError, type SaeStepMetrics, type SaeTrainer } from '../../sae/trainer';
+import { createSyntheticSource, type SyntheticOptions } from '../../sae/synthetic';
+import { decodeCheckpoint, encodeCheckpoint } from '../../sae/checkpointCodec';
+import { readCheckpoint, writeCheckpoint } from '../../storage/checkpoints';
+import type { LanternDb, MetricRecord } from '../../storage/db';
+import { JobError, type JobContext, type JobKind } from '../types';
+
+export type TrainSource = { type: 'synthetic' } & Omit<SyntheticOptions, 'dIn'>;
+
+export interface TrainParams {
+  runId: string;
+  name: string;
+  config: SaeConfig;
+  source: TrainSource;
+  totalSteps: number;
+  checkpointEvery: number;
+}
+
+export interface TrainState {
+  step: number;
+  checkpointId?: string;
+  checkpointStep: number;
+  /** Tokens per second over the last slice. */
+  tokensPerSec?: number;
+}
+
+interface Live {
+  trainer: SaeTrainer;
+  source: ReturnType<typeof createSyntheticSource>;
+}
+
+/** Trainers live in the worker's memory only while their job runs. */
+const live = new Map<string, Live>();
+
+/** Wall-clock budget of one job step: controls (pause, stop) answer within about this. */
+const SLICE_MS = 400;
+
+function fieldError(field: string, message: string): JobError {
+  return new JobError('invalid-params', message, { field });
+}
+
+function validateParams(raw: unknown): TrainParams {
+  const p = raw as Partial<TrainParams> & { config?: SaeConfigInput };
+  if (!p || typeof p !== 'object') throw fieldError('params', 'Training parameters are missing.');
+  if (typeof p.runId !== 'string' || !p.runId) throw fieldError('runId', 'runId is required.');
+  if (typeof p.name !== 'string' || !p.name.trim()) throw fieldError('name', 'Give the run a name.');
+  if (!p.config) throw fieldError('config', 'The SAE configuration is missing.');
+  const totalSteps = Number(p.totalSteps);
+  if (!Number.isInteger(totalSteps) || totalSteps < 1) throw fieldError('totalSteps', 'Total steps must be a whole number ≥ 1.');
+  const checkpointEvery = Number(p.checkpointEvery);
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw fieldError('checkpointEvery', 'Checkpoint interval must be a whole number of steps ≥ 1.');
+  const config = resolveConfig({ ...p.config, totalSteps });
+  validateConfig(config);
+  if (p.source?.type !== 'synthetic') throw fieldError('source', 'Unknown activation source.');
+  return { runId: p.runId, name: p.name.trim(), config, source: p.source, totalSteps, checkpointEvery };
+}
+
+function makeSource(params: TrainParams) {
+  const { type: _t, ...opts } = params.source;
+  return createSyntheticSource({ ...opts, dIn: params.config.dIn });
+}
+
+/** A metric row keyed by steps completed (the trainer numbers steps from 0). */
+function metricRow(runId: string, m: SaeStepMetrics, tokensPerSec: number | undefined): MetricRecord {
+  const { step, ...values } = m;
+  return { runId, step: step + 1, values: tokensPerSec === undefined ? values : { ...values, tokensPerSec } };
+}
+
+async function saveCheckpoint(db: LanternDb, params: TrainParams, l: Live, state: TrainState): Promise<TrainState> {
+  if (state.checkpointId && state.checkpointStep === state.step) return state;
+  const payload = encodeCheckpoint(await l.trainer.saveState(), l.source.saveState());
+  const record = await writeCheckpoint(db, params.runId, state.step, payload);
+  return { ...state, checkpointId: record.id, checkpointStep: state.step };
+}
+
+/** The live trainer, rebuilt from the last checkpoint when the worker has none (reload, resume). */
+async function ensureLive(params: TrainParams, state: TrainState, ctx: JobContext): Promise<[Live, TrainState]> {
+  const existing = live.get(ctx.jobId);
+  if (existing) return [existing, state];
+  const trainer = await createSaeTrainer(ctx.device(), params.config);
+  const source = makeSource(params);
+  const l = { trainer, source };
+  live.set(ctx.jobId, l);
+  if (!state.checkpointId) return [l, { ...state, step: 0 }];
+  const saved = decodeCheckpoint(await readCheckpoint(ctx.db, state.checkpointId));
+  await trainer.loadState(saved.state);
+  source.loadState(saved.source);
+  // Metric rows after the checkpoint are recomputed; drop them so none is left stale.
+  await ctx.db.metrics.where('[runId+step]').between([params.runId, state.checkpointStep + 1], [params.runId, Infinity]).delete();
+  return [l, { ...state, step: state.checkpointStep }];
+}
+
+export const trainJob: JobKind<TrainParams, TrainState> = {
+  kind: 'train',
+  autoResume: true,
+  title: (p) => `Train ${p.name}`,
+  validate: validateParams,
+  async start(params, ctx) {
+    const existing = await ctx.db.runs.get(params.runId);
+    if (!existing) {
+      await ctx.db.runs.add({
+        id: params.runId,
+        name: params.name,
+        config: { ...params.config, source: params.source, totalSteps: params.totalSteps, checkpointEvery: params.checkpointEvery },
+        status: 'running',
+        jobId: ctx.jobId,
+        step: 0,
+        createdAt: Date.now(),
+      });
+    }
+    return { step: 0, checkpointStep: 0 };
+  },
+  async step(prev, params, ctx) {
+    const [l, resumed] = await ensureLive(params, prev, ctx);
+    let state = resumed;
+    const t0 = performance.now();
+    const startStep = state.step;
+    // 1. Train until the slice budget, the next checkpoint or the end.
+    const nextCheckpoint = (Math.floor(state.step / params.checkpointEvery) + 1) * params.checkpointEvery;
+    const stopAt = Math.min(params.totalSteps, nextCheckpoint);
+    while (state.step < stopAt && performance.now() - t0 < SLICE_MS) {
+      await l.trainer.step(l.source.next(params.config.batchSize));
+      state = { ...state, step: state.step + 1 };
+    }
+    // 2. Read the metrics back (this waits for the GPU) and store them in one batch.
+    try {
+      await l.trainer.metrics();
+    } catch (e) {
+      if (e instanceof SaeNumericError) {
+        throw new JobError(e.code, `${e.message}. The last good checkpoint (step ${state.checkpointStep}) is kept.`, e.details);
+      }
+      throw e;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const tokensPerSec = ((state.step - startStep) * params.config.batchSize) / Math.max(seconds, 1e-6);
+    const rows = l.trainer.takeMetrics().map((m) => metricRow(params.runId, m, tokensPerSec));
+    const hist = l.trainer.histograms();
+    if (hist) {
+      const row = rows.find((r) => r.step === hist.step);
+      if (row) row.histograms = { densityLog10: hist.densityLog10, decoderNorm: hist.decoderNorm };
+    }
+    await ctx.db.metrics.bulkPut(rows);
+    state = { ...state, tokensPerSec };
+    // 3. Checkpoint on the interval.
+    if (state.step % params.checkpointEvery === 0) state = await saveCheckpoint(ctx.db, params, l, state);
+    const last = rows.at(-1)?.values;
+    return {
+      state,
+      progress: state.step / params.totalSteps,
+      done: state.step >= params.totalSteps,
+      message: last ? `step ${state.step} · loss ${last.loss.toPrecision(4)} · L0 ${last.l0.toFixed(1)} · ${Math.round(tokensPerSec)} tok/s` : `step ${state.step}`,
+    };
+  },
+  async checkpoint(state, params, ctx) {
+    const l = live.get(ctx.jobId);
+    return l ? saveCheckpoint(ctx.db, params, l, state) : state;
+  },
+  async finish(prev, params, ctx) {
+    const l = live.get(ctx.jobId);
+    const state = l ? await saveCheckpoint(ctx.db, params, l, prev) : prev;
+    const last = await ctx.db.metrics.where('[runId+step]').between([params.runId, 0], [params.runId, Infinity]).last();
+    await ctx.db.runs.update(params.runId, { status: 'done', step: state.step, finalMetrics: last?.values });
+    return params.runId;
+  },
+  release(jobId) {
+    live.get(jobId)?.trainer.destroy();
+    live.delete(jobId);
+  },
+};
