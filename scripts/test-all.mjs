@@ -7,7 +7,7 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const steps = [
   ['unit tests (vitest, Node)', [npx, 'vitest', 'run', '--project', 'unit'], process.env],
   ['GPU kernel tests (vitest, Dawn)', [npx, 'vitest', 'run', '--project', 'gpu'], 'gpu'],
-  ['build', [npx, 'vite', 'build', '--logLevel', 'warn'], process.env],
+  ['build', [process.platform === 'win32' ? 'npm.cmd' : 'npm', 'run', 'build', '--silent'], process.env],
   ['end-to-end tests (Playwright, Chromium)', [npx, 'playwright', 'test'], process.env],
 ];
 
