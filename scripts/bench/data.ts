@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { demoCorpusJsonl, generateDemoCorpus } from '../../src/data/demoCorpus';
 import { ingestFile } from '../../src/data/ingest';
 import { DEFAULT_PRETOKENIZE_CONFIG, pretokenize } from '../../src/data/pretokenize';
-import { buildByteLevelBpe } from '../../src/data/testing/byteLevelBpe';
+import { buildByteLevelBpe } from '../../src/data/byteLevelBpe';
 import { loadTokenizer } from '../../src/data/tokenizer';
 import type { BenchSuite } from './types';
 

@@ -15,8 +15,8 @@ import {
   type PretokenizeConfig,
   type TokenChunk,
 } from './pretokenize';
-import { buildByteLevelBpe, END_OF_TEXT } from './testing/byteLevelBpe';
-import { demoTokenizer } from './testing/tokenizer';
+import { buildByteLevelBpe, END_OF_TEXT } from './byteLevelBpe';
+import { builtinTokenizer as demoTokenizer } from './builtinTokenizer';
 import { loadTokenizer } from './tokenizer';
 
 const rows = generateDemoCorpus({ documents: 120, seed: 7 }).map((d) => d.text);

@@ -6,7 +6,7 @@ import { demoCorpusJsonl, generateDemoCorpus } from './demoCorpus';
 import { collectRows, ingestFile } from './ingest';
 import { DEFAULT_PRETOKENIZE_CONFIG, Pretokenizer } from './pretokenize';
 import { countCharacters, histogram, textStats, TokenStatsAccumulator, topTokens } from './stats';
-import { demoTokenizer } from './testing/tokenizer';
+import { builtinTokenizer as demoTokenizer } from './builtinTokenizer';
 
 const docs = generateDemoCorpus({ documents: 300, seed: 3 });
 

@@ -5,6 +5,8 @@ import { getDb, type JobPriority, type LanternDb } from '../storage/db';
 import { JobQueue } from './queue';
 import { selfTestJob } from './kinds/selfTest';
 import { trainJob } from './kinds/train';
+import { ingestJob } from './kinds/ingest';
+import { tokenizeJob } from './kinds/tokenize';
 import { JobError, type EnqueueRequest, type JobEvent, type JobKind } from './types';
 
 export type DeviceState = 'none' | 'ready' | 'lost';
@@ -76,7 +78,7 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
       adapterName: () => adapter?.architecture || adapter?.vendor || adapter?.description || 'unknown',
     }),
   });
-  for (const kind of [selfTestJob, trainJob, ...(opts.kinds ?? [])] as unknown as JobKind[]) queue.register(kind);
+  for (const kind of [selfTestJob, trainJob, ingestJob, tokenizeJob, ...(opts.kinds ?? [])] as unknown as JobKind[]) queue.register(kind);
 
   const report = (): SystemReport => ({ webgpu: Boolean(device) || state === 'lost', reason, adapter, device: state, deviceRestores, queueOwner });
 

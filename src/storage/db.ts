@@ -83,24 +83,69 @@ export interface ChunkRecord {
   sha256: string;
 }
 
+/** Row-length statistics of a dataset, in characters (Unicode code points). */
+export interface DatasetStats {
+  characters: number;
+  minLength: number;
+  maxLength: number;
+  meanLength: number;
+  lengthHistogram: HistogramData;
+}
+
 export interface DatasetRecord {
   id: string;
   name: string;
   source: Record<string, unknown>;
   status: 'ingesting' | 'ready' | 'failed';
   rows: number;
+  /** UTF-8 bytes of the stored rows. */
   bytes: number;
   createdAt: number;
+  /** The ingest job writing (or that wrote) this dataset. */
+  jobId?: string;
+  /** Rows held by each datasetChunks row, in index order (rows are stored as a JSON array per chunk). */
+  chunkRows?: number[];
+  /** Set once the dataset is ready. */
+  stats?: DatasetStats;
+  /** 1-based line numbers of malformed JSONL lines that were skipped. */
+  skippedLines?: number[];
+}
+
+/** Token statistics of a tokenization. */
+export interface TokenizationStats {
+  documents: number;
+  /** Tokens the tokenizer produced over all rows, before packing. */
+  documentTokens: number;
+  packedTokens: number;
+  sequences: number;
+  /** Document lengths in tokens. */
+  lengthHistogram: HistogramData;
+  /** Most frequent tokens (special tokens excluded), with their text. */
+  topTokens: { id: number; count: number; text: string }[];
 }
 
 export interface TokenizationRecord {
   id: string;
   datasetId: string;
+  /** The tokenizer's id (a model id, or e.g. "builtin:demo-bpe", "tokenizer.json:<sha256>"). */
   modelId: string;
   contextSize: number;
+  /** Tokens in packed windows written so far. */
   tokens: number;
   status: 'running' | 'ready' | 'failed';
   createdAt: number;
+  jobId?: string;
+  /** tokenizationKey(): the tokenizer and every option that changes the tokens. */
+  key?: string;
+  tokenizerName?: string;
+  /** How to rebuild the tokenizer (a dropped tokenizer.json is kept as a Blob). */
+  tokenizer?: { type: 'builtin' } | { type: 'file'; name: string; file: Blob };
+  /** The PretokenizeConfig used (src/data/pretokenize.ts). */
+  config?: Record<string, unknown>;
+  /** Token id width of every tokenChunks row: [nSeq, contextSize] row-major. */
+  dtype?: 'uint16' | 'uint32';
+  sequences?: number;
+  stats?: TokenizationStats;
 }
 
 export interface ModelRecord {

@@ -1,5 +1,5 @@
-// Builds a small GPT-2-style byte-level BPE tokenizer.json by training merges on a given corpus,
-// so tests and benches tokenize with a real tokenizer without downloading one.
+// Builds a small GPT-2-style byte-level BPE tokenizer.json by training merges on a given corpus:
+// the built-in tokenizer (builtinTokenizer.ts), and tests and benches that need a real one offline.
 
 const SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 

@@ -1,0 +1,173 @@
+// Ingest and tokenize jobs through the real queue on fake-indexeddb: rows stored in chunks with
+// statistics, bad input rejected with nothing stored, pause/resume without duplicates.
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { builtinTokenizer } from '../../data/builtinTokenizer';
+import { DEFAULT_PRETOKENIZE_CONFIG, Pretokenizer } from '../../data/pretokenize';
+import { normalizeText } from '../../data/normalize';
+import { LanternDb, type JobRecord } from '../../storage/db';
+import { JobQueue } from '../queue';
+import { JobError } from '../types';
+import { ingestJob, type FileSource, type IngestParams } from './ingest';
+import { datasetRowReader } from './ingestRows';
+import { tokenizationIdFor, tokenizeJob } from './tokenize';
+
+let db: LanternDb;
+let queue: JobQueue;
+let n = 0;
+
+beforeEach(async () => {
+  db = new LanternDb(`lantern-ingest-test-${n++}`);
+  await db.open();
+  queue = new JobQueue({
+    db,
+    onEvent: () => {},
+    context: (jobId) => ({
+      db,
+      jobId,
+      device: () => {
+        throw new JobError('webgpu-unavailable', 'none');
+      },
+      adapterName: () => 'none',
+    }),
+  });
+  queue.register(ingestJob);
+  queue.register(tokenizeJob);
+  queue.start();
+});
+afterEach(async () => {
+  await queue.close();
+  await db.delete();
+});
+
+async function settled(id: string, statuses: JobRecord['status'][] = ['done', 'failed', 'cancelled']): Promise<JobRecord> {
+  for (let i = 0; i < 2000; i++) {
+    const job = await db.jobs.get(id);
+    if (job && statuses.includes(job.status)) return job;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`job ${id} did not settle`);
+}
+
+function fileSource(content: BlobPart, fileName: string, extra: Partial<FileSource> = {}): FileSource {
+  const format = fileName.split('.').pop() as FileSource['format'];
+  return { type: 'file', file: new Blob([content]), fileName, format, ...extra };
+}
+
+async function ingest(source: FileSource, datasetId = 'ds_1'): Promise<JobRecord> {
+  const params: IngestParams = { datasetId, name: source.fileName, source };
+  return settled(await queue.enqueue({ kind: 'ingest', params }));
+}
+
+/** The partial dataset of a failed job is discarded just after the job is marked failed. */
+async function nothingStored() {
+  await expect.poll(() => db.datasets.count()).toBe(0);
+  expect(await db.datasetChunks.count()).toBe(0);
+}
+
+const JSONL_ROWS = ['first row', 'zweite Zeile: äöü', '<img src=x onerror=alert(1)>', 'emoji 🎉 row'];
+
+describe('ingest job', () => {
+  it('stores a JSONL file as chunk rows with statistics', async () => {
+    const text = JSONL_ROWS.map((t, i) => JSON.stringify({ id: i, text: t })).join('\n');
+    const job = await ingest(fileSource(text, 'rows.jsonl'));
+    expect(job.status).toBe('done');
+    const ds = (await db.datasets.get('ds_1'))!;
+    expect(ds.status).toBe('ready');
+    expect(ds.rows).toBe(4);
+    expect(ds.bytes).toBe(JSONL_ROWS.reduce((a, r) => a + new TextEncoder().encode(r).length, 0));
+    expect(ds.stats!.characters).toBe(JSONL_ROWS.reduce((a, r) => a + [...r].length, 0));
+    expect(ds.stats!.maxLength).toBe(Math.max(...JSONL_ROWS.map((r) => [...r].length)));
+    expect(ds.stats!.lengthHistogram.counts.reduce((a, b) => a + b, 0)).toBe(4);
+    expect(await datasetRowReader(db, ds).read(0, 10)).toEqual(JSONL_ROWS);
+    expect(await datasetRowReader(db, ds).read(1, 3)).toEqual(JSONL_ROWS.slice(1, 3));
+  });
+
+  it('pause after a step and resume give every line exactly once', async () => {
+    // ~9 MB: several steps of at most 4 MB each.
+    const lines = Array.from({ length: 120_000 }, (_, i) => `line ${i} ${'x'.repeat(60)}`);
+    const id = await queue.enqueue({
+      kind: 'ingest',
+      params: { datasetId: 'ds_big', name: 'big', source: fileSource(lines.join('\n'), 'big.txt', { txtSplit: 'line' }) },
+    });
+    await settled(id, ['running']);
+    for (let i = 0; i < 2000 && !(await db.jobs.get(id))?.state; i++) await new Promise((r) => setTimeout(r, 5));
+    await queue.pause(id);
+    const paused = await settled(id, ['paused', 'done']);
+    if (paused.status === 'paused') {
+      expect((await db.datasets.get('ds_big'))!.rows).toBeLessThan(lines.length);
+      await queue.resume(id);
+    }
+    expect((await settled(id)).status).toBe('done');
+    const ds = (await db.datasets.get('ds_big'))!;
+    expect(ds.rows).toBe(lines.length);
+    expect(await datasetRowReader(db, ds).read(0, ds.rows)).toEqual(lines);
+  }, 120_000);
+
+  it.each([
+    ['empty-file', '', 'empty.txt', {}],
+    ['binary-file', new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x10, 0x0a]), 'data.txt', {}],
+    ['invalid-utf8', new Uint8Array([0x61, 0x62, 0xff, 0xfe, 0x63, 0x0a]), 'latin1.txt', {}],
+    ['missing-field', '{"body": "no text field"}\n', 'rows.jsonl', {}],
+    ['missing-field', 'a,b\n1,2\n', 'table.csv', { field: 'text' }],
+    ['file-too-large', 'x'.repeat(2000), 'big.txt', { maxBytes: 1000 }],
+  ] as const)('rejects with %s and stores nothing (%#)', async (code, content, name, extra) => {
+    const job = await ingest(fileSource(content, name, extra));
+    expect(job.status).toBe('failed');
+    expect(job.error?.code).toBe(code);
+    await nothingStored();
+  });
+
+  it('malformed JSONL: abort lists the line numbers; skip imports the good lines', async () => {
+    const text = ['{"text": "ok 1"}', '{"text": broken', '{"text": "ok 2"}', 'not json', '{"text": "ok 3"}'].join('\n');
+    const aborted = await ingest(fileSource(text, 'rows.jsonl'));
+    expect(aborted.error?.code).toBe('malformed-jsonl');
+    expect(aborted.error?.message).toMatch(/2.*4/);
+    await nothingStored();
+    const skipped = await ingest(fileSource(text, 'rows.jsonl', { malformed: 'skip' }), 'ds_2');
+    expect(skipped.status).toBe('done');
+    const ds = (await db.datasets.get('ds_2'))!;
+    expect(ds.rows).toBe(3);
+    expect(ds.skippedLines).toEqual([2, 4]);
+  });
+
+  it('a cancelled import leaves nothing stored', async () => {
+    const lines = Array.from({ length: 120_000 }, (_, i) => `line ${i} ${'y'.repeat(60)}`);
+    const id = await queue.enqueue({
+      kind: 'ingest',
+      params: { datasetId: 'ds_c', name: 'c', source: fileSource(lines.join('\n'), 'c.txt', { txtSplit: 'line' }) },
+    });
+    await settled(id, ['running']);
+    await queue.cancel(id);
+    expect((await settled(id)).status).toBe('cancelled');
+    await nothingStored();
+  }, 60_000);
+});
+
+describe('tokenize job', () => {
+  it('stores packed windows and token statistics equal to a direct pretokenization', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `Row ${i}: the ${i % 2 ? 'fox' : 'otter'} lives in the river near ${i * 7}.`);
+    await ingest(fileSource(rows.join('\n'), 'rows.txt', { txtSplit: 'line' }));
+    const cfg = { ...DEFAULT_PRETOKENIZE_CONFIG, contextSize: 32, sequencesPerChunk: 16 };
+    const tokenizationId = await tokenizationIdFor('ds_1', 'builtin:demo-bpe', cfg);
+    const job = await settled(
+      await queue.enqueue({ kind: 'tokenize', params: { datasetId: 'ds_1', tokenizationId, tokenizer: { type: 'builtin' }, config: cfg } }),
+    );
+    expect(job.status).toBe('done');
+
+    const tok = builtinTokenizer();
+    const direct = new Pretokenizer(tok, cfg);
+    const step = direct.push(rows);
+    const expectedTokens = rows.reduce((a, r) => a + tok.encode(normalizeText(r, cfg.normalize)).length, 0);
+    const rec = (await db.tokenizations.get(tokenizationId))!;
+    expect(rec.status).toBe('ready');
+    expect(rec.stats!.documents).toBe(300);
+    expect(rec.stats!.documentTokens).toBe(expectedTokens);
+    expect(rec.stats!.sequences).toBe(step.state.sequences);
+    expect(rec.tokens).toBe(step.state.sequences * 32);
+    const stored = (await db.tokenChunks.where('ownerId').equals(tokenizationId).sortBy('index')).flatMap((c) => [...new Uint16Array(c.bytes)]);
+    const expected = [...step.chunks, direct.finish()!].flatMap((c) => [...c.tokens]);
+    expect(stored).toEqual(expected);
+    expect(rec.stats!.topTokens[0].count).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,282 @@
+// Dataset ingest as a job: a local file (the Blob itself is kept in the job params, so it survives
+// a reload) or a Hugging Face Hub split, streamed in batches into datasetChunks.
+// EVERY STEP WRITES ITS CHUNK, THE DATASET'S COUNTS AND THE JOB'S NEW CURSOR IN ONE TRANSACTION:
+// A RELOAD RESUMES AT THE LAST COMMITTED CURSOR, SO NO ROW IS DUPLICATED OR LOST.
+// A FAILED OR CANCELLED IMPORT DELETES THE PARTIAL DATASET AND ITS CHUNKS (NOTHING STAYS STORED).
+
+import { DataError } from '../../data/errors';
+import type { MalformedMode } from '../../data/formats/jsonl';
+import type { TxtSplit } from '../../data/formats/txt';
+import { createHubDatasetsClient } from '../../data/hub';
+import { FILE_FORMATS, ingestFile, type FileFormat } from '../../data/ingest';
+import { countCharacters } from '../../data/stats';
+import { utf8ByteLength } from '../../data/text';
+import type { BlobLike, IngestBatch, IngestCursor } from '../../data/types';
+import type { DatasetRecord, LanternDb } from '../../storage/db';
+import { deleteRecord } from '../../storage/repository';
+import { JobError, type JobKind } from '../types';
+import { addLengths, encodeRowChunk, lengthHistogram, type LengthCounts } from './ingestRows';
+
+export interface FileSource {
+  type: 'file';
+  file: Blob;
+  /** The file's name (a File's name does not survive every structured clone). */
+  fileName: string;
+  format: FileFormat;
+  txtSplit?: TxtSplit;
+  /** JSON field or CSV/Parquet column holding the text. */
+  field?: string;
+  malformed?: MalformedMode;
+  maxBytes?: number;
+  maxRows?: number;
+}
+
+export interface HubSource {
+  type: 'hub';
+  host: string;
+  dataset: string;
+  config: string;
+  split: string;
+  column: string;
+  maxRows?: number;
+  maxBytes?: number;
+}
+
+export interface IngestParams {
+  datasetId: string;
+  name: string;
+  source: FileSource | HubSource;
+}
+
+export interface IngestState {
+  /** Where the source continues; absent before the first batch. */
+  cursor?: IngestCursor;
+  chunks: number;
+  rows: number;
+  bytes: number;
+  characters: number;
+  lengths: LengthCounts;
+  skippedLines: number[];
+}
+
+/** Wall-clock budget of one step, and the most row bytes one chunk holds. */
+const SLICE_MS = 300;
+const CHUNK_BYTES = 4 << 20;
+
+/** Open sources (and the database they write to), per job, while the job runs in this worker. */
+const live = new Map<string, { source?: AsyncGenerator<IngestBatch>; db: LanternDb }>();
+
+function paramError(field: string, message: string): JobError {
+  return new JobError('invalid-params', message, { field });
+}
+
+function optionalLimit(v: unknown, field: string): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw paramError(field, `${field} must be a whole number ≥ 1 when set.`);
+  return v;
+}
+
+function validateParams(raw: unknown): IngestParams {
+  const p = raw as Partial<IngestParams> | undefined;
+  if (!p || typeof p !== 'object') throw paramError('params', 'Import parameters are missing.');
+  if (typeof p.datasetId !== 'string' || !p.datasetId) throw paramError('datasetId', 'datasetId is required.');
+  if (typeof p.name !== 'string' || !p.name.trim()) throw paramError('name', 'Give the dataset a name.');
+  const s = p.source;
+  if (s?.type === 'file') {
+    if (!(s.file instanceof Blob)) throw paramError('file', 'Choose a file to import.');
+    if (!FILE_FORMATS.includes(s.format)) throw paramError('format', `Unknown file format "${String(s.format)}".`);
+    return {
+      datasetId: p.datasetId,
+      name: p.name.trim(),
+      source: { ...s, maxBytes: optionalLimit(s.maxBytes, 'maxBytes'), maxRows: optionalLimit(s.maxRows, 'maxRows') },
+    };
+  }
+  if (s?.type === 'hub') {
+    for (const f of ['host', 'dataset', 'config', 'split', 'column'] as const) {
+      if (typeof s[f] !== 'string' || !s[f].trim()) throw paramError(f, `The Hub ${f} is required.`);
+    }
+    return {
+      datasetId: p.datasetId,
+      name: p.name.trim(),
+      source: { ...s, maxBytes: optionalLimit(s.maxBytes, 'maxBytes'), maxRows: optionalLimit(s.maxRows, 'maxRows') },
+    };
+  }
+  throw paramError('source', 'Choose a local file or a Hub dataset.');
+}
+
+/** A Blob with the name ingest uses in its messages. */
+function named(blob: Blob, name: string): BlobLike {
+  return {
+    size: blob.size,
+    name,
+    slice: (start, end) => blob.slice(start, end),
+    stream: () => blob.stream(),
+    arrayBuffer: () => blob.arrayBuffer(),
+  };
+}
+
+function openSource(params: IngestParams, cursor: IngestCursor | undefined): AsyncGenerator<IngestBatch> {
+  const s = params.source;
+  if (s.type === 'file') {
+    return ingestFile(named(s.file, s.fileName), {
+      format: s.format,
+      txtSplit: s.txtSplit,
+      field: s.field,
+      malformed: s.malformed,
+      maxBytes: s.maxBytes,
+      maxRows: s.maxRows,
+      resume: cursor,
+    });
+  }
+  return createHubDatasetsClient({ host: s.host }).readRows(
+    { dataset: s.dataset, config: s.config, split: s.split, column: s.column },
+    { maxRows: s.maxRows, maxBytes: s.maxBytes, resume: cursor },
+  );
+}
+
+/** What the Datasets page shows as the dataset's source (no Blob: plain, listable data). */
+export function describeSource(s: FileSource | HubSource): Record<string, unknown> {
+  if (s.type === 'hub') return { type: 'hub', host: s.host, dataset: s.dataset, config: s.config, split: s.split, column: s.column };
+  return { type: 'file', name: s.fileName, format: s.format, size: s.file.size, field: s.field, txtSplit: s.txtSplit };
+}
+
+function progressOf(batch: IngestBatch, s: FileSource | HubSource, rows: number): number {
+  if (s.type === 'file') return batch.totalBytes ? batch.bytesRead / batch.totalBytes : 0;
+  const totalRows = Math.min(batch.totalRows ?? Infinity, s.maxRows ?? Infinity);
+  const byRows = Number.isFinite(totalRows) ? batch.cursor.row / totalRows : 0;
+  const byBytes = s.maxBytes ? batch.bytesRead / s.maxBytes : 0;
+  return Math.min(1, Math.max(byRows, byBytes, rows > 0 ? 0.01 : 0));
+}
+
+/**
+ * Deletes the dataset of a failed or cancelled import job, with its chunks, in one transaction.
+ * A ready dataset is kept (it was finished by Stop).
+ */
+export async function discardAbandonedImport(db: LanternDb, jobId: string): Promise<void> {
+  const job = await db.jobs.get(jobId);
+  if (!job || (job.status !== 'failed' && job.status !== 'cancelled')) return;
+  const datasetId = (job.params as Partial<IngestParams>).datasetId;
+  const dataset = datasetId ? await db.datasets.get(datasetId) : undefined;
+  if (dataset && dataset.status !== 'ready' && dataset.jobId === jobId) await deleteRecord(db, 'datasets', dataset.id);
+}
+
+export const ingestJob: JobKind<IngestParams, IngestState> = {
+  kind: 'ingest',
+  autoResume: true,
+  title: (p) => `Import ${p.name}`,
+  validate: validateParams,
+
+  async start(params, ctx) {
+    const record: DatasetRecord = {
+      id: params.datasetId,
+      name: params.name,
+      source: describeSource(params.source),
+      status: 'ingesting',
+      rows: 0,
+      bytes: 0,
+      createdAt: Date.now(),
+      jobId: ctx.jobId,
+      chunkRows: [],
+    };
+    // A retried job starts over: whatever an earlier attempt left goes in the same transaction.
+    await ctx.db.transaction('rw', ctx.db.datasets, ctx.db.datasetChunks, async () => {
+      await ctx.db.datasetChunks.where('ownerId').equals(params.datasetId).delete();
+      await ctx.db.datasets.put(record);
+    });
+    live.set(ctx.jobId, { db: ctx.db });
+    return { chunks: 0, rows: 0, bytes: 0, characters: 0, lengths: {}, skippedLines: [] };
+  },
+
+  async step(prev, params, ctx) {
+    let source = live.get(ctx.jobId)?.source;
+    if (!source) {
+      source = openSource(params, prev.cursor);
+      live.set(ctx.jobId, { source, db: ctx.db });
+    }
+    // 1. Pull batches until the time budget or the chunk size is reached, or the source ends.
+    const t0 = performance.now();
+    const rows: string[] = [];
+    let rowBytes = 0;
+    let last: IngestBatch | undefined;
+    let ended = false;
+    while (performance.now() - t0 < SLICE_MS && rowBytes < CHUNK_BYTES) {
+      const next = await source.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      last = next.value;
+      for (const r of last.rows) {
+        rows.push(r);
+        rowBytes += utf8ByteLength(r);
+      }
+    }
+    if (ended && prev.rows + rows.length === 0) {
+      throw new DataError('empty-file', `"${params.name}" has no text rows. Check the source, the chosen field/column and the limits.`, {
+        source: describeSource(params.source),
+      });
+    }
+    // 2. Statistics of the new rows, and the chunk (hashed before the transaction).
+    const lengths = rows.map(countCharacters);
+    const state: IngestState = {
+      cursor: last?.cursor ?? prev.cursor,
+      chunks: prev.chunks + (rows.length ? 1 : 0),
+      rows: prev.rows + rows.length,
+      bytes: prev.bytes + rowBytes,
+      characters: prev.characters + lengths.reduce((a, b) => a + b, 0),
+      lengths: { ...prev.lengths },
+      skippedLines: last?.skippedLines ? [...new Set([...prev.skippedLines, ...last.skippedLines])].sort((a, b) => a - b) : prev.skippedLines,
+    };
+    addLengths(state.lengths, lengths);
+    const chunk = rows.length ? await encodeRowChunk(params.datasetId, prev.chunks, rows) : undefined;
+    // 3. Chunk + dataset counts + job state: one transaction.
+    const { db } = ctx;
+    await db.transaction('rw', db.datasets, db.datasetChunks, db.jobs, async () => {
+      const dataset = await db.datasets.get(params.datasetId);
+      if (!dataset || dataset.status !== 'ingesting') {
+        throw new JobError('dataset-gone', `The dataset "${params.name}" was deleted while it was being imported.`, { datasetId: params.datasetId });
+      }
+      if (chunk) {
+        await db.datasetChunks.put(chunk);
+        await db.datasets.update(params.datasetId, {
+          rows: state.rows,
+          bytes: state.bytes,
+          chunkRows: [...(dataset.chunkRows ?? []).slice(0, prev.chunks), rows.length],
+          skippedLines: state.skippedLines,
+        });
+      }
+      await db.jobs.update(ctx.jobId, { state });
+    });
+    const progress = ended ? 1 : last ? progressOf(last, params.source, state.rows) : 0;
+    const skipped = state.skippedLines.length ? ` · ${state.skippedLines.length} malformed lines skipped` : '';
+    return { state, progress, done: ended, message: `${state.rows.toLocaleString('en-US')} rows${skipped}` };
+  },
+
+  async finish(state, params, ctx) {
+    const { db } = ctx;
+    if (state.rows === 0) {
+      if (await db.datasets.get(params.datasetId)) await deleteRecord(db, 'datasets', params.datasetId);
+      return undefined;
+    }
+    const lengthValues = Object.keys(state.lengths).map(Number);
+    await db.datasets.update(params.datasetId, {
+      status: 'ready',
+      stats: {
+        characters: state.characters,
+        minLength: lengthValues.reduce((a, b) => Math.min(a, b), Infinity),
+        maxLength: lengthValues.reduce((a, b) => Math.max(a, b), 0),
+        meanLength: state.characters / state.rows,
+        lengthHistogram: lengthHistogram(state.lengths),
+      },
+    });
+    return params.datasetId;
+  },
+
+  release(jobId) {
+    const entry = live.get(jobId);
+    live.delete(jobId);
+    if (!entry) return;
+    void entry.source?.return(undefined);
+    void discardAbandonedImport(entry.db, jobId);
+  },
+};
