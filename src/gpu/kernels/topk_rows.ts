@@ -26,5 +26,5 @@ export function topkRowsCall(device: GPUDevice, b: TopkRowsBuffers, nTok: number
   const dims = uniformBuffer(device, new Uint32Array([nTok, dSae, o.k, o.outRow0 ?? 0, o.window ?? 0, 0, 0, 0]).buffer, 'topk_rows-dims');
   const p = cachedPipeline(device, 'topk_rows', source, 'main', { WG, RELU: o.relu ? 1 : 0, MASKED: masked ? 1 : 0 });
   const bufs = [b.s, b.out, b.sinceFired ?? placeholder(device), b.deadInfo ?? placeholder(device), dims];
-  return makeCall(device, masked ? 'topk_rows-aux' : 'topk_rows', p, bufs, grid(nTok, 1));
+  return makeCall(device, masked ? 'topk_rows-aux' : 'topk_rows', p, bufs, grid(nTok, WG));
 }
