@@ -9,9 +9,11 @@ import { requestPersistence } from './storage/persistence';
 import { SystemPage } from './routes/system/SystemPage';
 import { StoragePage } from './routes/storage/StoragePage';
 import { JobsPage } from './routes/jobs/JobsPage';
+import { TrainingPage } from './routes/training/TrainingPage';
 
 /** The studio's areas, in workflow order; each lands with the issue that fills it. */
 const NAV = [
+  { href: '/training', label: 'Training', icon: '◭' },
   { href: '/jobs', label: 'Jobs', icon: '▤' },
   { href: '/storage', label: 'Storage', icon: '⛁' },
   { href: '/system', label: 'System', icon: '⚙' },
@@ -56,6 +58,7 @@ export function App() {
       <Route path="/" component={SystemPage} />
       <Route path="/system" component={SystemPage} />
       <Route path="/storage" component={StoragePage} />
+      <Route path="/training" component={TrainingPage} />
       <Route path="/jobs" component={JobsPage} />
       <Route path="*" component={NotFound} />
     </Router>

@@ -1,0 +1,190 @@
+// Training: configure an SAE run (validated field by field, with a memory estimate against
+// this device), start it as a job, and watch its live dashboard.
+import { useSearchParams } from '@solidjs/router';
+import { createMemo, For, Show, type JSX } from 'solid-js';
+import { createStore } from 'solid-js/store';
+import { RunDashboard } from '../../components/RunDashboard';
+import { act, gpu, report } from '../../state/gpu';
+import { createLive } from '../../state/live';
+import { getDb, newId, type JobPriority, type RunRecord } from '../../storage/db';
+import { formatBytes } from '../../storage/persistence';
+import { ARCHITECTURES } from '../../sae/types';
+import { DEFAULT_FORM, dSaeOf, estimateMemory, toParams, validateForm, type TrainForm } from './form';
+
+type NumKey = { [K in keyof TrainForm]: TrainForm[K] extends number ? K : never }[keyof TrainForm];
+
+const ARCH_LABEL: Record<string, string> = { relu: 'ReLU + L1', topk: 'TopK (+AuxK)', batchtopk: 'BatchTopK', jumprelu: 'JumpReLU' };
+
+function Field(props: { label: string; error?: string; hint?: string; children: JSX.Element }) {
+  return (
+    <label class="field" classList={{ invalid: Boolean(props.error) }}>
+      <span class="field-label">{props.label}</span>
+      {props.children}
+      <Show when={props.error} fallback={<Show when={props.hint}><span class="field-hint">{props.hint}</span></Show>}>
+        <span class="field-error" role="alert">
+          {props.error}
+        </span>
+      </Show>
+    </label>
+  );
+}
+
+export function TrainingPage() {
+  const [params, setParams] = useSearchParams<{ run?: string }>();
+  const [form, setForm] = createStore<TrainForm>({ ...DEFAULT_FORM });
+  const [ui, setUi] = createStore({ priority: 'normal' as JobPriority, showErrors: false });
+  const runs = createLive<RunRecord[]>(() => getDb().runs.orderBy('createdAt').reverse().toArray());
+  const limits = () => report()?.adapter?.limits;
+  const errors = createMemo(() => validateForm({ ...form }, limits()));
+  const shown = (k: keyof TrainForm) => (ui.showErrors ? errors()[k] : undefined);
+  const memory = createMemo(() => estimateMemory({ ...form }));
+  const selected = createMemo(() => runs()?.find((r) => r.id === params.run) ?? runs()?.[0]);
+  const canStart = () => report()?.webgpu === true;
+
+  const num = (key: NumKey, label: string, opts: { step?: string; hint?: string } = {}) => (
+    <Field label={label} error={shown(key)} hint={opts.hint}>
+      <input
+        type="number"
+        step={opts.step ?? '1'}
+        name={key}
+        value={form[key]}
+        onInput={(e) => setForm(key, e.currentTarget.value === '' ? Number.NaN : Number(e.currentTarget.value))}
+      />
+    </Field>
+  );
+
+  async function start() {
+    setUi('showErrors', true);
+    if (Object.keys(errors()).length) return;
+    const runId = newId('run');
+    await act('start training', async () => {
+      await gpu().enqueue({ kind: 'train', params: toParams({ ...form }, runId), priority: ui.priority });
+      setParams({ run: runId });
+      setUi('showErrors', false);
+    });
+  }
+
+  return (
+    <section class="page">
+      <h1>Training</h1>
+      <div class="grid-train">
+        <form
+          class="card train-form"
+          data-testid="train-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void start();
+          }}
+        >
+          <h2>New run</h2>
+          <div class="form-grid">
+            <Field label="Run name" error={shown('name')}>
+              <input name="name" value={form.name} onInput={(e) => setForm('name', e.currentTarget.value)} />
+            </Field>
+            <Field label="Architecture" error={shown('arch')}>
+              <select name="arch" value={form.arch} onChange={(e) => setForm('arch', e.currentTarget.value as TrainForm['arch'])}>
+                <For each={[...ARCHITECTURES]}>{(a) => <option value={a}>{ARCH_LABEL[a]}</option>}</For>
+              </select>
+            </Field>
+          </div>
+          <fieldset>
+            <legend>Activation source</legend>
+            <p class="muted small">
+              Synthetic ground truth: sparse combinations of known directions, so feature recovery is measurable. Stored activation sets and
+              live extraction arrive with the language-model pages.
+            </p>
+            <div class="form-grid">
+              {num('dIn', 'd_in (width)')}
+              {num('nFeatures', 'True features')}
+              {num('sparsity', 'Mean active features', { step: 'any' })}
+              {num('noise', 'Noise (std)', { step: 'any' })}
+              {num('sourceSeed', 'Data seed')}
+            </div>
+          </fieldset>
+          <fieldset>
+            <legend>Sparse autoencoder</legend>
+            <div class="form-grid">
+              <Field label="Size by">
+                <select value={form.sizeMode} onChange={(e) => setForm('sizeMode', e.currentTarget.value as TrainForm['sizeMode'])}>
+                  <option value="dSae">d_sae</option>
+                  <option value="expansion">expansion factor</option>
+                </select>
+              </Field>
+              <Show when={form.sizeMode === 'dSae'} fallback={num('expansion', 'Expansion factor', { step: 'any', hint: `d_sae = ${dSaeOf({ ...form })}` })}>
+                {num('dSae', 'd_sae (latents)')}
+              </Show>
+              <Show when={form.arch === 'topk' || form.arch === 'batchtopk'}>{num('k', 'k (active per token)')}</Show>
+              <Show when={form.arch === 'relu' || form.arch === 'jumprelu'}>
+                {num('sparsityCoefficient', form.arch === 'relu' ? 'L1 coefficient' : 'L0 coefficient', { step: 'any' })}
+                {num('sparsityWarmupSteps', 'Sparsity warm-up steps')}
+              </Show>
+              <Field label="Normalisation">
+                <select value={form.normalizeActivations} onChange={(e) => setForm('normalizeActivations', e.currentTarget.value as TrainForm['normalizeActivations'])}>
+                  <option value="none">none</option>
+                  <option value="expected_average_only_in">expected_average_only_in</option>
+                </select>
+              </Field>
+              {num('deadFeatureWindow', 'Dead-feature window (tokens)')}
+            </div>
+          </fieldset>
+          <fieldset>
+            <legend>Optimisation</legend>
+            <div class="form-grid">
+              {num('batchSize', 'Batch (tokens per step)')}
+              {num('totalSteps', 'Total steps', { hint: `${(form.totalSteps * form.batchSize).toLocaleString()} tokens` })}
+              {num('lr', 'Learning rate', { step: 'any' })}
+              {num('lrWarmupSteps', 'LR warm-up steps')}
+              <Field label="LR decay">
+                <select value={form.lrDecay} onChange={(e) => setForm('lrDecay', e.currentTarget.value as TrainForm['lrDecay'])}>
+                  <option value="constant">constant</option>
+                  <option value="linear">linear</option>
+                  <option value="cosine">cosine</option>
+                </select>
+              </Field>
+              {num('checkpointEvery', 'Checkpoint every (steps)')}
+              {num('seed', 'Seed')}
+              <Field label="Priority">
+                <select value={ui.priority} onChange={(e) => setUi('priority', e.currentTarget.value as JobPriority)}>
+                  <option value="high">high</option>
+                  <option value="normal">normal</option>
+                  <option value="low">low</option>
+                </select>
+              </Field>
+            </div>
+          </fieldset>
+          <div class="memory" data-testid="memory-estimate" classList={{ over: Boolean(errors().dSae || errors().batchSize) }}>
+            GPU memory ≈ <b>{formatBytes(memory().totalBytes)}</b> (weights, gradients and Adam {formatBytes(memory().parameterBytes)}; activations{' '}
+            {formatBytes(memory().activationBytes)}); largest buffer {formatBytes(memory().largestBufferBytes)} of{' '}
+            {formatBytes(limits()?.maxStorageBufferBindingSize)} allowed.
+          </div>
+          <Show when={ui.showErrors && errors().form}>
+            <div class="banner banner-err">{errors().form}</div>
+          </Show>
+          <div class="btn-row end">
+            <button class="btn btn-primary" type="submit" data-testid="start-training" disabled={!canStart()} title={canStart() ? '' : 'Needs WebGPU'}>
+              Start training
+            </button>
+          </div>
+        </form>
+        <div class="card runs-side">
+          <h2>Runs</h2>
+          <ul class="run-list" data-testid="run-list">
+            <For each={runs() ?? []} fallback={<li class="muted">No runs yet.</li>}>
+              {(r) => (
+                <li>
+                  <button class="run-item" classList={{ selected: selected()?.id === r.id }} onClick={() => setParams({ run: r.id })}>
+                    <span>{r.name}</span>
+                    <span class="muted small mono">{String(r.config.arch)} · {String(r.config.dSae)}</span>
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </div>
+      </div>
+      <Show when={selected()} keyed>
+        {(run) => <RunDashboard run={run} />}
+      </Show>
+    </section>
+  );
+}

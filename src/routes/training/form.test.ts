@@ -1,0 +1,41 @@
+// Training form: every bad field gets a message naming what is allowed; good forms pass.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_FORM, estimateMemory, toParams, validateForm, type TrainForm } from './form';
+
+const form = (patch: Partial<TrainForm>): TrainForm => ({ ...DEFAULT_FORM, ...patch });
+
+describe('training form', () => {
+  it('accepts the defaults and turns them into job parameters', () => {
+    expect(validateForm(DEFAULT_FORM)).toEqual({});
+    const p = toParams(DEFAULT_FORM, 'run_1');
+    expect(p.config).toMatchObject({ arch: 'topk', dIn: 64, dSae: 512, k: 8, batchSize: 256 });
+    expect(p.source).toMatchObject({ type: 'synthetic', nFeatures: 512 });
+  });
+
+  const cases: [string, Partial<TrainForm>, keyof TrainForm | 'form', RegExp][] = [
+    ['k above d_sae', { k: 600 }, 'k', /≤ dSae \(512\)/],
+    ['k of zero', { k: 0 }, 'k', /positive integer/],
+    ['negative learning rate', { lr: -1 }, 'lr', /> 0/],
+    ['empty name', { name: '  ' }, 'name', /name/],
+    ['fractional steps', { totalSteps: 2.5 }, 'totalSteps', /whole number/],
+    ['zero checkpoint interval', { checkpointEvery: 0 }, 'checkpointEvery', /whole number ≥ 1/],
+    ['bad expansion', { sizeMode: 'expansion', expansion: 0 }, 'expansion', /> 0/],
+    ['sparsity above the feature count', { sparsity: 1000 }, 'sparsity', /\(0, 512\]/],
+  ];
+  for (const [name, patch, field, message] of cases) {
+    it(`rejects ${name} on the ${field} field`, () => {
+      expect(validateForm(form(patch))[field]).toMatch(message);
+    });
+  }
+
+  it('names d_sae when the weights exceed the device binding limit', () => {
+    const errors = validateForm(form({ dSae: 1 << 20 }), { maxStorageBufferBindingSize: 1 << 26, maxBufferSize: 1 << 28 });
+    expect(errors.dSae).toMatch(/exceeds this device's largest storage binding/);
+  });
+
+  it('estimates memory from the shapes', () => {
+    const m = estimateMemory(form({ dIn: 10, dSae: 20, batchSize: 4, arch: 'relu' }));
+    expect(m.parameterBytes).toBe(4 * 4 * (2 * 10 * 20 + 2 * 20 + 10));
+    expect(m.largestBufferBytes).toBe(4 * 200);
+  });
+});

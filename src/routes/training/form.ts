@@ -1,0 +1,163 @@
+// The training form's model: defaults, conversion to job parameters, per-field validation
+// (with the engine's own SaeConfigError), and a memory estimate against the device limits.
+import { resolveConfig, SaeConfigError, validateConfig, type SaeConfig } from '../../sae/config';
+import type { Architecture } from '../../sae/types';
+import type { TrainParams } from '../../jobs/kinds/train';
+
+export interface TrainForm {
+  name: string;
+  arch: Architecture;
+  /** Synthetic source */
+  dIn: number;
+  nFeatures: number;
+  sparsity: number;
+  noise: number;
+  sourceSeed: number;
+  sizeMode: 'dSae' | 'expansion';
+  dSae: number;
+  expansion: number;
+  k: number;
+  sparsityCoefficient: number;
+  sparsityWarmupSteps: number;
+  batchSize: number;
+  totalSteps: number;
+  lr: number;
+  lrWarmupSteps: number;
+  lrDecay: SaeConfig['lrDecay'];
+  normalizeActivations: SaeConfig['normalizeActivations'];
+  deadFeatureWindow: number;
+  checkpointEvery: number;
+  seed: number;
+}
+
+export const DEFAULT_FORM: TrainForm = {
+  name: 'topk-synthetic',
+  arch: 'topk',
+  dIn: 64,
+  nFeatures: 512,
+  sparsity: 4,
+  noise: 0,
+  sourceSeed: 1,
+  sizeMode: 'dSae',
+  dSae: 512,
+  expansion: 8,
+  k: 8,
+  sparsityCoefficient: 5,
+  sparsityWarmupSteps: 0,
+  batchSize: 256,
+  totalSteps: 600,
+  lr: 3e-3,
+  lrWarmupSteps: 50,
+  lrDecay: 'cosine',
+  normalizeActivations: 'none',
+  deadFeatureWindow: 100_000,
+  checkpointEvery: 100,
+  seed: 0,
+};
+
+export type FieldErrors = Partial<Record<keyof TrainForm | 'form', string>>;
+
+export function dSaeOf(f: TrainForm): number {
+  return f.sizeMode === 'dSae' ? f.dSae : Math.round(f.dIn * f.expansion);
+}
+
+/** Engine config fields that the form edits under another name. */
+const FIELD_OF: Partial<Record<keyof SaeConfig, keyof TrainForm>> = { dSae: 'dSae' };
+
+function formField(f: TrainForm, field: string): keyof TrainForm | 'form' {
+  if (field === 'dSae' && f.sizeMode === 'expansion') return 'expansion';
+  if (field in FIELD_OF) return FIELD_OF[field as keyof SaeConfig]!;
+  return field in f ? (field as keyof TrainForm) : 'form';
+}
+
+function configOf(f: TrainForm): SaeConfig {
+  return resolveConfig({
+    arch: f.arch,
+    dIn: f.dIn,
+    dSae: dSaeOf(f),
+    k: f.k,
+    batchSize: f.batchSize,
+    totalSteps: f.totalSteps,
+    lr: f.lr,
+    lrWarmupSteps: f.lrWarmupSteps,
+    lrDecay: f.lrDecay,
+    sparsityCoefficient: f.arch === 'relu' || f.arch === 'jumprelu' ? f.sparsityCoefficient : 0,
+    sparsityWarmupSteps: f.sparsityWarmupSteps,
+    normalizeActivations: f.normalizeActivations,
+    deadFeatureWindow: f.deadFeatureWindow,
+    seed: f.seed,
+    metricsEvery: 1,
+    histogramEvery: 50,
+  });
+}
+
+/** Every problem with the form, by field, in words that say what is allowed. */
+export function validateForm(f: TrainForm, limits?: Record<string, number>): FieldErrors {
+  const errors: FieldErrors = {};
+  const int = (field: keyof TrainForm, min: number, what: string) => {
+    const v = f[field] as number;
+    if (!Number.isInteger(v) || v < min) errors[field] = `${what} must be a whole number ≥ ${min}.`;
+  };
+  if (!f.name.trim()) errors.name = 'Give the run a name.';
+  int('dIn', 1, 'd_in');
+  int('nFeatures', 1, 'The number of true features');
+  if (!(f.sparsity > 0) || f.sparsity > f.nFeatures) errors.sparsity = `Mean active features must be in (0, ${f.nFeatures}].`;
+  if (!(f.noise >= 0)) errors.noise = 'Noise must be ≥ 0.';
+  int('sourceSeed', 0, 'The data seed');
+  if (f.sizeMode === 'expansion' && !(f.expansion > 0)) errors.expansion = 'The expansion factor must be > 0.';
+  int('totalSteps', 1, 'Total steps');
+  int('checkpointEvery', 1, 'The checkpoint interval');
+  // The engine names one bad field at a time: record it, put that field back to its default
+  // and validate again, so the user sees every problem at once.
+  const config = configOf(f);
+  const defaults = resolveConfig({ arch: config.arch, dIn: 64, dSae: 512 });
+  for (let i = 0; i < 20; i++) {
+    try {
+      validateConfig(config, limits as Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'> | undefined);
+      break;
+    } catch (e) {
+      if (!(e instanceof SaeConfigError)) throw e;
+      const field = formField(f, e.field);
+      errors[field] ??= e.message;
+      (config as unknown as Record<string, unknown>)[e.field] = (defaults as unknown as Record<string, unknown>)[e.field];
+      if (e.field === 'k' || e.field === 'kAux') config.k = Math.min(config.k, config.dSae) || 1;
+      if (e.field === 'kAux') config.kAux = Math.min(config.kAux, config.dSae) || 1;
+    }
+  }
+  return errors;
+}
+
+export function toParams(f: TrainForm, runId: string): TrainParams {
+  return {
+    runId,
+    name: f.name.trim(),
+    config: configOf(f),
+    source: { type: 'synthetic', nFeatures: f.nFeatures, sparsity: f.sparsity, noise: f.noise, seed: f.sourceSeed },
+    totalSteps: f.totalSteps,
+    checkpointEvery: f.checkpointEvery,
+  };
+}
+
+export interface MemoryEstimate {
+  /** Weights + gradients + two Adam moments. */
+  parameterBytes: number;
+  /** Per-step activations and scratch. */
+  activationBytes: number;
+  totalBytes: number;
+  /** Largest single buffer, compared with maxStorageBufferBindingSize. */
+  largestBufferBytes: number;
+}
+
+export function estimateMemory(f: TrainForm): MemoryEstimate {
+  const dSae = dSaeOf(f);
+  const params = 2 * f.dIn * dSae + 2 * dSae + f.dIn;
+  const parameterBytes = 4 * params * 4;
+  const rows = f.arch === 'topk' || f.arch === 'batchtopk' ? 2 * f.batchSize : f.batchSize;
+  const activationBytes = 4 * (3 * rows * dSae + 4 * f.batchSize * f.dIn);
+  return {
+    parameterBytes,
+    activationBytes,
+    totalBytes: parameterBytes + activationBytes,
+    largestBufferBytes: 4 * Math.max(f.dIn * dSae, rows * dSae),
+  };
+}
