@@ -2,6 +2,7 @@
 // export everything to a file and import it back, persistence.
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { downloadBlob, stamp } from '../../components/download';
 import { activeJob } from '../../state/jobs';
 import { createLive, createLiveQuery } from '../../state/live';
 import { toast } from '../../state/toasts';
@@ -52,13 +53,9 @@ export function StoragePage() {
     setBusy(true);
     try {
       const blob = await exportAll(db);
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `lantern-export-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      toast('success', 'Export ready', `${formatBytes(blob.size)} written to ${a.download}`);
+      const filename = `lantern-export-${stamp()}.json`;
+      downloadBlob(blob, filename);
+      toast('success', 'Export ready', `${formatBytes(blob.size)} written to ${filename}`);
     } catch (e) {
       toast('error', 'Export failed', e instanceof Error ? e.message : String(e));
     } finally {

@@ -1,0 +1,50 @@
+// Run files: export → delete → import restores the run, its metrics and its checkpoint;
+// malformed or duplicate files store nothing. Metrics CSV has one column per metric.
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { strToU8, zipSync } from 'fflate';
+import { LanternDb } from './db';
+import { readCheckpoint, writeCheckpoint } from './checkpoints';
+import { deleteRecord } from './repository';
+import { exportRunFile, importRunFile, metricsCsv, metricsOfRuns } from './runTransfer';
+
+let db: LanternDb;
+let n = 0;
+beforeEach(async () => {
+  db = new LanternDb(`run-transfer-${n++}`);
+  await db.runs.add({ id: 'r1', name: 'first, "quoted"', config: { arch: 'topk' }, status: 'done', step: 3, createdAt: 1 });
+  await db.metrics.bulkAdd([1, 2, 3].map((step) => ({ runId: 'r1', step, values: { loss: 1 / step, l0: step } })));
+  await writeCheckpoint(db, 'r1', 2, new Uint8Array([1, 2, 3]));
+  await writeCheckpoint(db, 'r1', 3, new Uint8Array([4, 5, 6, 7]));
+});
+afterEach(() => db.delete());
+
+describe('run files', () => {
+  it('round-trips a run with its metrics and newest checkpoint', async () => {
+    const file = await exportRunFile(db, 'r1');
+    await deleteRecord(db, 'runs', 'r1');
+    expect(await db.checkpointChunks.count()).toBe(0);
+    const run = await importRunFile(db, file);
+    expect(run.name).toBe('first, "quoted"');
+    expect(await db.metrics.count()).toBe(3);
+    const [ck] = await db.checkpoints.toArray();
+    expect(ck).toMatchObject({ step: 3, name: 'v002' });
+    expect([...(await readCheckpoint(db, ck.id))]).toEqual([4, 5, 6, 7]);
+  });
+
+  it('refuses a duplicate, a non-zip and a foreign zip, storing nothing', async () => {
+    const file = await exportRunFile(db, 'r1');
+    await expect(importRunFile(db, file)).rejects.toThrow(/already exists/);
+    await deleteRecord(db, 'runs', 'r1');
+    await expect(importRunFile(db, new Uint8Array([1, 2, 3]))).rejects.toThrow(/not a readable zip/);
+    await expect(importRunFile(db, zipSync({ 'run.json': strToU8('{"format":"x","run":{"id":"q"}}'), 'metrics.json': strToU8('[]') }))).rejects.toThrow(/Unknown run file format/);
+    expect(await db.runs.count()).toBe(0);
+    expect(await db.metrics.count()).toBe(0);
+  });
+
+  it('exports metrics as CSV with one column per metric and quoted names', async () => {
+    const csv = metricsCsv(await metricsOfRuns(db, ['r1']));
+    expect(csv.split('\n')[0]).toBe('run_id,run_name,step,l0,loss');
+    expect(csv.split('\n')[1]).toBe('r1,"first, ""quoted""",1,1,1');
+  });
+});

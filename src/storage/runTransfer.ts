@@ -1,0 +1,99 @@
+// A run as one file (zip): run.json (the run record), metrics.json (every metric row) and
+// checkpoint.bin (its newest complete checkpoint), so another Lantern can import it whole.
+// Metrics export for analysis: CSV (one row per step, one column per metric) or JSON.
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { makeChunks, sha256Hex } from './chunks';
+import { readCheckpoint } from './checkpoints';
+import type { CheckpointRecord, LanternDb, MetricRecord, RunRecord } from './db';
+import { guardWrite, StorageError } from './errors';
+
+export const RUN_FILE_FORMAT = 'lantern-run/1';
+
+interface RunManifest {
+  format: string;
+  run: RunRecord;
+  checkpoint?: Omit<CheckpointRecord, 'id'> & { id: string };
+}
+
+async function metricsOf(db: LanternDb, runId: string): Promise<MetricRecord[]> {
+  return db.metrics.where('[runId+step]').between([runId, -Infinity], [runId, Infinity]).toArray();
+}
+
+export async function exportRunFile(db: LanternDb, runId: string): Promise<Uint8Array<ArrayBuffer>> {
+  const run = await db.runs.get(runId);
+  if (!run) throw new StorageError('not-found', `Run ${runId} does not exist.`, { runId });
+  const checkpoints = await db.checkpoints.where('runId').equals(runId).filter((c) => c.complete === 1).sortBy('step');
+  const latest = checkpoints.at(-1);
+  const files: Record<string, Uint8Array> = {
+    'metrics.json': strToU8(JSON.stringify(await metricsOf(db, runId))),
+  };
+  if (latest) files['checkpoint.bin'] = await readCheckpoint(db, latest.id);
+  const manifest: RunManifest = { format: RUN_FILE_FORMAT, run, checkpoint: latest };
+  files['run.json'] = strToU8(JSON.stringify(manifest));
+  return zipSync(files, { level: 6 });
+}
+
+function bad(message: string, details: Record<string, unknown> = {}): StorageError {
+  return new StorageError('run-import-invalid', `${message} Nothing was imported.`, details);
+}
+
+/** Imports a run file; refuses a malformed file or a run that already exists, storing nothing. */
+export async function importRunFile(db: LanternDb, bytes: Uint8Array): Promise<RunRecord> {
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes);
+  } catch {
+    throw bad('The file is not a Lantern run file (not a readable zip).');
+  }
+  let manifest: RunManifest;
+  let metrics: MetricRecord[];
+  try {
+    manifest = JSON.parse(strFromU8(files['run.json'])) as RunManifest;
+    metrics = JSON.parse(strFromU8(files['metrics.json'])) as MetricRecord[];
+  } catch {
+    throw bad('The run file is missing run.json or metrics.json, or they are not valid JSON.');
+  }
+  if (manifest.format !== RUN_FILE_FORMAT || typeof manifest.run?.id !== 'string') throw bad(`Unknown run file format "${String(manifest.format)}".`);
+  const run = manifest.run;
+  if (!Array.isArray(metrics) || metrics.some((m) => m.runId !== run.id || !Number.isInteger(m.step) || typeof m.values !== 'object')) {
+    throw bad('metrics.json has rows that do not belong to this run.');
+  }
+  if (await db.runs.get(run.id)) throw bad(`A run with id ${run.id} ("${run.name}") already exists here; delete it first to re-import.`, { runId: run.id });
+  const ck = manifest.checkpoint;
+  const payload = files['checkpoint.bin'];
+  if (ck && (!payload || (await sha256Hex(payload)) !== ck.sha256)) throw bad('checkpoint.bin is missing or does not match its SHA-256.');
+  const chunks = ck && payload ? await makeChunks(ck.id, payload) : [];
+  return guardWrite('importing a run', () =>
+    db.transaction('rw', db.runs, db.metrics, db.checkpoints, db.checkpointChunks, async () => {
+      if (ck && (await db.checkpoints.get(ck.id))) throw bad(`Checkpoint ${ck.id} already exists here.`);
+      const imported: RunRecord = { ...run, jobId: undefined, status: run.status === 'running' || run.status === 'queued' ? 'paused' : run.status };
+      await db.runs.add(imported);
+      await db.metrics.bulkAdd(metrics);
+      if (ck) {
+        await db.checkpointChunks.bulkAdd(chunks);
+        await db.checkpoints.add({ ...ck, complete: 1 });
+      }
+      return imported;
+    }),
+  );
+}
+
+/** Metric rows of several runs as CSV: run, step, then one column per metric name. */
+export function metricsCsv(rowsByRun: { run: RunRecord; rows: MetricRecord[] }[]): string {
+  const keys = [...new Set(rowsByRun.flatMap(({ rows }) => rows.flatMap((r) => Object.keys(r.values))))].sort();
+  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const lines = [['run_id', 'run_name', 'step', ...keys].join(',')];
+  for (const { run, rows } of rowsByRun) {
+    for (const r of rows) lines.push([quote(run.id), quote(run.name), String(r.step), ...keys.map((k) => (r.values[k] === undefined ? '' : String(r.values[k])))].join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function metricsOfRuns(db: LanternDb, runIds: string[]): Promise<{ run: RunRecord; rows: MetricRecord[] }[]> {
+  const out = [];
+  for (const id of runIds) {
+    const run = await db.runs.get(id);
+    if (run) out.push({ run, rows: await metricsOf(db, id) });
+  }
+  return out;
+}
