@@ -1,59 +1,155 @@
 // Checkpoints: a payload written as hashed chunks plus its record in ONE transaction, so a
 // checkpoint is visible (complete = 1) only with every chunk present; reads verify hashes.
+// The model library names, copies, renames and imports checkpoints through this file too.
 import { makeChunks, readChunks, sha256Hex } from './chunks';
 import { newId, type CheckpointRecord, type LanternDb } from './db';
-import { guardWrite, IntegrityError } from './errors';
+import { guardWrite, IntegrityError, StorageError } from './errors';
+
+/** runId of checkpoints imported from files or the Hub: they belong to no run. */
+export const IMPORTED_RUN_ID = 'imported';
+
+/** Where an imported checkpoint came from, kept on its record (unindexed) so lists need no decoding. */
+export interface CheckpointOrigin {
+  format: 'saelens' | 'sparsify';
+  /** File name(s) or `hub:org/name@revision/path`. */
+  source: string;
+  arch: string;
+  dIn: number;
+  dSae: number;
+  k?: number;
+  modelName: string | null;
+  hookName: string | null;
+  hookLayer: number | null;
+}
+
+export type LibraryCheckpoint = CheckpointRecord & { origin?: CheckpointOrigin };
+
+const versionName = (n: number) => `v${String(n).padStart(3, '0')}`;
+
+async function namesOf(db: LanternDb, runId: string): Promise<string[]> {
+  return (await db.checkpoints.where('runId').equals(runId).toArray()).map((c) => c.name);
+}
 
 /** Next automatic version name for a run: v001, v002, … */
 async function nextVersion(db: LanternDb, runId: string): Promise<string> {
-  const names = (await db.checkpoints.where('runId').equals(runId).toArray()).map((c) => c.name);
+  const names = await namesOf(db, runId);
   let n = 1;
-  while (names.includes(`v${String(n).padStart(3, '0')}`)) n++;
-  return `v${String(n).padStart(3, '0')}`;
+  while (names.includes(versionName(n))) n++;
+  return versionName(n);
 }
 
-export async function writeCheckpoint(
-  db: LanternDb,
-  runId: string,
-  step: number,
-  payload: Uint8Array,
-  name?: string,
-): Promise<CheckpointRecord> {
+/** `name`, or `name (2)`, `name (3)`, … : the first not used by another checkpoint of the run. */
+export async function uniqueCheckpointName(db: LanternDb, runId: string, name: string): Promise<string> {
+  const names = await namesOf(db, runId);
+  let candidate = name;
+  for (let n = 2; names.includes(candidate); n++) candidate = `${name} (${n})`;
+  return candidate;
+}
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed) throw new StorageError('invalid-name', 'Give the checkpoint a name.');
+  if (trimmed.length > 120) throw new StorageError('invalid-name', 'Checkpoint names are at most 120 characters.', { length: trimmed.length });
+  return trimmed;
+}
+
+async function refuseTaken(db: LanternDb, runId: string, name: string, exceptId?: string): Promise<void> {
+  const clash = await db.checkpoints.where('runId').equals(runId).filter((c) => c.name === name && c.id !== exceptId).first();
+  if (clash) throw new StorageError('name-taken', `This run already has a checkpoint named "${name}"; choose another name.`, { name, id: clash.id });
+}
+
+interface WriteOptions {
+  name?: string;
+  origin?: CheckpointOrigin;
+  /** Record `step` as the run's step (the training job's own checkpoints). */
+  advanceRun: boolean;
+}
+
+async function store(db: LanternDb, runId: string, step: number, payload: Uint8Array, opts: WriteOptions): Promise<LibraryCheckpoint> {
   const id = newId('ckpt');
   // Hash before the transaction: awaiting WebCrypto inside it would commit it early.
   const [chunks, sha256] = await Promise.all([makeChunks(id, payload), sha256Hex(payload)]);
   return guardWrite('saving a checkpoint', () =>
     db.transaction('rw', db.checkpoints, db.checkpointChunks, db.runs, async () => {
-      const record: CheckpointRecord = {
+      const record: LibraryCheckpoint = {
         id,
         runId,
-        name: name ?? (await nextVersion(db, runId)),
+        name: opts.name ?? (await nextVersion(db, runId)),
         step,
         complete: 1,
         sha256,
         bytes: payload.byteLength,
         createdAt: Date.now(),
+        ...(opts.origin ? { origin: opts.origin } : {}),
       };
       await db.checkpointChunks.bulkAdd(chunks);
       await db.checkpoints.add(record);
-      await db.runs.update(runId, { step });
+      if (opts.advanceRun) await db.runs.update(runId, { step });
       return record;
     }),
   );
+}
+
+export async function writeCheckpoint(db: LanternDb, runId: string, step: number, payload: Uint8Array, name?: string): Promise<CheckpointRecord> {
+  return store(db, runId, step, payload, { name, advanceRun: true });
+}
+
+/** Stores an imported SAE's payload under IMPORTED_RUN_ID, renamed `name (2)` etc. if taken. */
+export async function writeImportedCheckpoint(db: LanternDb, payload: Uint8Array, name: string, origin: CheckpointOrigin): Promise<LibraryCheckpoint> {
+  const unique = await uniqueCheckpointName(db, IMPORTED_RUN_ID, checkName(name));
+  return store(db, IMPORTED_RUN_ID, 0, payload, { name: unique, origin, advanceRun: false });
 }
 
 /** The payload of a complete checkpoint, verified chunk by chunk and as a whole. */
 export async function readCheckpoint(db: LanternDb, id: string): Promise<Uint8Array> {
   const record = await db.checkpoints.get(id);
   if (!record || record.complete !== 1) throw new IntegrityError(`Checkpoint ${id} does not exist or was never completed.`, { id });
-  const bytes = await readChunks(db.checkpointChunks, id);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readChunks(db.checkpointChunks, id);
+  } catch (e) {
+    if (!(e instanceof IntegrityError)) throw e;
+    throw new IntegrityError(`Checkpoint "${record.name}" is corrupted (${e.message}); the run's other checkpoints are unaffected.`, { ...e.details, id, name: record.name });
+  }
   const actual = await sha256Hex(bytes);
   if (actual !== record.sha256) {
     throw new IntegrityError(`Checkpoint "${record.name}" is corrupted (SHA-256 mismatch); the run's other checkpoints are unaffected.`, {
       id,
+      name: record.name,
       expected: record.sha256,
       actual,
     });
   }
   return bytes;
+}
+
+/** Every complete checkpoint, newest first. */
+export async function listCheckpoints(db: LanternDb): Promise<LibraryCheckpoint[]> {
+  return (await db.checkpoints.orderBy('createdAt').reverse().toArray()).filter((c) => c.complete === 1);
+}
+
+/** The run's complete checkpoint with the highest step (the newest of equal steps). */
+export async function latestCheckpoint(db: LanternDb, runId: string): Promise<LibraryCheckpoint | undefined> {
+  const all = await db.checkpoints.where('runId').equals(runId).filter((c) => c.complete === 1).toArray();
+  return all.sort((a, b) => b.step - a.step || b.createdAt - a.createdAt)[0];
+}
+
+export async function renameCheckpoint(db: LanternDb, id: string, name: string): Promise<void> {
+  const trimmed = checkName(name);
+  await db.transaction('rw', db.checkpoints, async () => {
+    const record = await db.checkpoints.get(id);
+    if (!record) throw new StorageError('not-found', 'This checkpoint no longer exists.', { id });
+    await refuseTaken(db, record.runId, trimmed, id);
+    await db.checkpoints.update(id, { name: trimmed });
+  });
+}
+
+/** Save-as: a verified copy of checkpoint `id` under `name`, in the same run (the run's step is untouched). */
+export async function copyCheckpoint(db: LanternDb, id: string, name: string): Promise<LibraryCheckpoint> {
+  const trimmed = checkName(name);
+  const record: LibraryCheckpoint | undefined = await db.checkpoints.get(id);
+  if (!record) throw new StorageError('not-found', 'This checkpoint no longer exists.', { id });
+  await refuseTaken(db, record.runId, trimmed);
+  const payload = await readCheckpoint(db, id);
+  return store(db, record.runId, record.step, payload, { name: trimmed, origin: record.origin, advanceRun: false });
 }

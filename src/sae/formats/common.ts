@@ -7,7 +7,11 @@ export type SaeFormatErrorCode =
   | 'unsupported-architecture'
   | 'missing-tensor'
   | 'shape-mismatch'
-  | 'invalid-option';
+  | 'invalid-option'
+  | 'missing-file'
+  | 'invalid-archive'
+  | 'unsupported-normalization'
+  | 'mismatch';
 
 export class SaeFormatError extends Error {
   constructor(

@@ -1,0 +1,175 @@
+// The model library on fake-indexeddb: export → import round trip, corrupted chunks caught on
+// load without touching sibling checkpoints, bad imports storing nothing, Hub imports through the
+// local mirror, rename / save-as / delete, and the active SAE following deletions.
+import 'fake-indexeddb/auto';
+import { unzipSync } from 'fflate';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startHubMirror, type HubMirror } from '../../../scripts/hub-mirror';
+import { randomArray } from '@/gpu/testing';
+import { encodeCheckpoint } from '../../sae/checkpointCodec';
+import { resolveConfig } from '../../sae/config';
+import { exportSaeLens } from '../../sae/formats/saelens';
+import { weightsFromState } from '../../sae/formats/state';
+import { initialState } from '../../sae/state';
+import { activateSae, activeSaeId } from '../../state/activeSae';
+import { copyCheckpoint, IMPORTED_RUN_ID, latestCheckpoint, renameCheckpoint, writeCheckpoint } from '../../storage/checkpoints';
+import { LanternDb } from '../../storage/db';
+import { IntegrityError, StorageError } from '../../storage/errors';
+import { deleteCheckpoint, deleteRun, exportSaeLensZip, importHubSae, importSaeFiles, listLibrary, loadSae } from './library';
+
+let db: LanternDb;
+let n = 0;
+
+beforeEach(async () => {
+  db = new LanternDb(`library-test-${n++}`);
+  await db.open();
+});
+afterEach(async () => {
+  await db.delete();
+});
+
+function trainedState(seed = 1) {
+  const state = initialState(resolveConfig({ arch: 'topk', dIn: 8, dSae: 12, k: 3, batchSize: 16, seed }));
+  state.params.b_dec = randomArray(8, seed + 10);
+  state.normScale = 1.5;
+  state.initialized = true;
+  state.step = 20;
+  return state;
+}
+
+/** A finished run with checkpoints v001 (step 10) and v002 (step 20). */
+async function seedRun(runId = 'run_a') {
+  await db.runs.add({ id: runId, name: 'tiny', config: { arch: 'topk', dIn: 8, dSae: 12, k: 3, source: { type: 'synthetic' } }, status: 'done', step: 20, createdAt: 1 });
+  const a = await writeCheckpoint(db, runId, 10, encodeCheckpoint(trainedState(1), { type: 'synthetic' }));
+  const b = await writeCheckpoint(db, runId, 20, encodeCheckpoint(trainedState(2), { type: 'synthetic' }));
+  return [a, b];
+}
+
+const files = (zip: Uint8Array) => [{ name: 'export.zip', bytes: zip }];
+const counts = async () => [await db.checkpoints.count(), await db.checkpointChunks.count()];
+
+describe('library', () => {
+  it('exports a checkpoint as a SAELens zip and imports it back to the same weights', async () => {
+    const [, v2] = await seedRun();
+    const { fileName, bytes } = await exportSaeLensZip(db, v2.id);
+    expect(fileName).toBe('tiny-v002.zip');
+    expect(Object.keys(unzipSync(bytes)).sort()).toEqual(['tiny-v002/cfg.json', 'tiny-v002/sae_weights.safetensors', 'tiny-v002/sparsity.safetensors']);
+
+    await deleteRun(db, 'run_a');
+    expect(await counts()).toEqual([0, 0]);
+    const imported = await importSaeFiles(db, files(bytes), { source: fileName, expect: { dIn: 8 } });
+    expect(imported).toMatchObject({ runId: IMPORTED_RUN_ID, name: 'tiny-v002', origin: { format: 'saelens', arch: 'topk', dIn: 8, dSae: 12, k: 3, modelName: 'lantern-synthetic' } });
+    const rows = await listLibrary(db);
+    expect(rows.map((r) => [r.checkpoint.name, r.arch, r.dIn, r.dSae, r.k])).toEqual([['tiny-v002', 'topk', 8, 12, 3]]);
+    const loaded = await loadSae(db, imported.id);
+    const original = weightsFromState(trainedState(2));
+    expect(loaded.weights.W_enc).toEqual(original.W_enc);
+    expect(loaded.weights.b_dec).toEqual(original.b_dec);
+    // A second import of the same files gets a fresh name instead of a clash.
+    expect((await importSaeFiles(db, files(bytes), { source: fileName })).name).toBe('tiny-v002 (2)');
+  });
+
+  it('detects a corrupted chunk on load, names the checkpoint, and leaves the other checkpoints usable', async () => {
+    const [v1, v2] = await seedRun();
+    const chunk = (await db.checkpointChunks.get([v2.id, 0]))!;
+    const bytes = new Uint8Array(chunk.bytes.slice(0));
+    bytes[100] ^= 0xff;
+    await db.checkpointChunks.put({ ...chunk, bytes: bytes.buffer });
+
+    const err = await loadSae(db, v2.id).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IntegrityError);
+    expect((err as Error).message).toMatch(/^Checkpoint "v002" is corrupted \(Chunk 0 of ckpt_\w+ in checkpointChunks is corrupted \(SHA-256 mismatch\)\.\)/);
+    await expect(activateSae(v2.id, db)).rejects.toThrow(IntegrityError);
+    expect(await activeSaeId(db)).toBeUndefined();
+    await expect(exportSaeLensZip(db, v2.id)).rejects.toThrow(/v002" is corrupted/);
+
+    expect((await loadSae(db, v1.id)).state.config.dSae).toBe(12);
+    await activateSae(v1.id, db);
+    expect(await activeSaeId(db)).toBe(v1.id);
+  });
+
+  describe('a bad import gives a clear error and stores nothing', () => {
+    async function exported() {
+      const [, v2] = await seedRun();
+      return (await exportSaeLensZip(db, v2.id)).bytes;
+    }
+    it('mismatched d_in', async () => {
+      const zip = await exported();
+      const before = await counts();
+      await expect(importSaeFiles(db, files(zip), { source: 'x', expect: { dIn: 768 } })).rejects.toThrow('This SAE reads d_in = 8 activations, but 768 were expected; nothing was imported.');
+      expect(await counts()).toEqual(before);
+    });
+    it('malformed cfg.json', async () => {
+      const before = await counts();
+      const bad = [
+        { name: 'cfg.json', bytes: new TextEncoder().encode('{"d_in": 8,') },
+        { name: 'sae_weights.safetensors', bytes: new Uint8Array(16) },
+      ];
+      await expect(importSaeFiles(db, bad, { source: 'x' })).rejects.toThrow(/SAELens cfg.json is not valid JSON/);
+      expect(await counts()).toEqual(before);
+    });
+    it('truncated safetensors', async () => {
+      const entries = unzipSync(await exported());
+      const before = await counts();
+      const cut = Object.entries(entries).map(([name, bytes]) => ({ name, bytes: name.endsWith('sae_weights.safetensors') ? bytes.subarray(0, bytes.length / 2) : bytes }));
+      await expect(importSaeFiles(db, cut, { source: 'x' })).rejects.toThrow(/safetensors: tensor .* run past the/);
+      expect(await counts()).toEqual(before);
+    });
+  });
+
+  it('imports SAELens and sparsify folders from a Hub repo through the mirror', async () => {
+    const state = trainedState(3);
+    const saelens = exportSaeLens(weightsFromState(state), { architecture: 'topk', k: 3, modelName: 'gpt2', hookName: 'blocks.1.hook_resid_post', hookLayer: 1 });
+    const mirror: HubMirror = await startHubMirror({
+      repos: {
+        'org/saes': new Map([
+          ['blocks.1/cfg.json', new TextEncoder().encode(saelens.cfgJson)],
+          ['blocks.1/sae_weights.safetensors', saelens.weights],
+        ]),
+      },
+    });
+    try {
+      const record = await importHubSae(db, { host: mirror.url, repo: 'org/saes', path: 'blocks.1' }, { expect: { dIn: 8, hookName: 'blocks.1.hook_resid_post' } });
+      expect(record).toMatchObject({ name: 'blocks.1', origin: { source: 'hub:org/saes@main/blocks.1', hookName: 'blocks.1.hook_resid_post', hookLayer: 1 } });
+      await expect(importHubSae(db, { host: mirror.url, repo: 'org/missing' }, {})).rejects.toThrow(/Repository not found/);
+      await expect(importHubSae(db, { host: mirror.url, repo: 'org/saes', path: 'blocks.9' }, {})).rejects.toThrow(/No cfg.json at .*blocks\.9\/cfg\.json/);
+      await expect(importHubSae(db, { host: mirror.url, repo: 'org/saes', path: 'blocks.1' }, { expect: { dIn: 16 } })).rejects.toThrow(/d_in = 8/);
+      expect(await db.checkpoints.count()).toBe(1);
+    } finally {
+      await mirror.close();
+    }
+  });
+});
+
+describe('named checkpoints', () => {
+  it('save-as copies the newest checkpoint under a name, rename refuses a taken name', async () => {
+    const [v1, v2] = await seedRun();
+    const latest = await latestCheckpoint(db, 'run_a');
+    expect(latest?.id).toBe(v2.id);
+    const copy = await copyCheckpoint(db, latest!.id, '  best so far ');
+    expect(copy).toMatchObject({ runId: 'run_a', name: 'best so far', step: 20, sha256: v2.sha256 });
+    await expect(copyCheckpoint(db, v1.id, 'best so far')).rejects.toThrow('This run already has a checkpoint named "best so far"; choose another name.');
+    await expect(renameCheckpoint(db, v1.id, 'v002')).rejects.toThrow(StorageError);
+    await expect(renameCheckpoint(db, v1.id, '   ')).rejects.toThrow('Give the checkpoint a name.');
+    await renameCheckpoint(db, v1.id, 'early');
+    expect((await db.checkpoints.get(v1.id))?.name).toBe('early');
+    // Automatic versions take the first free vNNN.
+    expect((await writeCheckpoint(db, 'run_a', 30, encodeCheckpoint(trainedState(4), null))).name).toBe('v001');
+  });
+
+  it('deleting the active checkpoint (or its run) clears the active SAE; a training run cannot be deleted', async () => {
+    const [v1, v2] = await seedRun();
+    await activateSae(v2.id, db);
+    await deleteCheckpoint(db, v1.id);
+    expect(await activeSaeId(db)).toBe(v2.id);
+    await deleteCheckpoint(db, v2.id);
+    expect(await activeSaeId(db)).toBeUndefined();
+    expect(await db.checkpointChunks.where('ownerId').equals(v2.id).count()).toBe(0);
+
+    await db.jobs.add({ id: 'job_1', kind: 'train', title: 't', priority: 'normal', seq: 1, status: 'running', progress: 0, params: {}, elapsedMs: 0, attempts: 1, createdAt: 1, updatedAt: 1 });
+    await db.runs.update('run_a', { jobId: 'job_1' });
+    await expect(deleteRun(db, 'run_a')).rejects.toThrow(/still training \(running\)/);
+    expect(await db.runs.count()).toBe(1);
+  });
+});
+

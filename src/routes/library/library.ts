@@ -1,0 +1,168 @@
+// The model library's operations on the database: list named checkpoints with their runs, load one
+// with its integrity checked, export it as a SAELens zip, import SAELens / sparsify SAEs from files
+// or a Hub repo, delete checkpoints and runs (clearing the active SAE when it goes with them).
+import { DEFAULT_HUB_HOST } from '../../lm/hub';
+import { decodeCheckpoint, encodeCheckpoint } from '../../sae/checkpointCodec';
+import type { SaeState } from '../../sae/state';
+import type { SaeWeights } from '../../sae/types';
+import { checkExpectation, packSaeLensZip, readSaeFiles, safeFileName, type ImportExpectation, type ImportedSae, type SaeFile } from '../../sae/formats/bundle';
+import { fetchHubSaeFiles, type HubSaeLocation } from '../../sae/formats/hub';
+import { exportSaeLens } from '../../sae/formats/saelens';
+import { logSparsityFromState, stateFromWeights, weightsFromState } from '../../sae/formats/state';
+import { IMPORTED_RUN_ID, listCheckpoints, readCheckpoint, writeImportedCheckpoint, type LibraryCheckpoint } from '../../storage/checkpoints';
+import type { LanternDb, RunRecord } from '../../storage/db';
+import { StorageError } from '../../storage/errors';
+import { deleteRecord } from '../../storage/repository';
+import { ACTIVE_SAE_KEY } from '../../state/activeSae';
+
+export const LIBRARY_HUB_HOST_KEY = 'library.hubHost';
+
+/** One checkpoint as the library lists it. */
+export interface LibraryRow {
+  checkpoint: LibraryCheckpoint;
+  /** Undefined for imports and for checkpoints whose run is gone. */
+  run?: RunRecord;
+  arch: string;
+  dIn: number;
+  dSae: number;
+  k?: number;
+  /** "synthetic", the model/hook of an import, … */
+  context: string;
+}
+
+function describe(c: LibraryCheckpoint, run: RunRecord | undefined): LibraryRow {
+  if (c.origin) {
+    const o = c.origin;
+    const context = [o.modelName, o.hookName].filter(Boolean).join(' · ') || `${o.format} import`;
+    return { checkpoint: c, arch: o.arch, dIn: o.dIn, dSae: o.dSae, ...(o.k !== undefined ? { k: o.k } : {}), context };
+  }
+  const cfg = run?.config ?? {};
+  const source = cfg.source as { type?: string } | undefined;
+  const arch = String(cfg.arch ?? '?');
+  return {
+    checkpoint: c,
+    run,
+    arch,
+    dIn: Number(cfg.dIn ?? 0),
+    dSae: Number(cfg.dSae ?? 0),
+    ...(arch === 'topk' || arch === 'batchtopk' ? { k: Number(cfg.k) } : {}),
+    context: source?.type ?? '',
+  };
+}
+
+export async function listLibrary(db: LanternDb): Promise<LibraryRow[]> {
+  const checkpoints = await listCheckpoints(db);
+  const runIds = [...new Set(checkpoints.map((c) => c.runId).filter((id) => id !== IMPORTED_RUN_ID))];
+  const runs = new Map((await db.runs.bulkGet(runIds)).filter((r): r is RunRecord => Boolean(r)).map((r) => [r.id, r]));
+  return checkpoints.map((c) => describe(c, runs.get(c.runId)));
+}
+
+export interface LoadedSae {
+  checkpoint: LibraryCheckpoint;
+  state: SaeState;
+  /** SAELens layout, normalisation folded in. */
+  weights: SaeWeights;
+}
+
+/** Reads a checkpoint with every chunk's and the whole payload's SHA-256 verified (IntegrityError otherwise). */
+export async function loadSae(db: LanternDb, id: string): Promise<LoadedSae> {
+  const payload = await readCheckpoint(db, id);
+  const checkpoint = (await db.checkpoints.get(id)) as LibraryCheckpoint;
+  const { state } = decodeCheckpoint(payload);
+  return { checkpoint, state, weights: weightsFromState(state) };
+}
+
+/** A checkpoint as a SAELens folder in one zip: `<name>/cfg.json`, `sae_weights.safetensors`, `sparsity.safetensors`. */
+export async function exportSaeLensZip(db: LanternDb, id: string): Promise<{ fileName: string; bytes: Uint8Array<ArrayBuffer> }> {
+  const { checkpoint, state, weights } = await loadSae(db, id);
+  const run = await db.runs.get(checkpoint.runId);
+  const origin = checkpoint.origin;
+  const source = (run?.config.source ?? {}) as { type?: string };
+  const files = exportSaeLens(weights, {
+    architecture: state.config.arch,
+    k: state.config.k,
+    modelName: origin?.modelName ?? (source.type === 'synthetic' ? 'lantern-synthetic' : 'unknown'),
+    hookName: origin?.hookName ?? (source.type === 'synthetic' ? 'synthetic' : 'unknown'),
+    hookLayer: origin?.hookLayer ?? 0,
+    normalizeActivations: 'none',
+    logSparsity: logSparsityFromState(state),
+  });
+  const folder = safeFileName(run ? `${run.name}-${checkpoint.name}` : checkpoint.name);
+  return { fileName: `${folder}.zip`, bytes: packSaeLensZip(folder, files) };
+}
+
+export interface ImportOptions {
+  /** Library name; defaults to the folder, hook or model the files name. */
+  name?: string;
+  expect?: ImportExpectation;
+  /** Shown in the library: the file names or the Hub location. */
+  source: string;
+}
+
+function defaultName(sae: ImportedSae): string {
+  const folder = sae.folder.slice(sae.folder.lastIndexOf('/') + 1);
+  return folder || [sae.modelName, sae.hookName].filter(Boolean).join(' ') || `${sae.format} SAE`;
+}
+
+/** Reads, validates and stores an SAE; any error leaves the library unchanged. */
+export async function importSaeFiles(db: LanternDb, files: SaeFile[], opts: ImportOptions): Promise<LibraryCheckpoint> {
+  // 1. Parse and validate everything before writing anything.
+  const sae = readSaeFiles(files);
+  checkExpectation(sae, opts.expect ?? {});
+  // 2. As a training state, so it loads, hot-swaps and branches like any checkpoint.
+  const state = stateFromWeights(sae.weights, sae.architecture, sae.k);
+  const payload = encodeCheckpoint(state, { type: 'import', format: sae.format, source: opts.source, cfg: sae.cfg });
+  return writeImportedCheckpoint(db, payload, opts.name?.trim() || defaultName(sae), {
+    format: sae.format,
+    source: opts.source,
+    arch: sae.architecture,
+    dIn: sae.weights.dIn,
+    dSae: sae.weights.dSae,
+    ...(sae.k !== undefined ? { k: sae.k } : {}),
+    modelName: sae.modelName,
+    hookName: sae.hookName,
+    hookLayer: sae.hookLayer,
+  });
+}
+
+export async function importHubSae(db: LanternDb, loc: HubSaeLocation, opts: Omit<ImportOptions, 'source'>, fetchFn?: typeof fetch): Promise<LibraryCheckpoint> {
+  const files = await fetchHubSaeFiles(loc, fetchFn);
+  const where = `hub:${loc.repo.trim()}@${loc.revision?.trim() || 'main'}${loc.path?.trim() ? `/${loc.path.trim().replace(/^\/+|\/+$/g, '')}` : ''}`;
+  return importSaeFiles(db, files, { ...opts, source: where });
+}
+
+async function clearActiveIf(db: LanternDb, ids: string[]): Promise<void> {
+  const active = await db.settings.get(ACTIVE_SAE_KEY);
+  if (typeof active?.value === 'string' && ids.includes(active.value)) await db.settings.delete(ACTIVE_SAE_KEY);
+}
+
+/** Deletes the checkpoint with its chunks and features; the active SAE is cleared if it was this one. */
+export async function deleteCheckpoint(db: LanternDb, id: string): Promise<void> {
+  await db.transaction('rw', db.tables, async () => {
+    await deleteRecord(db, 'checkpoints', id);
+    await clearActiveIf(db, [id]);
+  });
+}
+
+/** Deletes a run with its metrics, checkpoints and chunks, in one transaction. */
+export async function deleteRun(db: LanternDb, runId: string): Promise<void> {
+  await db.transaction('rw', db.tables, async () => {
+    const run = await db.runs.get(runId);
+    const job = run?.jobId ? await db.jobs.get(run.jobId) : undefined;
+    if (job && ['queued', 'running', 'paused'].includes(job.status)) {
+      throw new StorageError('run-active', `"${run?.name}" is still training (${job.status}); stop or cancel its job before deleting the run.`, { runId });
+    }
+    const ids = (await db.checkpoints.where('runId').equals(runId).primaryKeys()) as string[];
+    await deleteRecord(db, 'runs', runId);
+    await clearActiveIf(db, ids);
+  });
+}
+
+export async function loadLibraryHubHost(db: LanternDb): Promise<string> {
+  const row = await db.settings.get(LIBRARY_HUB_HOST_KEY);
+  return typeof row?.value === 'string' && row.value ? row.value : DEFAULT_HUB_HOST;
+}
+
+export async function saveLibraryHubHost(db: LanternDb, host: string): Promise<void> {
+  await db.settings.put({ key: LIBRARY_HUB_HOST_KEY, value: host.trim() || DEFAULT_HUB_HOST });
+}
