@@ -66,3 +66,39 @@ test('a TopK run on the synthetic source trains live, pauses, resumes and surviv
   await dash.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 60_000 });
 });
+
+test('training templates: save, load, duplicate, favourite, search, export and a bad import', async ({ page }, info) => {
+  await page.goto('/training');
+  const panel = page.getByTestId('templates');
+  await fill(page, { dSae: '96', k: '6' });
+  await panel.getByLabel('Template name').fill('Wide TopK');
+  await panel.getByRole('button', { name: 'Save' }).click();
+  await expect(panel.getByTestId('template-row')).toHaveCount(1);
+
+  await panel.getByTitle('Duplicate').click();
+  await expect(panel.getByTestId('template-row').filter({ hasText: 'Wide TopK (copy)' })).toBeVisible();
+  await panel.getByTestId('template-row').filter({ hasText: '(copy)' }).getByLabel('Favourite').click();
+  await expect(panel.getByTestId('template-row').first()).toContainText('(copy)');
+  await panel.getByLabel('Search templates').fill('copy');
+  await expect(panel.getByTestId('template-row')).toHaveCount(1);
+  await panel.getByLabel('Search templates').fill('');
+
+  await fill(page, { dSae: '512', k: '8' });
+  await panel.getByTestId('template-row').filter({ hasText: /^★Wide TopK⧉/ }).getByTitle('Load into the form').click();
+  await expect(page.locator('[name="dSae"]')).toHaveValue('96');
+  await expect(page.locator('[name="k"]')).toHaveValue('6');
+
+  const download = page.waitForEvent('download');
+  await panel.getByTestId('template-row').first().getByTitle('Export as JSON').click();
+  const path = info.outputPath('t.json');
+  await (await download).saveAs(path);
+  const { readFile, writeFile } = await import('node:fs/promises');
+  const json = JSON.parse(await readFile(path, 'utf8'));
+  expect(json).toMatchObject({ format: 'lantern-template/1', kind: 'training', body: { dSae: 96, k: 6 } });
+  json.body.lr = 'fast';
+  const bad = info.outputPath('bad.json');
+  await writeFile(bad, JSON.stringify(json));
+  await panel.getByTestId('import-template').setInputFiles(bad);
+  await expect(panel.getByTestId('template-error')).toContainText('Field "lr" must be a number');
+  await expect(panel.getByTestId('template-row')).toHaveCount(2);
+});

@@ -4,6 +4,7 @@ import { useSearchParams } from '@solidjs/router';
 import { createMemo, For, Show, type JSX } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { RunDashboard } from '../../components/RunDashboard';
+import { TemplatesPanel } from '../../components/TemplatesPanel';
 import { act, gpu, report } from '../../state/gpu';
 import { createLive } from '../../state/live';
 import { getDb, newId, type JobPriority, type RunRecord } from '../../storage/db';
@@ -167,6 +168,7 @@ export function TrainingPage() {
           </div>
         </form>
         <div class="card runs-side">
+          <TemplatesPanel kind="training" current={() => ({ ...form })} onLoad={(body) => setForm({ ...DEFAULT_FORM, ...(body as Partial<TrainForm>) })} />
           <h2>Runs</h2>
           <ul class="run-list" data-testid="run-list">
             <For each={runs() ?? []} fallback={<li class="muted">No runs yet.</li>}>

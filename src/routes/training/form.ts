@@ -3,6 +3,8 @@
 import { resolveConfig, SaeConfigError, validateConfig, type SaeConfig } from '../../sae/config';
 import type { Architecture } from '../../sae/types';
 import type { TrainParams } from '../../jobs/kinds/train';
+import { registerTemplateSchema, type TemplateSchema } from '../../storage/templates';
+import { ARCHITECTURES } from '../../sae/types';
 
 export interface TrainForm {
   name: string;
@@ -54,6 +56,18 @@ export const DEFAULT_FORM: TrainForm = {
   checkpointEvery: 100,
   seed: 0,
 };
+
+/** Training templates hold exactly the form's fields. */
+export const TRAIN_TEMPLATE_SCHEMA: TemplateSchema = Object.fromEntries(
+  Object.entries(DEFAULT_FORM).map(([k, v]) => [k, typeof v === 'number' ? 'number' : 'string']),
+);
+Object.assign(TRAIN_TEMPLATE_SCHEMA, {
+  arch: ARCHITECTURES,
+  sizeMode: ['dSae', 'expansion'],
+  lrDecay: ['constant', 'linear', 'cosine'],
+  normalizeActivations: ['none', 'expected_average_only_in'],
+});
+registerTemplateSchema('training', TRAIN_TEMPLATE_SCHEMA);
 
 export type FieldErrors = Partial<Record<keyof TrainForm | 'form', string>>;
 
