@@ -10,10 +10,12 @@ import { SystemPage } from './routes/system/SystemPage';
 import { StoragePage } from './routes/storage/StoragePage';
 import { JobsPage } from './routes/jobs/JobsPage';
 import { TrainingPage } from './routes/training/TrainingPage';
+import { RunsPage } from './routes/runs/RunsPage';
 
 /** The studio's areas, in workflow order; each lands with the issue that fills it. */
 const NAV = [
   { href: '/training', label: 'Training', icon: '◭' },
+  { href: '/runs', label: 'Runs', icon: '≋' },
   { href: '/jobs', label: 'Jobs', icon: '▤' },
   { href: '/storage', label: 'Storage', icon: '⛁' },
   { href: '/system', label: 'System', icon: '⚙' },
@@ -59,6 +61,7 @@ export function App() {
       <Route path="/system" component={SystemPage} />
       <Route path="/storage" component={StoragePage} />
       <Route path="/training" component={TrainingPage} />
+      <Route path="/runs" component={RunsPage} />
       <Route path="/jobs" component={JobsPage} />
       <Route path="*" component={NotFound} />
     </Router>
