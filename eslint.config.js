@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'fixtures/generated/**', 'public/demo/**', 'test-results/**', 'playwright-report/**', 'dev-dist/**'] },
+  { ignores: ['.scratch/**', 'dist/**', 'node_modules/**', 'fixtures/generated/**', 'public/demo/**', 'test-results/**', 'playwright-report/**', 'dev-dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
