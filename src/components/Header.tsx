@@ -1,9 +1,10 @@
-// Top bar: the active job with its progress and ETA, and the device state.
+// Top bar: the active job with its progress and ETA, the active SAE, and the device state.
 import { A } from '@solidjs/router';
 import { Show } from 'solid-js';
 import { activeJob, formatEta, waitingJobs } from '../state/jobs';
 import { report, workerStatus } from '../state/gpu';
 import { ProgressBar } from './ProgressBar';
+import { ActiveSaeMenu } from './ActiveSaeMenu';
 
 export function Header() {
   const deviceLabel = () => {
@@ -29,6 +30,7 @@ export function Header() {
           )}
         </Show>
       </div>
+      <ActiveSaeMenu />
       <div class={`device-chip ${report()?.device === 'ready' ? 'ok' : 'warn'}`} data-testid="device-chip">
         {deviceLabel()}
       </div>

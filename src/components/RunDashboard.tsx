@@ -4,6 +4,7 @@ import type uPlot from 'uplot';
 import { createMemo, For, Show } from 'solid-js';
 import { JobControls } from './JobControls';
 import { ProgressBar } from './ProgressBar';
+import { SaveCheckpointAs } from './SaveCheckpointAs';
 import { TimeSeries, type SeriesSpec } from './charts/TimeSeries';
 import { Histogram } from './charts/Histogram';
 import { createRunSeries, type RunSeries } from '../state/runSeries';
@@ -68,7 +69,10 @@ export function RunDashboard(props: { run: RunRecord }) {
           <h2>
             {props.run.name} <span class="muted small mono">{props.run.id}</span>
           </h2>
-          <Show when={job()}>{(j) => <JobControls job={j()} />}</Show>
+          <div class="btn-row">
+            <SaveCheckpointAs runId={props.run.id} runName={props.run.name} />
+            <Show when={job()}>{(j) => <JobControls job={j()} />}</Show>
+          </div>
         </div>
         <div class="run-status">
           <span class={`badge status-${job()?.status ?? props.run.status}`} data-testid="run-status">

@@ -6,6 +6,8 @@ import { resolveConfig, validateConfig, type SaeConfig, type SaeConfigInput } fr
 import { createSaeTrainer, SaeNumericError, type SaeStepMetrics, type SaeTrainer } from '../../sae/trainer';
 import { createSyntheticSource, type SyntheticOptions } from '../../sae/synthetic';
 import { decodeCheckpoint, encodeCheckpoint } from '../../sae/checkpointCodec';
+import { weightsFromState } from '../../sae/formats/state';
+import type { SaeState } from '../../sae/state';
 import { readCheckpoint, writeCheckpoint } from '../../storage/checkpoints';
 import type { LanternDb, MetricRecord } from '../../storage/db';
 import { JobError, type JobContext, type JobKind } from '../types';
@@ -19,6 +21,8 @@ export interface TrainParams {
   source: TrainSource;
   totalSteps: number;
   checkpointEvery: number;
+  /** Branch: start from this library checkpoint's weights instead of a fresh initialisation. */
+  fromCheckpointId?: string;
 }
 
 export interface TrainState {
@@ -57,7 +61,8 @@ function validateParams(raw: unknown): TrainParams {
   const config = resolveConfig({ ...p.config, totalSteps });
   validateConfig(config);
   if (p.source?.type !== 'synthetic') throw fieldError('source', 'Unknown activation source.');
-  return { runId: p.runId, name: p.name.trim(), config, source: p.source, totalSteps, checkpointEvery };
+  if (p.fromCheckpointId !== undefined && (typeof p.fromCheckpointId !== 'string' || !p.fromCheckpointId)) throw fieldError('fromCheckpointId', 'The checkpoint to branch from is missing.');
+  return { runId: p.runId, name: p.name.trim(), config, source: p.source, totalSteps, checkpointEvery, ...(p.fromCheckpointId ? { fromCheckpointId: p.fromCheckpointId } : {}) };
 }
 
 function makeSource(params: TrainParams) {
@@ -78,6 +83,36 @@ async function saveCheckpoint(db: LanternDb, params: TrainParams, l: Live, state
   return { ...state, checkpointId: record.id, checkpointStep: state.step };
 }
 
+/** The branch's starting state, refused (naming both sizes) when its dIn / dSae differ from the new config. */
+async function branchState(db: LanternDb, params: TrainParams): Promise<SaeState> {
+  const id = params.fromCheckpointId as string;
+  const { state } = decodeCheckpoint(await readCheckpoint(db, id));
+  for (const f of ['dIn', 'dSae'] as const) {
+    if (state.config[f] !== params.config[f]) {
+      throw new JobError('branch-shape', `Cannot branch: the checkpoint has ${f} = ${state.config[f]}, the new configuration ${params.config[f]}. Keep ${f} when branching.`, {
+        field: f,
+        checkpoint: state.config[f],
+        config: params.config[f],
+      });
+    }
+  }
+  return state;
+}
+
+/**
+ * A branch starts at step 0 of its own schedule from the checkpoint: with the same architecture it
+ * keeps the weights, Adam moments, normalisation scale and latent counters (the warm moments make
+ * the first bias-corrected updates smaller, never larger); across architectures it takes the
+ * weights alone (importWeights: normalisation folded, Adam reset).
+ */
+async function loadBranch(trainer: SaeTrainer, saved: SaeState, config: SaeConfig): Promise<void> {
+  if (saved.config.arch === config.arch) {
+    await trainer.loadState({ ...saved, config, step: 0, tokens: 0, fireCount: new Uint32Array(config.dSae) });
+  } else {
+    await trainer.importWeights(weightsFromState(saved));
+  }
+}
+
 /** The live trainer, rebuilt from the last checkpoint when the worker has none (reload, resume). */
 async function ensureLive(params: TrainParams, state: TrainState, ctx: JobContext): Promise<[Live, TrainState]> {
   const existing = live.get(ctx.jobId);
@@ -86,7 +121,10 @@ async function ensureLive(params: TrainParams, state: TrainState, ctx: JobContex
   const source = makeSource(params);
   const l = { trainer, source };
   live.set(ctx.jobId, l);
-  if (!state.checkpointId) return [l, { ...state, step: 0 }];
+  if (!state.checkpointId) {
+    if (params.fromCheckpointId) await loadBranch(trainer, await branchState(ctx.db, params), params.config);
+    return [l, { ...state, step: 0 }];
+  }
   const saved = decodeCheckpoint(await readCheckpoint(ctx.db, state.checkpointId));
   await trainer.loadState(saved.state);
   source.loadState(saved.source);
@@ -103,10 +141,17 @@ export const trainJob: JobKind<TrainParams, TrainState> = {
   async start(params, ctx) {
     const existing = await ctx.db.runs.get(params.runId);
     if (!existing) {
+      if (params.fromCheckpointId) await branchState(ctx.db, params);
       await ctx.db.runs.add({
         id: params.runId,
         name: params.name,
-        config: { ...params.config, source: params.source, totalSteps: params.totalSteps, checkpointEvery: params.checkpointEvery },
+        config: {
+          ...params.config,
+          source: params.source,
+          totalSteps: params.totalSteps,
+          checkpointEvery: params.checkpointEvery,
+          ...(params.fromCheckpointId ? { fromCheckpointId: params.fromCheckpointId } : {}),
+        },
         status: 'running',
         jobId: ctx.jobId,
         step: 0,
