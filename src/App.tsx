@@ -10,11 +10,13 @@ import { SystemPage } from './routes/system/SystemPage';
 import { StoragePage } from './routes/storage/StoragePage';
 import { JobsPage } from './routes/jobs/JobsPage';
 import { TrainingPage } from './routes/training/TrainingPage';
+import { LibraryPage } from './routes/library/LibraryPage';
 import { RunsPage } from './routes/runs/RunsPage';
 
 /** The studio's areas, in workflow order; each lands with the issue that fills it. */
 const NAV = [
   { href: '/training', label: 'Training', icon: '◭' },
+  { href: '/library', label: 'Library', icon: '❖' },
   { href: '/runs', label: 'Runs', icon: '≋' },
   { href: '/jobs', label: 'Jobs', icon: '▤' },
   { href: '/storage', label: 'Storage', icon: '⛁' },
@@ -61,6 +63,7 @@ export function App() {
       <Route path="/system" component={SystemPage} />
       <Route path="/storage" component={StoragePage} />
       <Route path="/training" component={TrainingPage} />
+      <Route path="/library" component={LibraryPage} />
       <Route path="/runs" component={RunsPage} />
       <Route path="/jobs" component={JobsPage} />
       <Route path="*" component={NotFound} />
