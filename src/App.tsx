@@ -12,9 +12,11 @@ import { JobsPage } from './routes/jobs/JobsPage';
 import { TrainingPage } from './routes/training/TrainingPage';
 import { LibraryPage } from './routes/library/LibraryPage';
 import { RunsPage } from './routes/runs/RunsPage';
+import { DatasetsPage } from './routes/datasets/DatasetsPage';
 
 /** The studio's areas, in workflow order; each lands with the issue that fills it. */
 const NAV = [
+  { href: '/datasets', label: 'Datasets', icon: '▦' },
   { href: '/training', label: 'Training', icon: '◭' },
   { href: '/library', label: 'Library', icon: '❖' },
   { href: '/runs', label: 'Runs', icon: '≋' },
@@ -62,6 +64,7 @@ export function App() {
       <Route path="/" component={SystemPage} />
       <Route path="/system" component={SystemPage} />
       <Route path="/storage" component={StoragePage} />
+      <Route path="/datasets" component={DatasetsPage} />
       <Route path="/training" component={TrainingPage} />
       <Route path="/library" component={LibraryPage} />
       <Route path="/runs" component={RunsPage} />

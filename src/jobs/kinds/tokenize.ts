@@ -4,6 +4,7 @@
 // WINDOW) IN ONE TRANSACTION: A RELOAD RESUMES THERE WITH NO DUPLICATED OR MISSING WINDOW.
 // A FAILED OR CANCELLED TOKENIZATION IS DELETED WITH ITS CHUNKS.
 
+import type { RowReader } from '../../data/browse';
 import { BUILTIN_TOKENIZER_ID, BUILTIN_TOKENIZER_NAME, builtinTokenizer } from '../../data/builtinTokenizer';
 import { DataError } from '../../data/errors';
 import { Pretokenizer, tokenizationKey, type PretokenizeConfig, type PretokenizeState, type TokenChunk } from '../../data/pretokenize';
@@ -66,6 +67,8 @@ interface Live {
   tokenizer: TextTokenizer;
   pre: Pretokenizer;
   db: LanternDb;
+  /** Kept across steps so its decoded chunks are reused (a ready dataset never changes). */
+  reader?: RowReader;
 }
 const live = new Map<string, Live>();
 
@@ -150,7 +153,8 @@ export const tokenizeJob: JobKind<TokenizeParams, TokenizeState> = {
     const l = await ensureLive(params, prev, db, ctx.jobId);
     const dataset = await db.datasets.get(params.datasetId);
     if (!dataset) throw new JobError('dataset-gone', 'The dataset was deleted while it was being tokenized.', { datasetId: params.datasetId });
-    const reader = datasetRowReader(db, dataset);
+    l.reader ??= datasetRowReader(db, dataset);
+    const { reader } = l;
     // 1. Tokenize and pack rows until the time budget or the end of the dataset.
     const t0 = performance.now();
     let rowsConsumed = prev.pre.rowsConsumed;

@@ -1,0 +1,107 @@
+// Datasets as the UI sees them: live lists, the Hub host setting, starting imports and
+// tokenizations in the GPU worker's queue, and sweeping up what abandoned jobs left behind.
+import { DEFAULT_DATASETS_HOST } from '../data/hub';
+import { detectFormat, type FileFormat } from '../data/ingest';
+import type { PretokenizeConfig } from '../data/pretokenize';
+import type { FileSource, HubSource, IngestParams } from '../jobs/kinds/ingest';
+import { tokenizationIdFor, tokenizerIdentity, type TokenizeParams, type TokenizerSpec } from '../jobs/kinds/tokenize';
+import { getDb, newId, type DatasetRecord, type JobRecord, type TokenizationRecord } from '../storage/db';
+import { deleteRecord } from '../storage/repository';
+import { gpu } from './gpu';
+
+export const HUB_HOST_SETTING = 'datasets.hubHost';
+export const DEMO_CORPUS_URL = '/demo/corpus.jsonl';
+export const DEMO_CORPUS_NAME = 'Demo corpus';
+
+export async function loadHubHost(): Promise<string> {
+  const row = await getDb().settings.get(HUB_HOST_SETTING);
+  return typeof row?.value === 'string' && row.value ? row.value : DEFAULT_DATASETS_HOST;
+}
+
+export async function saveHubHost(host: string): Promise<void> {
+  await getDb().settings.put({ key: HUB_HOST_SETTING, value: host.trim() || DEFAULT_DATASETS_HOST });
+}
+
+export interface FileImportOptions {
+  file: File;
+  name: string;
+  format?: FileFormat;
+  txtSplit?: FileSource['txtSplit'];
+  field?: string;
+  malformed?: FileSource['malformed'];
+  maxBytes?: number;
+  maxRows?: number;
+}
+
+export async function startFileImport(o: FileImportOptions): Promise<string> {
+  const format = o.format ?? detectFormat(o.file.name);
+  if (!format) throw new Error(`Cannot tell the format of "${o.file.name}". Use .txt, .jsonl, .json, .csv, .tsv or .parquet.`);
+  const source: FileSource = {
+    type: 'file',
+    file: o.file,
+    fileName: o.file.name,
+    format,
+    txtSplit: format === 'txt' ? o.txtSplit : undefined,
+    field: format === 'txt' ? undefined : o.field || 'text',
+    malformed: format === 'jsonl' || format === 'json' ? o.malformed : undefined,
+    maxBytes: o.maxBytes,
+    maxRows: o.maxRows,
+  };
+  const params: IngestParams = { datasetId: newId('ds'), name: o.name.trim() || o.file.name, source };
+  return gpu().enqueue({ kind: 'ingest', params });
+}
+
+export async function startHubImport(name: string, source: Omit<HubSource, 'type'>): Promise<string> {
+  const params: IngestParams = { datasetId: newId('ds'), name: name.trim() || source.dataset, source: { type: 'hub', ...source } };
+  return gpu().enqueue({ kind: 'ingest', params });
+}
+
+/** The built-in demo corpus, served by the app itself (no other network). */
+export async function startDemoImport(): Promise<string> {
+  const res = await fetch(DEMO_CORPUS_URL);
+  if (!res.ok) throw new Error(`The demo corpus could not be read (${res.status} ${res.statusText}).`);
+  const file = new File([await res.blob()], 'corpus.jsonl', { type: 'application/jsonl' });
+  return startFileImport({ file, name: DEMO_CORPUS_NAME, field: 'text' });
+}
+
+/** Re-runs a failed JSONL import, skipping the malformed lines it reported. */
+export async function retrySkippingMalformed(job: JobRecord): Promise<string> {
+  const p = job.params as IngestParams;
+  if (p.source.type !== 'file') throw new Error('Only file imports have malformed lines.');
+  return gpu().enqueue({ kind: 'ingest', params: { ...p, datasetId: newId('ds'), source: { ...p.source, malformed: 'skip' } } });
+}
+
+/** Starts a tokenization unless the same one (dataset, tokenizer, options) exists; returns its id. */
+export async function startTokenize(datasetId: string, tokenizer: TokenizerSpec, config: PretokenizeConfig): Promise<{ id: string; existed: boolean }> {
+  const { id: tokenizerId } = await tokenizerIdentity(tokenizer);
+  const tokenizationId = await tokenizationIdFor(datasetId, tokenizerId, config);
+  const existing = await getDb().tokenizations.get(tokenizationId);
+  if (existing) return { id: tokenizationId, existed: true };
+  const params: TokenizeParams = { datasetId, tokenizationId, tokenizer, config };
+  await gpu().enqueue({ kind: 'tokenize', params });
+  return { id: tokenizationId, existed: false };
+}
+
+const ABANDONED: JobRecord['status'][] = ['failed', 'cancelled'];
+
+/**
+ * Deletes datasets and tokenizations still marked in progress whose job failed, was cancelled
+ * (also while paused, when the worker is not involved) or no longer exists.
+ */
+export async function sweepAbandoned(jobs: JobRecord[], datasets: DatasetRecord[], tokenizations: TokenizationRecord[]): Promise<void> {
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const gone = (jobId: string | undefined) => {
+    const job = jobId ? byId.get(jobId) : undefined;
+    return !job || ABANDONED.includes(job.status);
+  };
+  const db = getDb();
+  // A concurrent sweep (another tab, or the worker's own discard) may have deleted it first.
+  for (const d of datasets) if (d.status === 'ingesting' && gone(d.jobId)) await deleteRecord(db, 'datasets', d.id).catch(() => undefined);
+  for (const t of tokenizations) if (t.status === 'running' && gone(t.jobId)) await deleteRecord(db, 'tokenizations', t.id).catch(() => undefined);
+}
+
+/** The ingest or tokenize job working on a record, if it still waits or runs. */
+export function activeJobFor(jobs: JobRecord[], jobId: string | undefined): JobRecord | undefined {
+  const job = jobId ? jobs.find((j) => j.id === jobId) : undefined;
+  return job && (job.status === 'running' || job.status === 'queued' || job.status === 'paused') ? job : undefined;
+}
