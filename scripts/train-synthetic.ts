@@ -8,7 +8,8 @@ import { createSaeTrainer } from '../src/sae/trainer';
 import { ARCHITECTURES, type Architecture } from '../src/sae/types';
 
 const USAGE = `usage: train-synthetic [--arch topk|relu|batchtopk|jumprelu] [--steps 2000] [--d-in 64] [--d-sae 512]
-  [--k 8] [--batch 1024] [--lr 3e-3] [--l1 coefficient] [--features 512] [--sparsity 4] [--seed 0] [--every 100]`;
+  [--k 8] [--batch 1024] [--lr 3e-3] [--decay constant|linear|cosine] [--warmup 0] [--l1 coefficient]
+  [--l1-warmup 0] [--dead-window tokens] [--features 512] [--sparsity 4] [--seed 0] [--every 100]`;
 
 function parse(args: string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -48,11 +49,15 @@ export async function main(args: string[]): Promise<number> {
     batchSize: num('batch', 1024),
     k: num('k', 8),
     lr: num('lr', 3e-3),
+    lrDecay: (opts.get('decay') ?? 'constant') as SaeConfigInput['lrDecay'],
+    lrWarmupSteps: num('warmup', 0),
+    sparsityWarmupSteps: num('l1-warmup', 0),
     totalSteps: steps,
     seed,
     metricsEvery: Math.min(every, 50),
     histogramEvery: every,
   };
+  if (opts.has('dead-window')) config.deadFeatureWindow = num('dead-window', 0);
   if (opts.has('l1')) config.sparsityCoefficient = num('l1', 0);
   else if (arch === 'relu') config.sparsityCoefficient = 0.03;
 

@@ -459,7 +459,8 @@ class GpuSaeTrainer implements SaeTrainer {
   }
 
   async exportWeights(): Promise<SaeWeights> {
-    await this.metrics();
+    // After a non-finite loss this still exports: the GPU holds the last good weights.
+    await this.flushAll();
     const c = this.config;
     const p = await this.readSet(this.p);
     const s = this.host.normScale;
