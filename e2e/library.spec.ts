@@ -124,8 +124,8 @@ test('train, save as, rename, detect corruption, export SAELens, delete the run,
   await expect(page.getByTestId('active-sae')).toContainText('lib-topk-my-sae-renamed');
   await page.getByTestId('active-sae').click();
   await expect(page.getByTestId('active-sae-menu').getByRole('menuitemradio', { checked: true })).toContainText('lib-topk-my-sae-renamed');
-  await page.keyboard.press('Escape');
   await page.screenshot({ path: info.outputPath('library-imported.png'), fullPage: true });
+  await page.keyboard.press('Escape');
 
   // 10. The same folder from a Hub repo (a local mirror with the Hub's file layout).
   const folder = 'lib-topk-my-sae-renamed';
@@ -138,6 +138,7 @@ test('train, save as, rename, detect corruption, export SAELens, delete the run,
     await page.getByTestId('hub-repo').fill('org/saes');
     await page.getByTestId('hub-path').fill('blocks.0');
     await page.getByTestId('import-name').fill('from-hub');
+    await page.screenshot({ path: info.outputPath('library-hub.png'), fullPage: true });
     await page.getByTestId('import-submit').click();
     await expect(row(page, 'from-hub')).toHaveCount(1);
     await expect(page.getByTestId('checkpoint-detail')).toContainText('hub:org/saes@main/blocks.0');

@@ -24,6 +24,8 @@ function download(fileName: string, bytes: Uint8Array<ArrayBuffer>): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+const FORMAT_LABEL = { saelens: 'SAELens', sparsify: 'sparsify' } as const;
+
 const when = (t: number) => new Date(t).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
 
 export function LibraryPage() {
@@ -142,7 +144,7 @@ export function LibraryPage() {
                       </Show>
                     </td>
                     <td class="small">
-                      <Show when={row.run} fallback={<span class="muted">{row.checkpoint.origin ? `${row.checkpoint.origin.format} import` : 'run deleted'}</span>}>
+                      <Show when={row.run} fallback={<span class="muted nowrap">{row.checkpoint.origin ? `${FORMAT_LABEL[row.checkpoint.origin.format]} import` : 'run deleted'}</span>}>
                         {(r) => r().name}
                       </Show>
                     </td>
@@ -150,7 +152,7 @@ export function LibraryPage() {
                       {row.arch} {row.dIn}→{row.dSae}
                       <Show when={row.k}>{(k) => ` k=${k()}`}</Show>
                     </td>
-                    <td class="num mono">{row.checkpoint.step}</td>
+                    <td class="num mono">{row.checkpoint.origin ? '—' : row.checkpoint.step}</td>
                     <td class="num mono nowrap">{formatBytes(row.checkpoint.bytes)}</td>
                     <td class="small muted nowrap">{when(row.checkpoint.createdAt)}</td>
                   </tr>
@@ -180,7 +182,7 @@ export function LibraryPage() {
                     <>
                       <dt>Imported from</dt>
                       <dd class="small">
-                        <span class="mono">{o().source}</span> <span class="badge">{o().format === 'saelens' ? 'SAELens' : 'sparsify'}</span>
+                        <span class="mono">{o().source}</span> <span class="badge">{FORMAT_LABEL[o().format]}</span>
                       </dd>
                       <dt>Model · hook</dt>
                       <dd class="mono small">{[o().modelName ?? '—', o().hookName ?? '—'].join(' · ')}</dd>
@@ -191,13 +193,19 @@ export function LibraryPage() {
                   <dt>Source</dt>
                   <dd>{row.context}</dd>
                 </Show>
-                <dt>SAE</dt>
+                <dt>Architecture</dt>
                 <dd class="mono small">
-                  {row.arch} · d_in {row.dIn} · d_sae {row.dSae}
+                  {row.arch}
                   {row.k ? ` · k ${row.k}` : ''}
                 </dd>
-                <dt>Step</dt>
-                <dd class="mono">{row.checkpoint.step}</dd>
+                <dt>Shape</dt>
+                <dd class="mono small">
+                  d_in {row.dIn} → d_sae {row.dSae}
+                </dd>
+                <Show when={!row.checkpoint.origin}>
+                  <dt>Step</dt>
+                  <dd class="mono">{row.checkpoint.step}</dd>
+                </Show>
                 <dt>SHA-256</dt>
                 <dd class="mono small hash" title={row.checkpoint.sha256}>
                   {row.checkpoint.sha256.slice(0, 16)}…
