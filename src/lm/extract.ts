@@ -2,6 +2,7 @@
 // contexts through a hooked session and hands one chunk to the sink. The state is plain JSON,
 // so a job queue can persist it and resume after a reload. No storage imports here.
 import { LmError } from './errors';
+import { halfToFloat } from './half';
 import type { LmSession, ort } from './session';
 
 export interface ActivationChunk {
@@ -62,16 +63,6 @@ export interface ExtractorState {
 }
 
 export type ChunkSink = (chunk: ActivationChunk, meta: ChunkMeta) => Promise<void> | void;
-
-/** IEEE half → float, for f16 models. */
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
 
 export function tensorToFloat32(t: ort.Tensor): Float32Array {
   if (t.type === 'float32') return t.data as Float32Array;
@@ -151,7 +142,7 @@ export class Extractor {
       layer: this.layer,
       contextSize: ctx,
       dModel: d,
-      dtype: this.session.signature.kv?.dtype ?? 'float32',
+      dtype: this.session.signature.dtype,
       chunkIndex: this.st.chunkIndex,
       firstSequence: start,
       nTok: keep.length,

@@ -50,7 +50,7 @@ describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused']
     const encoder = new Float32Array(d * k);
     for (let x = 0; x < k; x++) for (let j = 0; j < d; j++) encoder[j * k + x] = clamp.encoderRows[x * d + j];
     const refClamp = { encoder, decoder: clamp.decoderRows, bEnc: clamp.bEnc, bDec: clamp.bDec, value: clamp.value };
-    const feeds = clampFeeds(surgery.clampInputs['blocks.1.hook_resid_mid'], clamp);
+    const feeds = clampFeeds(session, surgery.clampInputs['blocks.1.hook_resid_mid'], clamp);
     const out = await session.forward({ inputIds: PROMPT, batch: 1, extra: feeds });
     const ref = referenceForward(f.spec, f.weights, PROMPT, { clamp: { 'blocks.1.hook_resid_mid': refClamp } });
     const got = out.logits.data as Float32Array;

@@ -3,7 +3,7 @@
 import { LmError } from './errors';
 import { seededRandom } from './random';
 import { sampleToken, type SamplingOptions } from './sampling';
-import { ort, type LmSession } from './session';
+import type { LmSession, ort } from './session';
 import type { ClampInputs } from './surgery';
 
 export interface SteeringTerm {
@@ -41,8 +41,8 @@ export interface FeatureClamp {
   value: Float32Array;
 }
 
-/** Feeds for a hooked graph's `clamp.<hook>.*` inputs. */
-export function clampFeeds(names: ClampInputs, c: FeatureClamp): Record<string, ort.Tensor> {
+/** Feeds for a hooked graph's `clamp.<hook>.*` inputs, in the session's stream type. */
+export function clampFeeds(session: LmSession, names: ClampInputs, c: FeatureClamp): Record<string, ort.Tensor> {
   const k = c.bEnc.length;
   const d = c.bDec.length;
   if (c.encoderRows.length !== k * d || c.decoderRows.length !== k * d || c.value.length !== k) {
@@ -51,11 +51,11 @@ export function clampFeeds(names: ClampInputs, c: FeatureClamp): Record<string, 
   const encoder = new Float32Array(d * k);
   for (let f = 0; f < k; f++) for (let j = 0; j < d; j++) encoder[j * k + f] = c.encoderRows[f * d + j];
   return {
-    [names.encoder]: new ort.Tensor('float32', encoder, [d, k]),
-    [names.decoder]: new ort.Tensor('float32', c.decoderRows, [k, d]),
-    [names.bEnc]: new ort.Tensor('float32', c.bEnc, [k]),
-    [names.bDec]: new ort.Tensor('float32', c.bDec, [d]),
-    [names.value]: new ort.Tensor('float32', c.value, [k]),
+    [names.encoder]: session.streamTensor(encoder, [d, k]),
+    [names.decoder]: session.streamTensor(c.decoderRows, [k, d]),
+    [names.bEnc]: session.streamTensor(c.bEnc, [k]),
+    [names.bDec]: session.streamTensor(c.bDec, [d]),
+    [names.value]: session.streamTensor(c.value, [k]),
   };
 }
 

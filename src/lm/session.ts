@@ -2,6 +2,7 @@
 // weights, shader warm-up reported as a phase, and the Optimum feed layout for one forward pass.
 import * as ort from 'onnxruntime-web/webgpu';
 import { LmError } from './errors';
+import { floatToHalf } from './half';
 import type { ModelSignature } from './surgery';
 
 export { ort };
@@ -154,12 +155,26 @@ export class LmSession {
     return cache;
   }
 
+  /** A tensor in the residual stream's type (f32 data converted for fp16 models), for steer/splice/clamp feeds. */
+  streamTensor(data: Float32Array, dims: number[]): ort.Tensor {
+    if (this.signature.dtype === 'float16') return new ort.Tensor('float16', Uint16Array.from(data, floatToHalf), dims);
+    return new ort.Tensor('float32', data, dims);
+  }
+
+  /** One token through every hook input at zero (one clamped feature), so WebGPU compiles its shaders now. */
   private async warmUp(dModel: number) {
+    const d = dModel;
+    const shapes: [RegExp, number[]][] = [
+      [/^(steer|splice)\./, [1, 1, d]],
+      [/^clamp\..*\.encoder$/, [d, 1]],
+      [/^clamp\..*\.decoder$/, [1, d]],
+      [/^clamp\..*\.b_dec$/, [d]],
+      [/^clamp\..*\.(b_enc|value)$/, [1]],
+    ];
     const extra: Record<string, ort.Tensor> = {};
     for (const name of this.signature.inputs) {
-      if (name.startsWith('steer.') || name.startsWith('splice.')) {
-        extra[name] = new ort.Tensor('float32', new Float32Array(dModel), [1, 1, dModel]);
-      }
+      const dims = shapes.find(([re]) => re.test(name))?.[1];
+      if (dims) extra[name] = this.streamTensor(new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
     }
     await this.forward({ inputIds: [0], batch: 1, extra });
   }

@@ -133,9 +133,15 @@ export interface ModelSignature {
   outputs: string[];
   /** KV cache layout from `past_key_values.{i}.key` [batch, nKvHeads, past, headDim]; null without a cache. */
   kv: { nLayers: number; nKvHeads: number; headDim: number; dtype: 'float32' | 'float16' } | null;
+  /** Element type of the residual stream: hook outputs and steer/splice/clamp inputs use it. */
+  dtype: 'float32' | 'float16';
 }
 
-export function signatureOf(graph: GraphProto): ModelSignature {
+function dtypeName(elemType: number | undefined): 'float32' | 'float16' {
+  return elemType === DataType.FLOAT16 ? 'float16' : 'float32';
+}
+
+export function signatureOf(graph: GraphProto, chain: ResidualChain): ModelSignature {
   const inits = new Set(graph.initializer.map((t) => t.name));
   const inputs = graph.input.filter((i) => !inits.has(i.name));
   const past = inputs.filter((i) => /^past_key_values\.\d+\.key$/.test(i.name));
@@ -146,9 +152,9 @@ export function signatureOf(graph: GraphProto): ModelSignature {
     const nKvHeads = toNumber(dims[1]?.dimValue);
     const headDim = toNumber(dims[3]?.dimValue);
     if (!nKvHeads || !headDim) throw unsupported('fixed head dimensions on past_key_values.0.key', { dims });
-    kv = { nLayers: past.length, nKvHeads, headDim, dtype: t?.elemType === DataType.FLOAT16 ? 'float16' : 'float32' };
+    kv = { nLayers: past.length, nKvHeads, headDim, dtype: dtypeName(t?.elemType) };
   }
-  return { inputs: inputs.map((i) => i.name), outputs: graph.output.map((o) => o.name), kv };
+  return { inputs: inputs.map((i) => i.name), outputs: graph.output.map((o) => o.name), kv, dtype: dtypeName(chain.elemType) };
 }
 
 export interface SurgeryPlan {
@@ -217,9 +223,9 @@ export function inspectModel(bytes: Uint8Array) {
   const graph = decodeModelBytes(bytes).graph;
   const chain = locateResidualChain(graph);
   return {
-    signature: signatureOf(graph),
+    signature: signatureOf(graph, chain),
     nLayers: chain.sites.length / 2,
-    dtype: chain.elemType === DataType.FLOAT16 ? 'float16' : 'float32',
+    dtype: dtypeName(chain.elemType),
     fused: chain.sites.some((s) => s.fused),
   };
 }
@@ -448,7 +454,7 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
     spliceInputs,
     clampInputs,
     nLayers,
-    dtype: chain.elemType === DataType.FLOAT16 ? 'float16' : 'float32',
-    signature: signatureOf(graph),
+    dtype: dtypeName(chain.elemType),
+    signature: signatureOf(graph, chain),
   };
 }
