@@ -4,6 +4,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFile, writeFile } from 'node:fs/promises';
 import { builtinTokenizer } from '../src/data/builtinTokenizer';
+import { buildByteLevelBpe } from '../src/data/byteLevelBpe';
 import { generateDemoCorpus } from '../src/data/demoCorpus';
 import { normalizeText } from '../src/data/normalize';
 import { DEFAULT_PRETOKENIZE_CONFIG, Pretokenizer } from '../src/data/pretokenize';
@@ -161,7 +162,27 @@ test('ingests .txt, .jsonl, .csv and .parquet files with statistics equal to the
   expect(await page.locator('.sample-text script, .sample-text img').count()).toBe(0);
 });
 
-test('tokenizes with the built-in tokenizer: tokens, sequences and frequent tokens equal a direct pretokenization; hover shows tokens', async ({ page }) => {
+test('first launch offers the built-in demo corpus, which imports from the app itself with no other network', async ({ page, baseURL }) => {
+  const origin = new URL(baseURL!).origin;
+  const foreign: string[] = [];
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (new URL(url).origin === origin) return route.continue();
+    foreign.push(url);
+    return route.abort();
+  });
+  await openDatasets(page);
+  await expect(page.getByTestId('demo-offer')).toBeVisible();
+  await page.getByTestId('demo-import').click();
+  await expect(page.getByTestId('demo-offer')).toBeHidden();
+  const docs = generateDemoCorpus().map((d) => d.text);
+  await expectReady(page, 'Demo corpus', docs.length);
+  await expectStats(page, docs);
+  await expect(page.getByTestId('demo-offer')).toBeHidden();
+  expect(foreign).toEqual([]);
+});
+
+test('tokenizes with the built-in tokenizer and a tokenizer.json: tokens, sequences and frequent tokens equal a direct pretokenization; hover shows tokens', async ({ page }, info) => {
   await openDatasets(page);
   const rows = await jsonlTexts(`${FIXTURES}/rows.jsonl`);
   await importFile(page, `${FIXTURES}/rows.jsonl`, { field: 'text' });
@@ -196,6 +217,29 @@ test('tokenizes with the built-in tokenizer: tokens, sequences and frequent toke
   await page.getByTestId('tokenize-submit').click();
   await expect(page.getByTestId('toast').filter({ hasText: 'Already tokenized' })).toBeVisible();
   await expect(page.getByTestId('tokenization-row')).toHaveCount(1);
+
+  // A tokenizer.json file (the same BPE, saved as a file) is a second tokenization beside the first.
+  const { tokenizerJson } = buildByteLevelBpe(
+    generateDemoCorpus({ documents: 400 }).map((d) => d.text),
+    300,
+  );
+  const tokenizerPath = info.outputPath('tokenizer.json');
+  await writeFile(tokenizerPath, JSON.stringify(tokenizerJson));
+  await page.getByTestId('tokenize-tokenizer').selectOption('file');
+  await page.getByTestId('tokenizer-file').setInputFiles(tokenizerPath);
+  await page.getByTestId('tokenize-submit').click();
+  const fileRow = page.getByTestId('tokenization-row').filter({ hasText: 'tokenizer.json' });
+  await expect(fileRow).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
+  await expect(fileRow.getByTestId('tok-tokens')).toHaveText(fmt(step.state.sequences * 16));
+  await expect(datasetRow(page, 'rows').getByTestId('ds-tokenizations')).toHaveText('2');
+
+  // Not a tokenizer: refused next to the form, nothing started.
+  const notTokenizer = info.outputPath('not-a-tokenizer.json');
+  await writeFile(notTokenizer, JSON.stringify({ hello: 'world' }));
+  await page.getByTestId('tokenizer-file').setInputFiles(notTokenizer);
+  await page.getByTestId('tokenize-submit').click();
+  await expect(page.getByTestId('tokenize-error')).toContainText('no "model" section');
+  await expect(page.getByTestId('tokenization-row')).toHaveCount(2);
 });
 
 test('imports a Hub split from the local mirror; a dataset that does not exist is refused with a clear message', async ({ page }) => {

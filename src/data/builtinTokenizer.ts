@@ -6,7 +6,7 @@ import { generateDemoCorpus } from './demoCorpus';
 import { loadTokenizer, type TextTokenizer } from './tokenizer';
 
 export const BUILTIN_TOKENIZER_ID = 'builtin:demo-bpe';
-export const BUILTIN_TOKENIZER_NAME = 'Built-in byte-level BPE (demo, 557 tokens)';
+export const BUILTIN_TOKENIZER_NAME = 'Built-in demo BPE';
 
 let cached: TextTokenizer | undefined;
 

@@ -6,6 +6,8 @@ import { builtinTokenizer } from '../../data/builtinTokenizer';
 import { DEFAULT_PRETOKENIZE_CONFIG, Pretokenizer } from '../../data/pretokenize';
 import { normalizeText } from '../../data/normalize';
 import { LanternDb, type JobRecord } from '../../storage/db';
+import { DEMO_DATASET, startDatasetsMirror } from '../../../scripts/datasets-mirror';
+import { generateDemoCorpus } from '../../data/demoCorpus';
 import { JobQueue } from '../queue';
 import { JobError } from '../types';
 import { ingestJob, type FileSource, type IngestParams } from './ingest';
@@ -142,6 +144,34 @@ describe('ingest job', () => {
     expect((await settled(id)).status).toBe('cancelled');
     await nothingStored();
   }, 60_000);
+});
+
+describe('ingest job from the Hub (local mirror)', () => {
+  it('imports a split up to the row limit, and refuses a dataset that does not exist with nothing stored', async () => {
+    const mirror = await startDatasetsMirror();
+    try {
+      const source = { type: 'hub', host: mirror.url, dataset: DEMO_DATASET, config: 'default', split: 'test', column: 'text', maxRows: 150 } as const;
+      const ok = await settled(await queue.enqueue({ kind: 'ingest', params: { datasetId: 'ds_hub', name: 'hub', source } }));
+      expect(ok.status).toBe('done');
+      const ds = (await db.datasets.get('ds_hub'))!;
+      const expected = generateDemoCorpus().slice(1400, 1550).map((d) => d.text);
+      expect(ds.rows).toBe(150);
+      expect(await datasetRowReader(db, ds).read(0, 150)).toEqual(expected);
+
+      const missing = await settled(
+        await queue.enqueue({ kind: 'ingest', params: { datasetId: 'ds_none', name: 'none', source: { ...source, dataset: 'lantern/nope' } } }),
+      );
+      expect(missing.error?.code).toBe('hub-not-found');
+      const wrongColumn = await settled(
+        await queue.enqueue({ kind: 'ingest', params: { datasetId: 'ds_col', name: 'col', source: { ...source, column: 'body' } } }),
+      );
+      expect(wrongColumn.error?.code).toBe('missing-field');
+      await expect.poll(() => db.datasets.count()).toBe(1);
+      expect(await db.datasetChunks.where('ownerId').notEqual('ds_hub').count()).toBe(0);
+    } finally {
+      await mirror.close();
+    }
+  });
 });
 
 describe('tokenize job', () => {

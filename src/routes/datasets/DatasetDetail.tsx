@@ -261,7 +261,7 @@ export function DatasetDetail(props: { dataset: DatasetRecord; onDeleted: () => 
                 <tr>
                   <th>Tokenizer</th>
                   <th class="num">Context</th>
-                  <th class="num">Tokens</th>
+                  <th class="num" title="Tokens in packed windows">Packed tokens</th>
                   <th class="num">Sequences</th>
                   <th>Status</th>
                 </tr>
