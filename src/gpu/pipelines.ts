@@ -34,20 +34,22 @@ export function cachedPipeline(
   return p;
 }
 
-const placeholders = new WeakMap<GPUDevice, GPUBuffer>();
+const placeholders = new WeakMap<GPUDevice, GPUBuffer[]>();
 
 /**
  * A small zeroed buffer bound where an entry point declares a resource that its current
- * override mode never reads (WebGPU still requires a binding for every static use).
+ * override mode never reads (WebGPU still requires a binding for every static use). Writable
+ * bindings may not alias, so each `slot` gets its own buffer.
  */
-export function placeholder(device: GPUDevice): GPUBuffer {
-  let b = placeholders.get(device);
-  if (!b) {
-    // STORAGE | UNIFORM | COPY_DST, sized for the largest uniform struct.
-    b = device.createBuffer({ label: 'placeholder', size: 64, usage: 0x80 | 0x40 | 0x8 });
-    placeholders.set(device, b);
+export function placeholder(device: GPUDevice, slot = 0): GPUBuffer {
+  let list = placeholders.get(device);
+  if (!list) {
+    list = [];
+    placeholders.set(device, list);
   }
-  return b;
+  // STORAGE | UNIFORM | COPY_DST, sized for the largest uniform struct.
+  list[slot] ??= device.createBuffer({ label: `placeholder-${slot}`, size: 64, usage: 0x80 | 0x40 | 0x8 });
+  return list[slot];
 }
 
 /** Binds `buffers[i]` to @binding(i) of group 0; `undefined` entries are skipped (not referenced by that entry point). */

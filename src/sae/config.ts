@@ -39,6 +39,8 @@ export interface SaeConfig {
   beta1: number;
   beta2: number;
   eps: number;
+  /** TopK family: use the dense matmul decoder and weight gradients instead of the sparse kernels (slow path, for checks). */
+  forceDense: boolean;
   /** Keep decoder rows at unit norm (gradient's parallel component removed, rows renormalised). */
   unitNormDecoder: boolean;
   normalizeActivations: ActivationNormalization;
@@ -92,6 +94,7 @@ export function resolveConfig(input: SaeConfigInput): SaeConfig {
     beta1: 0.9,
     beta2: 0.999,
     eps: 1e-8,
+    forceDense: false,
     unitNormDecoder: arch === 'topk' || arch === 'batchtopk',
     normalizeActivations: 'none',
     bDecInit: 'geometric_median',

@@ -12,6 +12,7 @@ import { encodeBackwardCall } from '@/gpu/kernels/encode_backward';
 import { featureStatsCalls } from '@/gpu/kernels/feature_stats';
 import { matmulCall } from '@/gpu/kernels/matmul';
 import { saeLossCalls } from '@/gpu/kernels/sae_loss';
+import { sparseDecodeCalls } from '@/gpu/kernels/sparse_decode';
 import { topkBatchCalls, topkBatchThresholdCall, TOPK_BATCH_SEL_BYTES } from '@/gpu/kernels/topk_batch';
 import { topkRowsCall } from '@/gpu/kernels/topk_rows';
 import { encodeCall, type KernelCall } from '@/gpu/pipelines';
@@ -205,25 +206,42 @@ class GpuSaeTrainer implements SaeTrainer {
     if (def.aux) {
       calls.push(topkRowsCall(device, { s: b.pre, out: b.acts, sinceFired: b.sinceFired, deadInfo: b.deadInfo }, n, dSae, { k: c.kAux, relu: false, window: c.deadFeatureWindow, outRow0: n }));
     }
-    // 3. Decoder (main and AuxK rows together) and the losses.
-    calls.push(matmulCall(device, { a: b.acts, b: p.W_dec, c: b.recon }, rows, dIn, dSae, 'nn'));
+    // 3. Decoder (main and AuxK rows together) and the losses. TopK-family activations are sparse,
+    //    so their decoder products skip the zeros unless the dense path is forced.
+    const sparse = def.selection !== 'none' && !c.forceDense;
+    const sd = sparseDecodeCalls(device, { acts: b.acts, wDec: p.W_dec, recon: b.recon, dRecon: b.dRecon, dActs: b.dActs }, rows, dIn, dSae);
+    calls.push(sparse ? sd.decode : matmulCall(device, { a: b.acts, b: p.W_dec, c: b.recon }, rows, dIn, dSae, 'nn'));
     const loss = saeLossCalls(
       device,
       { recon: b.recon, xs: b.x, bDec: p.b_dec, dRecon: b.dRecon, partials: b.partials, deadInfo: b.deadInfo, wEnc: p.W_enc, gBEnc: g.b_enc, gBDec: g.b_dec, colX: b.colX, feat: b.feat, norms: b.norms, metrics: b.metrics, step: b.step },
       { nTok: n, dIn, dSae, kAux: def.aux ? c.kAux : undefined, sparsity: def.sparsity },
     );
     calls.push(loss.rows);
-    // 4. Backward: dActs = dRecon·W_decᵀ, through the activation, then the weight gradients.
-    calls.push(matmulCall(device, { a: b.dRecon, b: p.W_dec, c: b.dActs }, rows, dSae, dIn, 'nt'));
+    // 4. Backward: dActs = dRecon·W_decᵀ, through the activation, then the weight gradients
+    //    (accumulated inside encode_backward on the sparse path).
+    calls.push(sparse ? sd.gradActs : matmulCall(device, { a: b.dRecon, b: p.W_dec, c: b.dActs }, rows, dSae, dIn, 'nt'));
     calls.push(
       encodeBackwardCall(
         device,
-        { pre: b.pre, acts: b.acts, dActs: b.dActs, norms: b.norms, logThreshold: p.log_threshold, gBEnc: g.b_enc, gLogThreshold: g.log_threshold, feat: b.feat, step: b.step },
-        { nTok: n, dSae, arch: def.backward, aux: def.aux, bandwidth: c.bandwidth },
+        {
+          pre: b.pre,
+          acts: b.acts,
+          dActs: b.dActs,
+          norms: b.norms,
+          logThreshold: p.log_threshold,
+          gBEnc: g.b_enc,
+          gLogThreshold: g.log_threshold,
+          feat: b.feat,
+          step: b.step,
+          sparse: sparse ? { xIn: b.xIn, dRecon: b.dRecon, gWEnc: g.W_enc, gWDec: g.W_dec } : undefined,
+        },
+        { nTok: n, dSae, dIn, arch: def.backward, aux: def.aux, bandwidth: c.bandwidth },
       ),
     );
-    calls.push(matmulCall(device, { a: b.xIn, b: b.dActs, c: g.W_enc }, dIn, dSae, n, 'tn'));
-    calls.push(matmulCall(device, { a: b.acts, b: b.dRecon, c: g.W_dec }, dSae, dIn, rows, 'tn'));
+    if (!sparse) {
+      calls.push(matmulCall(device, { a: b.xIn, b: b.dActs, c: g.W_enc }, dIn, dSae, n, 'tn'));
+      calls.push(matmulCall(device, { a: b.acts, b: b.dRecon, c: g.W_dec }, dSae, dIn, rows, 'tn'));
+    }
     calls.push(loss.columns);
     if (dec.grad) calls.push(dec.grad);
     // 5. Metrics and the halt check, then Adam (skipped on the GPU once halted) and renormalisation.

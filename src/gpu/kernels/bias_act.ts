@@ -16,6 +16,6 @@ export interface BiasActBuffers {
 export function biasActCall(device: GPUDevice, b: BiasActBuffers, nTok: number, dSae: number, mode: BiasActMode): KernelCall {
   const dims = uniformBuffer(device, new Uint32Array([nTok, dSae, 0, 0]).buffer, 'bias_act-dims');
   const p = cachedPipeline(device, 'bias_act', source, 'main', { WG, MODE: mode });
-  const bufs = [b.pre, b.bEnc, b.logThreshold ?? placeholder(device), b.acts ?? placeholder(device), dims];
+  const bufs = [b.pre, b.bEnc, b.logThreshold ?? placeholder(device), b.acts ?? placeholder(device, 1), dims];
   return makeCall(device, `bias_act-${mode}`, p, bufs, grid(nTok * dSae, WG));
 }
