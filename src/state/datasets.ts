@@ -86,18 +86,18 @@ const ABANDONED: JobRecord['status'][] = ['failed', 'cancelled'];
 
 /**
  * Deletes datasets and tokenizations still marked in progress whose job failed, was cancelled
- * (also while paused, when the worker is not involved) or no longer exists.
+ * (also while paused, when the worker is not involved) or no longer exists. Jobs are read from
+ * the database, never from a list that may not have loaded yet.
  */
-export async function sweepAbandoned(jobs: JobRecord[], datasets: DatasetRecord[], tokenizations: TokenizationRecord[]): Promise<void> {
-  const byId = new Map(jobs.map((j) => [j.id, j]));
-  const gone = (jobId: string | undefined) => {
-    const job = jobId ? byId.get(jobId) : undefined;
+export async function sweepAbandoned(datasets: DatasetRecord[], tokenizations: TokenizationRecord[]): Promise<void> {
+  const db = getDb();
+  const gone = async (jobId: string | undefined) => {
+    const job = jobId ? await db.jobs.get(jobId) : undefined;
     return !job || ABANDONED.includes(job.status);
   };
-  const db = getDb();
   // A concurrent sweep (another tab, or the worker's own discard) may have deleted it first.
-  for (const d of datasets) if (d.status === 'ingesting' && gone(d.jobId)) await deleteRecord(db, 'datasets', d.id).catch(() => undefined);
-  for (const t of tokenizations) if (t.status === 'running' && gone(t.jobId)) await deleteRecord(db, 'tokenizations', t.id).catch(() => undefined);
+  for (const d of datasets) if (d.status === 'ingesting' && (await gone(d.jobId))) await deleteRecord(db, 'datasets', d.id).catch(() => undefined);
+  for (const t of tokenizations) if (t.status === 'running' && (await gone(t.jobId))) await deleteRecord(db, 'tokenizations', t.id).catch(() => undefined);
 }
 
 /** The ingest or tokenize job working on a record, if it still waits or runs. */

@@ -67,7 +67,8 @@ export function DatasetsPage() {
   createEffect(() => {
     const d = datasets();
     const t = tokenizations();
-    if (d && t) void sweepAbandoned(allJobs(), d, t);
+    allJobs(); // also re-run when a job fails or is cancelled
+    if (d && t) void sweepAbandoned(d, t);
   });
   // A dataset is opened as soon as its import finishes, when none was open.
   createEffect(() => {
