@@ -1,6 +1,7 @@
-// LM runtime bench: extraction tokens/s of a hooked graph (one exposed hook) against the unmodified
-// graph on the same backend (ratio = hooked time ÷ unmodified time), and generation tokens/s with
-// the KV cache, plain and steered. WASM always; WebGPU too when Dawn gives Node an adapter.
+// LM runtime bench: extraction tokens/s of a hooked graph (one exposed hook) and of a graph pruned
+// to a middle hook, each against the unmodified graph on the same backend (ratio = time ÷ unmodified
+// time), and generation tokens/s with the KV cache, plain and steered. WASM always; WebGPU too when
+// Dawn gives Node an adapter.
 import { buildOnnxFixture } from '../../src/lm/fixtures/onnxModel';
 import { gpt2Spec, makeWeights, type FixtureSpec } from '../../src/lm/fixtures/spec';
 import { generateAll } from '../../src/lm/generate';
@@ -43,24 +44,22 @@ function median(xs: number[]): number {
   return s[s.length >> 1];
 }
 
-/** Median seconds of `a` and `b`, timed alternately so load from other processes hits both alike. */
-async function interleaved(a: () => Promise<unknown>, b: () => Promise<unknown>, reps: number): Promise<[number, number]> {
-  await a();
-  await b();
-  const ta: number[] = [];
-  const tb: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    ta.push(await seconds(a));
-    tb.push(await seconds(b));
-  }
-  return [median(ta), median(tb)];
+/** Median seconds of each function, timed round-robin so load from other processes hits all alike. */
+async function interleaved(fns: (() => Promise<unknown>)[], reps: number): Promise<number[]> {
+  for (const f of fns) await f();
+  const times: number[][] = fns.map(() => []);
+  for (let i = 0; i < reps; i++) for (let k = 0; k < fns.length; k++) times[k].push(await seconds(fns[k]));
+  return times.map(median);
 }
 
 async function benchBackend(backend: Backend, model: Uint8Array, spec: FixtureSpec, opts: BenchOptions) {
   const hook = `blocks.${spec.nLayers - 1}.hook_resid_mid`;
+  const early = `blocks.${spec.nLayers >> 1}.hook_resid_pre`;
   const plain = await LmSession.create(model, inspectModel(model).signature, { backends: [backend] });
   const exposed = hookModel(model, { expose: [hook] });
   const hooked = await LmSession.create(exposed.bytes, exposed.signature, { backends: [backend] });
+  const cut = hookModel(model, { expose: [early], pruneToHooks: true });
+  const pruned = await LmSession.create(cut.bytes, cut.signature, { backends: [backend] });
   if (plain.backend !== backend || hooked.backend !== backend) throw new Error(`${backend} session fell back`);
   // 1. Extraction: batch × ctx tokens per forward, alternating the two sessions so drift hits both.
   const batch = opts.quick ? 4 : 8;
@@ -68,8 +67,9 @@ async function benchBackend(backend: Backend, model: Uint8Array, spec: FixtureSp
   const ids = Array.from({ length: batch * ctx }, (_, i) => (i * 31 + 7) % 256);
   const reps = opts.quick ? 3 : backend === 'webgpu' ? 5 : 15;
   const run = (s: LmSession) => () => s.forward({ inputIds: ids, batch });
-  const [tPlain, tHooked] = await interleaved(run(plain), run(hooked), reps);
+  const [tPlain, tHooked, tPruned] = await interleaved([run(plain), run(hooked), run(pruned)], reps);
   const tokens = batch * ctx;
+  const shape = `d=${spec.dModel} L=${spec.nLayers} batch=${batch}×${ctx}`;
   opts.emit({
     bench: 'extract',
     metric: 'hook_overhead',
@@ -79,8 +79,20 @@ async function benchBackend(backend: Backend, model: Uint8Array, spec: FixtureSp
     peerValue: tokens / tPlain,
     ratio: tHooked / tPlain,
     adapter: backend,
-    note: `median of ${reps}; d=${spec.dModel} L=${spec.nLayers} batch=${batch}×${ctx}, exposing ${hook}`,
+    note: `median of ${reps}; ${shape}, exposing ${hook}`,
   });
+  opts.emit({
+    bench: 'extract',
+    metric: 'pruned_ratio',
+    value: tokens / tPruned,
+    unit: 'tok/s',
+    peer: 'unmodified',
+    peerValue: tokens / tPlain,
+    ratio: tPruned / tPlain,
+    adapter: backend,
+    note: `median of ${reps}; ${shape}, graph pruned to ${early}`,
+  });
+  await pruned.release();
   await hooked.release();
   // 2. Generation: greedy, KV cache, then the same with a steer input at the last residual.
   const steerHook = `blocks.${spec.nLayers - 1}.hook_resid_post`;
@@ -90,8 +102,7 @@ async function benchBackend(backend: Backend, model: Uint8Array, spec: FixtureSp
   const n = opts.quick ? 16 : backend === 'webgpu' ? 16 : 32;
   const feeds = { [`steer.${steerHook}`]: new ort.Tensor('float32', new Float32Array(spec.dModel).fill(0.5), [spec.dModel]) };
   const [gPlain, gSteer] = await interleaved(
-    () => generateAll(plain, prompt, { maxNewTokens: n }),
-    () => generateAll(steerSession, prompt, { maxNewTokens: n, feeds }),
+    [() => generateAll(plain, prompt, { maxNewTokens: n }), () => generateAll(steerSession, prompt, { maxNewTokens: n, feeds })],
     opts.quick ? 1 : 3,
   );
   const note = `greedy, ${prompt.length}-token prompt, ${n} new tokens, d=${spec.dModel} L=${spec.nLayers}`;

@@ -64,8 +64,8 @@ describe('Extractor', () => {
     await session.release();
   });
 
-  it('resumes from JSON state exactly where it stopped', async () => {
-    const { session } = await fixtureSession('tiny-llama', { expose: [HOOK] });
+  it('resumes from JSON state exactly where it stopped (on a graph pruned to the hook)', async () => {
+    const { session } = await fixtureSession('tiny-llama', { expose: [HOOK], pruneToHooks: true });
     const whole = collector();
     await new Extractor(session, source(), config(), whole.sink).run();
     const first = collector();

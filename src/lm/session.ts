@@ -102,17 +102,15 @@ export class LmSession {
     });
   }
 
-  /** Zero cache of length 0 for a batch, per the signature's KV layout. */
+  /** Zero cache of length 0 for a batch, for every `past_key_values.*` input the graph has. */
   emptyCache(batch: number): KvCache {
     const kv = this.signature.kv;
     const cache: KvCache = {};
     if (!kv) return cache;
-    for (let l = 0; l < kv.nLayers; l++) {
-      for (const part of ['key', 'value']) {
-        const dims = [batch, kv.nKvHeads, 0, kv.headDim];
-        cache[`past_key_values.${l}.${part}`] =
-          kv.dtype === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
-      }
+    const dims = [batch, kv.nKvHeads, 0, kv.headDim];
+    for (const name of this.signature.inputs) {
+      if (!name.startsWith('past_key_values.')) continue;
+      cache[name] = kv.dtype === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
     }
     return cache;
   }

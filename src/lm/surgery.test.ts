@@ -186,3 +186,26 @@ describe('surgery errors', () => {
     expect(e.message).toContain('two additions per block');
   });
 });
+
+describe('pruneToHooks', () => {
+  it('keeps only what an early hook needs and returns the same values', async () => {
+    const hook = 'blocks.0.hook_resid_mid';
+    for (const name of ['tiny-gpt2', 'tiny-llama-fused']) {
+      const full = await fixtureSession(name, { expose: [hook] });
+      const pruned = await fixtureSession(name, { expose: [hook], pruneToHooks: true });
+      expect(pruned.surgery.signature.outputs).toEqual([hook]);
+      // Block 0 still reads its (empty) cache; block 1's cache and every present.* are gone.
+      expect(pruned.surgery.signature.inputs.filter((i) => i.startsWith('past_key_values'))).toEqual(['past_key_values.0.key', 'past_key_values.0.value']);
+      const nodes = (b: Uint8Array) => decodeModel(b).graph.node;
+      expect(nodes(pruned.surgery.bytes).length).toBeLessThan(nodes(full.surgery.bytes).length * 0.7);
+      expect(nodes(pruned.surgery.bytes).some((n) => /\/(h|layers)\.1\/|lm_head/.test(n.name))).toBe(false);
+      const ids = SEQS.flat();
+      const a = await full.session.forward({ inputIds: ids, batch: 2 });
+      const b = await pruned.session.forward({ inputIds: ids, batch: 2 });
+      expect(Object.keys(b)).toEqual([hook]);
+      expect(b[hook].data).toEqual(a[hook].data);
+      await full.session.release();
+      await pruned.session.release();
+    }
+  });
+});

@@ -131,7 +131,7 @@ export function locateResidualChain(graph: GraphProto): ResidualChain {
 export interface ModelSignature {
   inputs: string[];
   outputs: string[];
-  /** KV cache layout from `past_key_values.{i}.key` [batch, nKvHeads, past, headDim]; null without a cache. */
+  /** KV cache layout from `past_key_values.{i}.key` [batch, nKvHeads, past, headDim]; null without a cache. nLayers counts the cache inputs present. */
   kv: { nLayers: number; nKvHeads: number; headDim: number; dtype: 'float32' | 'float16' } | null;
   /** Element type of the residual stream: hook outputs and steer/splice/clamp inputs use it. */
   dtype: 'float32' | 'float16';
@@ -169,6 +169,11 @@ export interface SurgeryPlan {
    * x' = x + (value − relu((x − b_dec)·W_enc[:, f] + b_enc[f]))·W_dec[f] for each clamped f.
    */
   clamp?: string[];
+  /**
+   * Keep only the exposed hooks as outputs and drop every node, input and initializer they do not
+   * need (logits, the KV cache, later blocks): the extraction graph.
+   */
+  pruneToHooks?: boolean;
 }
 
 /** Input names for clamping k features at a hook; shapes in the field docs. */
@@ -245,6 +250,31 @@ function siteOf(chain: ResidualChain, h: HookPoint): { site?: ResidualSite; part
     case 'hook_resid_post':
       return { site: sites[2 * h.layer + 1], part: 'sum' };
   }
+}
+
+/** Removes everything the `keep` outputs do not depend on. */
+function prune(graph: GraphProto, keep: string[]) {
+  if (!keep.length) throw new LmError('BAD_INPUT', 'pruneToHooks needs at least one exposed hook', {});
+  const producers = new Map<string, NodeProto>();
+  for (const n of graph.node) for (const o of n.output) if (o) producers.set(o, n);
+  const needed = new Set<string>();
+  const live = new Set<NodeProto>();
+  const stack = [...keep];
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (needed.has(t)) continue;
+    needed.add(t);
+    const p = producers.get(t);
+    if (p && !live.has(p)) {
+      live.add(p);
+      for (const i of p.input) if (i) stack.push(i);
+    }
+  }
+  graph.node = graph.node.filter((n) => live.has(n));
+  graph.output = graph.output.filter((o) => keep.includes(o.name));
+  graph.input = graph.input.filter((i) => needed.has(i.name));
+  graph.initializer = graph.initializer.filter((t) => needed.has(t.name));
+  graph.valueInfo = graph.valueInfo.filter((v) => needed.has(v.name));
 }
 
 /** Residual-stream order; resid_pre(L) is resid_post(L−1) and comes right after it. */
@@ -447,6 +477,7 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
     graph.output.push({ name: h.name, type: { tensorType: { elemType: chain.elemType } } });
     outputs[h.name] = h.name;
   }
+  if (plan.pruneToHooks) prune(graph, Object.values(outputs));
   return {
     bytes: encodeModel(model),
     outputs,
