@@ -84,7 +84,11 @@ function datasetRow(page: Page, name: string) {
 async function importFile(page: Page, file: string | { name: string; mimeType: string; buffer: Buffer }, options: { field?: string; txtSplit?: string; maxMb?: string } = {}) {
   await page.getByTestId('tab-file').click();
   await page.getByTestId('dataset-file').setInputFiles(file);
-  if (options.field !== undefined) await page.getByTestId('import-field').fill(options.field);
+  await expect(page.getByTestId('import-name')).not.toHaveValue('');
+  if (options.field !== undefined) {
+    await expect(page.getByTestId('import-fields-found')).toBeVisible();
+    await page.getByTestId('import-field').fill(options.field);
+  }
   if (options.txtSplit !== undefined) await page.getByTestId('import-txt-split').selectOption(options.txtSplit);
   await page.getByTestId('import-max-mb').fill(options.maxMb ?? '');
   await page.getByTestId('import-submit').click();
@@ -142,15 +146,29 @@ test('ingests .txt, .jsonl, .csv and .parquet files with statistics equal to the
   await expect(page.getByTestId('sample-row').filter({ hasText: "<script>document.title='pwned'</script>" })).toHaveCount(1);
 
   // 3. .csv, column "text" (quoted commas, doubled quotes, a line break inside a cell).
-  const csv = csvColumn(await readFile(`${FIXTURES}/table.csv`, 'utf8'), 'text');
-  await importFile(page, `${FIXTURES}/table.csv`, { field: 'text' });
+  // Dropped on the drop zone rather than picked.
+  const csvText = await readFile(`${FIXTURES}/table.csv`, 'utf8');
+  const csv = csvColumn(csvText, 'text');
+  const dropped = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'table.csv', { type: 'text/csv' }));
+    return dt;
+  }, csvText);
+  await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer: dropped });
+  await expect(page.getByTestId('import-fields-found')).toHaveText('Found: id, label, text');
+  await expect(page.getByTestId('import-field')).toHaveValue('text');
+  await page.getByTestId('import-submit').click();
   await expectReady(page, 'table', csv.length);
   await expectStats(page, csv);
 
   // 4. .parquet, written here from the JSONL fixture's rows.
   const parquetPath = info.outputPath('rows-parquet.parquet');
   await writeFile(parquetPath, writeParquet([{ name: 'body', type: 'string', values: jsonl }, { name: 'n', type: 'int64', values: jsonl.map((_, i) => i) }], 3));
-  await importFile(page, parquetPath, { field: 'body' });
+  await page.getByTestId('dataset-file').setInputFiles(parquetPath);
+  await expect(page.getByTestId('import-fields-found')).toHaveText('Found: body, n');
+  await expect(page.getByTestId('import-field')).toHaveValue('body');
+  await page.getByTestId('import-max-mb').fill('');
+  await page.getByTestId('import-submit').click();
   await expectReady(page, 'rows-parquet', jsonl.length);
   await expectStats(page, jsonl);
   await expect(page.getByTestId('dataset-row')).toHaveCount(4);

@@ -4,6 +4,7 @@ import { createResource, createSignal, For, Match, Show, Switch } from 'solid-js
 import { isDataError } from '../../data/errors';
 import { createHubDatasetsClient, textColumns, type HubSplit } from '../../data/hub';
 import { detectFormat, type FileFormat } from '../../data/ingest';
+import { sniffFields } from '../../data/sniff';
 import type { TxtSplit } from '../../data/formats/txt';
 import { act } from '../../state/gpu';
 import { loadHubHost, saveHubHost, startFileImport, startHubImport } from '../../state/datasets';
@@ -26,14 +27,25 @@ function FileImport() {
   const [maxMb, setMaxMb] = createSignal('');
   const [maxRows, setMaxRows] = createSignal('');
   const [dragging, setDragging] = createSignal(false);
+  const [fields, setFields] = createSignal<string[]>([]);
+  /** The user typed a field: a late sniff result must not replace it. */
+  const [fieldTouched, setFieldTouched] = createSignal(false);
   const format = (): FileFormat | undefined => {
     const f = file();
     return f ? detectFormat(f.name) : undefined;
   };
 
-  function choose(f: File | undefined) {
+  async function choose(f: File | undefined) {
     setFile(f);
-    if (f) setName(f.name.replace(/\.[^.]+$/, ''));
+    setFields([]);
+    setFieldTouched(false);
+    const fmt = format();
+    if (!f || !fmt) return;
+    setName(f.name.replace(/\.[^.]+$/, ''));
+    const found = await sniffFields(f, fmt);
+    if (file() !== f) return;
+    setFields(found);
+    if (found.length && !fieldTouched() && !found.includes(field())) setField(found.includes('text') ? 'text' : found[0]);
   }
 
   function submit() {
@@ -68,7 +80,7 @@ function FileImport() {
         onDrop={(e) => {
           e.preventDefault();
           setDragging(false);
-          choose(e.dataTransfer?.files[0]);
+          void choose(e.dataTransfer?.files[0]);
         }}
       >
         <input
@@ -76,7 +88,11 @@ function FileImport() {
           class="visually-hidden"
           data-testid="dataset-file"
           accept=".txt,.text,.md,.jsonl,.ndjson,.json,.csv,.tsv,.tab,.parquet"
-          onChange={(e) => choose(e.currentTarget.files?.[0])}
+          onChange={(e) => {
+            void choose(e.currentTarget.files?.[0]);
+            // Choosing the same file again must fire another change.
+            e.currentTarget.value = '';
+          }}
         />
         <Show when={file()} fallback={<span>Drop a .txt, .jsonl, .json, .csv, .tsv or .parquet file here, or click to choose one.</span>}>
           {(f) => (
@@ -107,7 +123,20 @@ function FileImport() {
               <Match when={format() !== 'txt'}>
                 <label class="field">
                   <span class="field-label">{format() === 'jsonl' || format() === 'json' ? 'Text field' : 'Text column'}</span>
-                  <input data-testid="import-field" value={field()} onInput={(e) => setField(e.currentTarget.value)} />
+                  <input data-testid="import-field" list="import-fields" value={field()}
+                    onInput={(e) => {
+                      setField(e.currentTarget.value);
+                      setFieldTouched(true);
+                    }}
+                  />
+                  <datalist id="import-fields">
+                    <For each={fields()}>{(f) => <option value={f} />}</For>
+                  </datalist>
+                  <Show when={fields().length}>
+                    <span class="field-hint" data-testid="import-fields-found">
+                      Found: {fields().join(', ')}
+                    </span>
+                  </Show>
                 </label>
               </Match>
             </Switch>
