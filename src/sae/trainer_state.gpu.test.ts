@@ -62,6 +62,30 @@ describe('SAE trainer state', () => {
     b.destroy();
   });
 
+  it('reports every metric per step and the histograms every histogramEvery steps', async () => {
+    const { device } = await nodeDevice();
+    const t = await createSaeTrainer(device, SMALL);
+    const data = source();
+    for (let s = 0; s < 4; s++) await t.step(data.next(37));
+    await t.metrics();
+    const rows = t.takeMetrics();
+    expect(rows.map((m) => m.step)).toEqual([0, 1, 2, 3]);
+    expect(rows.map((m) => m.tokens)).toEqual([37, 74, 111, 148]);
+    for (const m of rows) {
+      for (const v of Object.values(m)) expect(Number.isFinite(v)).toBe(true);
+      expect(m.l0).toBeCloseTo(4, 5);
+      expect(m.loss).toBeCloseTo(m.mse + m.sparsityLoss + m.auxLoss, 5);
+    }
+    const h = t.histograms();
+    expect(h?.step).toBe(4);
+    const density = h?.densityLog10;
+    expect((density?.counts.reduce((a, b) => a + b, 0) ?? 0) + (density?.zero ?? 0)).toBe(48);
+    expect(h?.decoderNorm.counts.reduce((a, b) => a + b, 0)).toBe(48);
+    // Unit-norm decoder rows: every norm sits in a bin around 1.
+    expect(h?.decoderNorm.edges[0]).toBeCloseTo(1, 4);
+    t.destroy();
+  });
+
   it('rejects a batch of the wrong width with an error naming the field', async () => {
     const { device } = await nodeDevice();
     const t = await createSaeTrainer(device, SMALL);
