@@ -260,7 +260,7 @@ test('tokenizes with the built-in tokenizer and a tokenizer.json: tokens, sequen
   await expect(page.getByTestId('tokenization-row')).toHaveCount(2);
 });
 
-test('imports a Hub split from the local mirror; a dataset that does not exist is refused with a clear message', async ({ page }) => {
+test('imports Hub splits from the local mirror (rows API and parquet); a dataset that does not exist is refused with a clear message', async ({ page }) => {
   const mirror = await startDatasetsMirror();
   try {
     await openDatasets(page);
@@ -285,13 +285,27 @@ test('imports a Hub split from the local mirror; a dataset that does not exist i
     await expectStats(page, expected);
     expect(mirror.requests.some((r) => r.startsWith('/rows?') && r.includes('split=test'))).toBe(true);
 
+    // The train split through its parquet file (ranged reads), up to 300 rows.
+    await page.getByTestId('hub-split').selectOption({ label: 'default / train' });
+    await page.getByTestId('hub-method').selectOption('parquet');
+    await page.getByTestId('hub-max-rows').fill('300');
+    await page.getByTestId('hub-import').click();
+    await expectReady(page, `${DEMO_DATASET} (train)`, 300);
+    await expectStats(
+      page,
+      generateDemoCorpus()
+        .slice(0, 300)
+        .map((d) => d.text),
+    );
+    expect(mirror.requests.some((r) => r.startsWith('/files/'))).toBe(true);
+
     // The host is kept in settings.
     await page.reload();
     await page.getByTestId('tab-hub').click();
     await expect(page.getByTestId('hub-host')).toHaveValue(mirror.url);
 
     await page.goto('/storage');
-    await expect.poll(() => tableRows(page, 'datasets')).toBe(1);
+    await expect.poll(() => tableRows(page, 'datasets')).toBe(2);
   } finally {
     await mirror.close();
   }

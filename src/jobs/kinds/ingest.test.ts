@@ -147,7 +147,7 @@ describe('ingest job', () => {
 });
 
 describe('ingest job from the Hub (local mirror)', () => {
-  it('imports a split up to the row limit, and refuses a dataset that does not exist with nothing stored', async () => {
+  it('imports a split up to the row limit (rows API and parquet), and refuses a missing dataset or column with nothing stored', async () => {
     const mirror = await startDatasetsMirror();
     try {
       const source = { type: 'hub', host: mirror.url, dataset: DEMO_DATASET, config: 'default', split: 'test', column: 'text', maxRows: 150 } as const;
@@ -158,6 +158,13 @@ describe('ingest job from the Hub (local mirror)', () => {
       expect(ds.rows).toBe(150);
       expect(await datasetRowReader(db, ds).read(0, 150)).toEqual(expected);
 
+      const viaParquet = await settled(
+        await queue.enqueue({ kind: 'ingest', params: { datasetId: 'ds_pq', name: 'pq', source: { ...source, split: 'train', method: 'parquet', maxRows: 300 } } }),
+      );
+      expect(viaParquet.status).toBe('done');
+      const pq = (await db.datasets.get('ds_pq'))!;
+      expect(await datasetRowReader(db, pq).read(0, pq.rows)).toEqual(generateDemoCorpus().slice(0, 300).map((d) => d.text));
+
       const missing = await settled(
         await queue.enqueue({ kind: 'ingest', params: { datasetId: 'ds_none', name: 'none', source: { ...source, dataset: 'lantern/nope' } } }),
       );
@@ -166,8 +173,8 @@ describe('ingest job from the Hub (local mirror)', () => {
         await queue.enqueue({ kind: 'ingest', params: { datasetId: 'ds_col', name: 'col', source: { ...source, column: 'body' } } }),
       );
       expect(wrongColumn.error?.code).toBe('missing-field');
-      await expect.poll(() => db.datasets.count()).toBe(1);
-      expect(await db.datasetChunks.where('ownerId').notEqual('ds_hub').count()).toBe(0);
+      await expect.poll(() => db.datasets.count()).toBe(2);
+      expect(await db.datasetChunks.where('ownerId').noneOf(['ds_hub', 'ds_pq']).count()).toBe(0);
     } finally {
       await mirror.close();
     }

@@ -17,7 +17,7 @@ import { ImportCard } from './ImportCard';
 
 function sourceLabel(d: DatasetRecord): string {
   const s = d.source;
-  if (s.type === 'hub') return `Hub · ${String(s.dataset)} (${String(s.config)}/${String(s.split)})`;
+  if (s.type === 'hub') return `Hub · ${String(s.dataset)} (${String(s.config)}/${String(s.split)}, ${String(s.method ?? 'rows')})`;
   return `File · ${String(s.name)} (${String(s.format)})`;
 }
 

@@ -183,6 +183,7 @@ function HubImport() {
   const [column, setColumn] = createSignal('');
   const [maxRows, setMaxRows] = createSignal('10000');
   const [maxMb, setMaxMb] = createSignal('');
+  const [method, setMethod] = createSignal<'rows' | 'parquet'>('rows');
   const [error, setError] = createSignal<string>();
   const [busy, setBusy] = createSignal(false);
   const client = () => createHubDatasetsClient({ host: host() });
@@ -223,6 +224,7 @@ function HubImport() {
         config: s.config,
         split: s.split,
         column: column(),
+        method: method(),
         maxRows: limit(maxRows()),
         maxBytes: limit(maxMb(), MB),
       });
@@ -281,6 +283,13 @@ function HubImport() {
             <span class="field-label">Text column</span>
             <select data-testid="hub-column" value={column()} onChange={(e) => setColumn(e.currentTarget.value)}>
               <For each={columns()}>{(c) => <option value={c}>{c}</option>}</For>
+            </select>
+          </label>
+          <label class="field">
+            <span class="field-label">Read through</span>
+            <select data-testid="hub-method" value={method()} onChange={(e) => setMethod(e.currentTarget.value as 'rows' | 'parquet')}>
+              <option value="rows">rows API (100 rows per request)</option>
+              <option value="parquet">parquet files (large splits)</option>
             </select>
           </label>
           <label class="field">
