@@ -209,3 +209,19 @@ describe('pruneToHooks', () => {
     }
   });
 });
+
+describe('stacked edits', () => {
+  it.each(FAMILIES)('%s: steering resid_post(0) and its alias resid_pre(1) adds both, in order', async (name) => {
+    const post = 'blocks.0.hook_resid_post';
+    const pre = 'blocks.1.hook_resid_pre';
+    const vectors = { [post]: randomArray(48, 41), [pre]: randomArray(48, 42) };
+    const { out, f, seq } = await runRows(name, { steer: [post, pre], expose: [post, pre] }, () => ({
+      [`steer.${post}`]: vectors[post],
+      [`steer.${pre}`]: vectors[pre],
+    }));
+    const ref = referenceForward(f.spec, f.weights, SEQS[0], { steer: vectors });
+    expectClose(row(out.logits.data, 0, seq * f.spec.vocabSize), ref.logits, TOL);
+    expectClose(row(out[pre].data, 0, seq * 48), ref.hooks[pre], TOL);
+    if (!name.includes('fused')) expectClose(row(out[post].data, 0, seq * 48), ref.hooks[post], TOL);
+  });
+});

@@ -375,6 +375,8 @@ class Rewriter {
 /**
  * Rewrites model bytes per `plan`. Modifications apply in residual-stream order, so a hook
  * sees the edits of earlier hooks; an exposed hook reports its value after its own steer/splice.
+ * In a fused graph resid_post(L) and resid_pre(L+1) are one output of one node, so both report
+ * the value after both hooks' edits.
  */
 export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?: number } = {}): SurgeryResult {
   const model = decodeModelBytes(bytes);
@@ -406,6 +408,9 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
   };
   const current = new Map<string, string>();
   for (const h of expose) current.set(h.name, tensorOf(h));
+  // resid_post(L) and resid_pre(L+1) are one tensor: a later edit builds on the newest version of it.
+  const newest = new Map<string, string>();
+  const latest = (t: string): string => (newest.has(t) ? latest(newest.get(t)!) : t);
 
   // 2. Steer, splice and clamp, in stream order.
   const edits = [
@@ -430,10 +435,11 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
         rw.replaceFusedSum(site, rw.clampNodes(sum, names, h.name), h.name);
         current.set(h.name, sumTensor(site));
       } else {
-        const t = tensorOf(h);
+        const t = latest(tensorOf(h));
         const before = new Set(graph.node);
         const clamped = rw.clampNodes(t, names, h.name);
         rw.rewire(t, clamped, (n) => !before.has(n));
+        newest.set(t, clamped);
         current.set(h.name, clamped);
       }
       continue;
@@ -456,17 +462,18 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
       current.set(h.name, sumTensor(site));
       continue;
     }
-    const t = tensorOf(h);
+    const t = latest(tensorOf(h));
+    let replacement = input;
     if (op === 'steer') {
-      const steered = `/lantern/steer/${h.name}`;
-      const add = rw.node('Add', [t, input], steered);
+      replacement = `/lantern/steer/${h.name}`;
+      const add = rw.node('Add', [t, input], replacement);
       rw.insert(add, t);
-      rw.rewire(t, steered, (n) => n === add);
-      current.set(h.name, steered);
+      rw.rewire(t, replacement, (n) => n === add);
     } else {
       rw.rewire(t, input);
-      current.set(h.name, input);
     }
+    newest.set(t, replacement);
+    current.set(h.name, replacement);
   }
 
   // 3. Expose as outputs through Identity nodes (a hook's tensor may back two hook names).
