@@ -138,8 +138,8 @@ export interface TokenizationRecord {
   /** tokenizationKey(): the tokenizer and every option that changes the tokens. */
   key?: string;
   tokenizerName?: string;
-  /** How to rebuild the tokenizer (a dropped tokenizer.json is kept as a Blob). */
-  tokenizer?: { type: 'builtin' } | { type: 'file'; name: string; file: Blob };
+  /** How to rebuild the tokenizer (a dropped tokenizer.json, and its tokenizer_config.json if given, kept as Blobs). */
+  tokenizer?: { type: 'builtin' } | { type: 'file'; name: string; file: Blob; config?: Blob };
   /** The PretokenizeConfig used (src/data/pretokenize.ts). */
   config?: Record<string, unknown>;
   /** Token id width of every tokenChunks row: [nSeq, contextSize] row-major. */

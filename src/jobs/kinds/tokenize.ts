@@ -37,24 +37,31 @@ const SLICE_MS = 300;
 /** Rows read from storage per pull within a step. */
 const ROWS_PER_READ = 256;
 
-/** Builds the tokenizer a spec names (a dropped tokenizer.json is parsed from its Blob). */
+async function readJson(blob: Blob, what: string): Promise<unknown> {
+  try {
+    return JSON.parse(await blob.text());
+  } catch (e) {
+    throw new DataError('invalid-tokenizer', `${what} is not valid JSON (${e instanceof Error ? e.message : String(e)}).`, { file: what });
+  }
+}
+
+/** Builds the tokenizer a spec names (a dropped tokenizer.json, with its optional tokenizer_config.json). */
 export async function openTokenizer(spec: TokenizerSpec): Promise<TextTokenizer> {
   if (spec.type === 'builtin') return builtinTokenizer();
-  let json: unknown;
-  try {
-    json = JSON.parse(await spec.file.text());
-  } catch (e) {
-    throw new DataError('invalid-tokenizer', `"${spec.name}" is not valid JSON (${e instanceof Error ? e.message : String(e)}). Choose a tokenizer.json file.`, {
-      file: spec.name,
-    });
+  const json = await readJson(spec.file, `"${spec.name}"`);
+  const config = spec.config ? await readJson(spec.config, 'The tokenizer_config.json') : {};
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new DataError('invalid-tokenizer', 'The tokenizer_config.json must hold a JSON object.', {});
   }
-  return loadTokenizer(json);
+  return loadTokenizer(json, config as Record<string, unknown>);
 }
 
 /** The tokenizer's identity: the built-in id, or the SHA-256 of the tokenizer.json bytes. */
 export async function tokenizerIdentity(spec: TokenizerSpec): Promise<{ id: string; name: string }> {
   if (spec.type === 'builtin') return { id: BUILTIN_TOKENIZER_ID, name: BUILTIN_TOKENIZER_NAME };
-  return { id: `tokenizer.json:${await sha256Hex(await spec.file.arrayBuffer())}`, name: spec.name };
+  // The config names the special tokens, so it is part of the identity.
+  const parts = [await spec.file.arrayBuffer(), ...(spec.config ? [await spec.config.arrayBuffer()] : [])];
+  return { id: `tokenizer.json:${await sha256Hex(await new Blob(parts).arrayBuffer())}`, name: spec.name };
 }
 
 /** Id of the tokenization of `datasetId` with this tokenizer and options: the same inputs always give the same id. */
@@ -82,7 +89,9 @@ function validateParams(raw: unknown): TokenizeParams {
   if (typeof p.datasetId !== 'string' || !p.datasetId) throw paramError('datasetId', 'Choose a dataset.');
   if (typeof p.tokenizationId !== 'string' || !p.tokenizationId) throw paramError('tokenizationId', 'tokenizationId is required.');
   const t = p.tokenizer;
-  if (!t || (t.type !== 'builtin' && !(t.type === 'file' && t.file instanceof Blob))) throw paramError('tokenizer', 'Choose a tokenizer.');
+  if (!t || (t.type !== 'builtin' && !(t.type === 'file' && t.file instanceof Blob && (t.config === undefined || t.config instanceof Blob)))) {
+    throw paramError('tokenizer', 'Choose a tokenizer.');
+  }
   const cfg = p.config;
   if (!cfg || !Number.isInteger(cfg.contextSize) || cfg.contextSize < 2 || cfg.contextSize > 1 << 16) {
     throw paramError('contextSize', 'Context size must be a whole number from 2 to 65536.');

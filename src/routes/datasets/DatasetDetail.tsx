@@ -26,6 +26,7 @@ function specialChoice(value: string): SpecialTokenRef {
 function TokenizeForm(props: { dataset: DatasetRecord; onStarted: (id: string) => void }) {
   const [kind, setKind] = createSignal<'builtin' | 'file'>('builtin');
   const [file, setFile] = createSignal<File>();
+  const [configFile, setConfigFile] = createSignal<File>();
   const [contextSize, setContextSize] = createSignal('128');
   const [beginBatch, setBeginBatch] = createSignal('bos');
   const [beginSequence, setBeginSequence] = createSignal('none');
@@ -46,7 +47,9 @@ function TokenizeForm(props: { dataset: DatasetRecord; onStarted: (id: string) =
       setError('Choose a tokenizer.json file.');
       return;
     }
-    const spec: TokenizerSpec = kind() === 'file' && f ? { type: 'file', name: f.name, file: f } : { type: 'builtin' };
+    const cfgFile = configFile();
+    const spec: TokenizerSpec =
+      kind() === 'file' && f ? { type: 'file', name: f.name, file: f, ...(cfgFile ? { config: cfgFile } : {}) } : { type: 'builtin' };
     const config: PretokenizeConfig = {
       ...DEFAULT_PRETOKENIZE_CONFIG,
       contextSize: C,
@@ -90,9 +93,20 @@ function TokenizeForm(props: { dataset: DatasetRecord; onStarted: (id: string) =
           </select>
         </label>
         <Show when={kind() === 'file'}>
-          <label class="field">
-            <span class="field-label">tokenizer.json</span>
+          <label
+            class="field"
+            onDragOver={(e) => e.preventDefault()}
+            onDrop={(e) => {
+              e.preventDefault();
+              setFile(e.dataTransfer?.files[0]);
+            }}
+          >
+            <span class="field-label">tokenizer.json (pick or drop)</span>
             <input type="file" accept=".json" data-testid="tokenizer-file" onChange={(e) => setFile(e.currentTarget.files?.[0])} />
+          </label>
+          <label class="field">
+            <span class="field-label">tokenizer_config.json (optional: BOS/EOS)</span>
+            <input type="file" accept=".json" data-testid="tokenizer-config-file" onChange={(e) => setConfigFile(e.currentTarget.files?.[0])} />
           </label>
         </Show>
         <label class="field">
