@@ -7,6 +7,7 @@ import { LmError } from './errors';
 import { FIXTURES, FIXTURE_ORG } from './fixtures/repos';
 import { EOS_TOKEN } from './fixtures/tokenizer';
 import { fetchHubFile, loadModelFiles, onnxPath, resolveUrl, type FileCache, type FileProgress } from './hub';
+import { openModel } from './model';
 import { referenceForward } from './reference/forward';
 import { LmSession } from './session';
 import { hookModel } from './surgery';
@@ -104,6 +105,24 @@ describe('loadModelFiles', () => {
     const got = out['blocks.0.hook_mlp_out'].data as Float32Array;
     expect(Math.max(...got.map((x, i) => Math.abs(x - ref.hooks['blocks.0.hook_mlp_out'][i])))).toBeLessThan(1e-4);
     await session.release();
+  });
+
+  it('opens a hooked session from the files, reporting its phases', async () => {
+    useNodeWasm();
+    const files = await loadModelFiles(`${FIXTURE_ORG}/tiny-gpt2-fused`, opts());
+    const phases: string[] = [];
+    const { session, surgery } = await openModel(files, { expose: ['blocks.1.hook_attn_out'] }, {
+      backends: ['wasm'],
+      onPhase: (p, b) => phases.push(`${p}:${b}`),
+    });
+    expect(phases).toEqual(['creating:wasm', 'ready:wasm']);
+    expect(session.backend).toBe('wasm');
+    expect(surgery.outputs).toEqual({ 'blocks.1.hook_attn_out': 'blocks.1.hook_attn_out' });
+    await session.release();
+    const wrongDepth = { ...files, summary: { ...files.summary, nLayers: 3 } };
+    const e = await errorOf(openModel(wrongDepth, {}, { backends: ['wasm'] }));
+    expect(e.code).toBe('UNSUPPORTED_GRAPH');
+    expect(e.details).toMatchObject({ foundLayers: 2 });
   });
 
   it('names ONNX variants as the Hub publishes them', () => {
