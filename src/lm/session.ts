@@ -22,7 +22,7 @@ export interface SessionOptions {
   externalData?: ExternalDataFile[];
   /** Refuse models whose bytes (graph + external data) exceed this. */
   maxBytes?: number;
-  /** Residual width, for a one-token warm-up that compiles WebGPU shaders up front. */
+  /** Residual width: sizes the zero hook inputs of the one-token WebGPU warm-up that compiles shaders up front. */
   dModel?: number;
   onPhase?: (phase: SessionPhase, backend?: Backend) => void;
   /**
@@ -89,9 +89,16 @@ export class LmSession {
         continue;
       }
       const lm = new LmSession(session, backend, signature);
-      if (backend === 'webgpu' && opts.dModel) {
+      if (backend === 'webgpu') {
+        // A WebGPU session can build and still fail to run (adapter limits, driver): fall back then.
         opts.onPhase?.('compiling-shaders', backend);
-        await lm.warmUp(opts.dModel);
+        try {
+          await lm.warmUp(opts.dModel);
+        } catch (e) {
+          failures[backend] = (e as Error).message;
+          await lm.release();
+          continue;
+        }
       }
       opts.onPhase?.('ready', backend);
       return lm;
@@ -159,9 +166,14 @@ export class LmSession {
     return new ort.Tensor('float32', data, dims);
   }
 
-  /** One token through every hook input at zero (one clamped feature), so WebGPU compiles its shaders now. */
-  private async warmUp(dModel: number) {
-    const d = dModel;
+  /**
+   * One token through every hook input at zero (one clamped feature), so WebGPU compiles its
+   * shaders now. Skipped for a hooked graph when the residual width is unknown.
+   */
+  private async warmUp(dModel?: number) {
+    const hooked = this.signature.inputs.some((n) => /^(steer|splice|clamp)\./.test(n));
+    if (hooked && !dModel) return;
+    const d = dModel ?? 0;
     const shapes: [RegExp, number[]][] = [
       [/^(steer|splice)\./, [1, 1, d]],
       [/^clamp\..*\.encoder$/, [d, 1]],
