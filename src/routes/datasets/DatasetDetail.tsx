@@ -180,9 +180,13 @@ export function DatasetDetail(props: { dataset: DatasetRecord; onDeleted: () => 
     return list.find((t) => t.id === chosen()) ?? list.find((t) => t.status === 'ready');
   });
   const readyTok = () => (selectedTok()?.status === 'ready' ? selectedTok() : undefined);
+  // Keyed by id: the live list hands out new records on every write, the tokenizer stays the same.
   const [tokenizer] = createResource(
-    () => readyTok()?.tokenizer,
-    (spec) => openTokenizer(spec),
+    () => readyTok()?.id,
+    async (id) => {
+      const spec = (await db.tokenizations.get(id))?.tokenizer;
+      return spec ? openTokenizer(spec) : undefined;
+    },
   );
   const [confirming, setConfirming] = createSignal(false);
   const stats = () => props.dataset.stats;

@@ -1,6 +1,6 @@
 // The sample browser: stored rows page by page, or the rows matching a text search, each shown
 // as plain text (never markup); hovering a row shows its tokens under the chosen tokenizer.
-import { createResource, createSignal, For, Show } from 'solid-js';
+import { createMemo, createResource, createSignal, For, Show, untrack } from 'solid-js';
 import { browseRows, searchRows, type RowView, type SearchResult } from '../../data/browse';
 import type { TextTokenizer } from '../../data/tokenizer';
 import { datasetRowReader } from '../../jobs/kinds/ingestRows';
@@ -82,7 +82,12 @@ function SampleRow(props: { row: RowView; spans?: [number, number][]; tokenizer?
 }
 
 export function SampleBrowser(props: { dataset: DatasetRecord; tokenizer?: TextTokenizer }) {
-  const reader = () => datasetRowReader(getDb(), props.dataset);
+  // One reader (and its chunk cache) per dataset content, not per re-read of the record.
+  const contentKey = createMemo(() => `${props.dataset.id}:${props.dataset.rows}`);
+  const reader = createMemo(() => {
+    contentKey();
+    return datasetRowReader(getDb(), untrack(() => props.dataset));
+  });
   const [page, setPage] = createSignal(0);
   const [query, setQuery] = createSignal('');
   const [search, setSearch] = createSignal<{ query: string; result: SearchResult }>();
