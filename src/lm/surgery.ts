@@ -277,6 +277,9 @@ function prune(graph: GraphProto, keep: string[]) {
   graph.valueInfo = graph.valueInfo.filter((v) => needed.has(v.name));
 }
 
+/** Symbolic shape of a residual-stream tensor. */
+const STREAM_DIMS = ['batch_size', 'sequence_length', 'hidden_size'];
+
 /** Residual-stream order; resid_pre(L) is resid_post(L−1) and comes right after it. */
 function streamOrder(h: HookPoint): number {
   const k = HOOK_KINDS.indexOf(h.kind);
@@ -343,8 +346,13 @@ class Rewriter {
     n.input = [r, zeroed, ...n.input.slice(2, n.opType === 'SkipLayerNormalization' ? 4 : 3)];
   }
 
-  addInput(name: string) {
-    const info: ValueInfoProto = { name, type: { tensorType: { elemType: this.elemType } } };
+  /**
+   * A stream-typed graph input; symbolic `dims` when its rank is fixed. Steer inputs stay
+   * unshaped so ORT takes both [batch, seq, d] and a broadcast [d].
+   */
+  addInput(name: string, dims?: string[]) {
+    const shape = dims && { dim: dims.map((dimParam) => ({ dimParam })) };
+    const info: ValueInfoProto = { name, type: { tensorType: { elemType: this.elemType, shape } } };
     this.graph.input.push(info);
   }
 
@@ -427,7 +435,11 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
     const fusedSum = site?.fused && part === 'sum';
     if (op === 'clamp') {
       const names = clampInputNames(h.name);
-      for (const name of Object.values(names)) rw.addInput(name);
+      rw.addInput(names.encoder, ['hidden_size', 'clamped_features']);
+      rw.addInput(names.decoder, ['clamped_features', 'hidden_size']);
+      rw.addInput(names.bEnc, ['clamped_features']);
+      rw.addInput(names.bDec, ['hidden_size']);
+      rw.addInput(names.value, ['clamped_features']);
       clampInputs[h.name] = names;
       if (fusedSum) {
         // Recompute the sum outside the fused node, clamp it, and feed the result back as norm(S' + S'·0).
@@ -445,7 +457,7 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
       continue;
     }
     const input = `${op}.${h.name}`;
-    rw.addInput(input);
+    rw.addInput(input, op === 'splice' ? STREAM_DIMS : undefined);
     (op === 'steer' ? steerInputs : spliceInputs)[h.name] = input;
     if (fusedSum) {
       if (op === 'steer') {
@@ -481,7 +493,7 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
   for (const h of expose) {
     const t = current.get(h.name)!;
     rw.insert(rw.node('Identity', [t], h.name), t);
-    graph.output.push({ name: h.name, type: { tensorType: { elemType: chain.elemType } } });
+    graph.output.push({ name: h.name, type: { tensorType: { elemType: chain.elemType, shape: { dim: STREAM_DIMS.map((dimParam) => ({ dimParam })) } } } });
     outputs[h.name] = h.name;
   }
   if (plan.pruneToHooks) prune(graph, Object.values(outputs));
