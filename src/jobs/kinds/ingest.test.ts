@@ -95,11 +95,9 @@ describe('ingest job', () => {
     await settled(id, ['running']);
     for (let i = 0; i < 2000 && !(await db.jobs.get(id))?.state; i++) await new Promise((r) => setTimeout(r, 5));
     await queue.pause(id);
-    const paused = await settled(id, ['paused', 'done']);
-    if (paused.status === 'paused') {
-      expect((await db.datasets.get('ds_big'))!.rows).toBeLessThan(lines.length);
-      await queue.resume(id);
-    }
+    expect((await settled(id, ['paused', 'done'])).status).toBe('paused');
+    expect((await db.datasets.get('ds_big'))!.rows).toBeLessThan(lines.length);
+    await queue.resume(id);
     expect((await settled(id)).status).toBe('done');
     const ds = (await db.datasets.get('ds_big'))!;
     expect(ds.rows).toBe(lines.length);
@@ -207,4 +205,26 @@ describe('tokenize job', () => {
     expect(stored).toEqual(expected);
     expect(rec.stats!.topTokens[0].count).toBeGreaterThan(0);
   });
+
+  it('pause and resume mid-way store exactly the windows of an uninterrupted run', async () => {
+    const rows = Array.from({ length: 12_000 }, (_, i) => `Document ${i} about the ${['heron', 'lynx', 'gecko'][i % 3]} and ${i % 97} colours.`);
+    await ingest(fileSource(rows.join('\n'), 'many.txt', { txtSplit: 'line' }));
+    const cfg = { ...DEFAULT_PRETOKENIZE_CONFIG, contextSize: 48, sequencesPerChunk: 64 };
+    const tokenizationId = await tokenizationIdFor('ds_1', 'builtin:demo-bpe', cfg);
+    const id = await queue.enqueue({ kind: 'tokenize', params: { datasetId: 'ds_1', tokenizationId, tokenizer: { type: 'builtin' }, config: cfg } });
+    await settled(id, ['running']);
+    for (let i = 0; i < 4000 && !(await db.jobs.get(id))?.state; i++) await new Promise((r) => setTimeout(r, 5));
+    await queue.pause(id);
+    expect((await settled(id, ['paused', 'done'])).status).toBe('paused');
+    expect((await db.tokenizations.get(tokenizationId))!.status).toBe('running');
+    await queue.resume(id);
+    expect((await settled(id)).status).toBe('done');
+
+    const direct = new Pretokenizer(builtinTokenizer(), cfg);
+    const step = direct.push(rows);
+    const expected = [...step.chunks, direct.finish()!].flatMap((c) => [...c.tokens]);
+    const stored = (await db.tokenChunks.where('ownerId').equals(tokenizationId).sortBy('index')).flatMap((c) => [...new Uint16Array(c.bytes)]);
+    expect(stored).toEqual(expected);
+    expect((await db.tokenizations.get(tokenizationId))!.stats!.documentTokens).toBe(step.state.documentTokens);
+  }, 120_000);
 });
