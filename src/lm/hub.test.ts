@@ -6,7 +6,7 @@ import { summarizeConfig } from './config';
 import { LmError } from './errors';
 import { FIXTURES, FIXTURE_ORG } from './fixtures/repos';
 import { EOS_TOKEN } from './fixtures/tokenizer';
-import { fetchHubFile, loadModelFiles, onnxPath, resolveUrl, type FileCache, type FileProgress } from './hub';
+import { fetchHubFile, listOnnxVariants, loadModelFiles, onnxPath, resolveUrl, type FileCache, type FileProgress } from './hub';
 import { openModel } from './model';
 import { referenceForward } from './reference/forward';
 import { LmSession } from './session';
@@ -123,6 +123,28 @@ describe('loadModelFiles', () => {
     const e = await errorOf(openModel(wrongDepth, {}, { backends: ['wasm'] }));
     expect(e.code).toBe('UNSUPPORTED_GRAPH');
     expect(e.details).toMatchObject({ foundLayers: 2 });
+  });
+
+  it('lists the ONNX variants a repo publishes', async () => {
+    const repo = `${FIXTURE_ORG}/variants`;
+    const mirror2 = await startHubMirror({
+      repos: {
+        [repo]: new Map(['onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_q4f16.onnx', 'onnx/model_quantized.onnx', 'onnx/model_q4.onnx', 'onnx/model_q4.onnx_data', 'config.json'].map((p) => [p, new Uint8Array(1)])),
+      },
+    });
+    try {
+      const variants = await listOnnxVariants(repo, { host: mirror2.url });
+      expect(variants.map((v) => [v.path, v.baseName, v.dtype, v.externalData])).toEqual([
+        ['onnx/model.onnx', 'model', 'fp32', false],
+        ['onnx/model_fp16.onnx', 'model', 'fp16', false],
+        ['onnx/model_q4.onnx', 'model', 'q4', true],
+        ['onnx/model_q4f16.onnx', 'model', 'q4f16', false],
+        ['onnx/model_quantized.onnx', 'model', 'q8', false],
+      ]);
+      expect((await errorOf(listOnnxVariants('nobody/nothing', { host: mirror2.url }))).code).toBe('REPO_NOT_FOUND');
+    } finally {
+      await mirror2.close();
+    }
   });
 
   it('names ONNX variants as the Hub publishes them', () => {

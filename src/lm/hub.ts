@@ -165,6 +165,41 @@ async function optionalJson(repo: string, path: string, opts: HubOptions) {
   }
 }
 
+export interface OnnxVariant {
+  path: string;
+  /** e.g. model, decoder_model_merged */
+  baseName: string;
+  dtype: ModelDtype;
+  /** Has a `{path}_data` external-data file beside it. */
+  externalData: boolean;
+}
+
+/** The ONNX files a repo publishes, from the Hub API's file list (`/api/models/{repo}/revision/{rev}`). */
+export async function listOnnxVariants(repo: string, opts: HubOptions = {}): Promise<OnnxVariant[]> {
+  const host = (opts.host ?? DEFAULT_HUB_HOST).replace(/\/+$/, '');
+  const url = `${host}/api/models/${repo}/revision/${encodeURIComponent(opts.revision ?? 'main')}`;
+  let res: Response;
+  try {
+    res = await (opts.fetch ?? fetch)(url, { signal: opts.signal });
+  } catch (e) {
+    throw new LmError('NETWORK', `Could not reach ${url}: ${(e as Error).message}`, { repo, url });
+  }
+  if (!res.ok) {
+    throw new LmError('REPO_NOT_FOUND', `Model repository "${repo}" was not found on ${host}`, { repo, url, status: res.status });
+  }
+  const body = (await res.json()) as { siblings?: { rfilename: string }[] };
+  const files = new Set((body.siblings ?? []).map((s) => s.rfilename));
+  const suffixes = Object.entries(VARIANT_SUFFIX).sort((a, b) => b[1].length - a[1].length);
+  const out: OnnxVariant[] = [];
+  for (const path of [...files].sort()) {
+    const m = /^onnx\/(.+)\.onnx$/.exec(path);
+    if (!m) continue;
+    const [dtype, suffix] = suffixes.find(([, sfx]) => m[1].endsWith(sfx))!;
+    out.push({ path, baseName: m[1].slice(0, m[1].length - suffix.length), dtype: dtype as ModelDtype, externalData: files.has(`${path}_data`) });
+  }
+  return out;
+}
+
 export interface LoadModelOptions extends HubOptions {
   dtype?: ModelDtype;
   /** Refuse (before downloading the weights) a model whose ONNX files exceed this many bytes. */
