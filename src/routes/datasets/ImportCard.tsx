@@ -1,7 +1,6 @@
 // Adding a dataset: a local file (picker or drag and drop) with its format options, or a split
 // of a Hugging Face Hub dataset from the configured datasets host.
 import { createResource, createSignal, For, Match, Show, Switch } from 'solid-js';
-import { isDataError } from '../../data/errors';
 import { createHubDatasetsClient, textColumns, type HubSplit } from '../../data/hub';
 import { detectFormat, type FileFormat } from '../../data/ingest';
 import { sniffFields } from '../../data/sniff';
@@ -208,7 +207,7 @@ function HubImport() {
       setSplits(found);
       if (found[0]) await loadColumns(found.find((s) => s.split === 'train') ?? found[0]);
     } catch (e) {
-      setError(isDataError(e) || e instanceof Error ? e.message : String(e));
+      setError(e instanceof Error ? e.message : String(e));
     } finally {
       setBusy(false);
     }
