@@ -32,6 +32,8 @@ export class JobQueue {
   private loop: Promise<void> | undefined;
   private closed = false;
   private lastSeq = 0;
+  /** Set by kick(): work may have arrived while the loop was reading the queue. */
+  private dirty = false;
 
   constructor(private readonly opts: QueueOptions) {}
 
@@ -73,6 +75,7 @@ export class JobQueue {
 
   /** Wakes the loop (new work, or the device is back). */
   kick(): void {
+    this.dirty = true;
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
@@ -219,9 +222,11 @@ export class JobQueue {
 
   private async runLoop(): Promise<void> {
     while (!this.closed) {
+      this.dirty = false;
       const next = this.opts.deviceLost?.() ? undefined : await this.nextQueued();
       if (!next) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
+        // A kick during the read above would otherwise be lost: look again instead of sleeping.
+        if (!this.dirty) await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
       await this.run(next);
