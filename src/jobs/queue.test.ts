@@ -8,8 +8,11 @@ import { JobError, type JobEvent, type JobKind } from './types';
 interface CountParams { steps: number; failAt?: number }
 interface CountState { n: number }
 
-/** A CPU-only kind: counts to `steps`, one per step, and records who finished in what order. */
-function counter(finished: string[], gate?: { wait: Promise<void> }): JobKind<CountParams, CountState> {
+/**
+ * A CPU-only kind: counts to `steps`, one per step, and records who finished in what order.
+ * With `freezeAt`, the step after that count never returns (a page that died mid-step).
+ */
+function counter(finished: string[], freezeAt?: number): JobKind<CountParams, CountState> {
   return {
     kind: 'count',
     autoResume: true,
@@ -23,7 +26,7 @@ function counter(finished: string[], gate?: { wait: Promise<void> }): JobKind<Co
       return { n: 0 };
     },
     async step(s, p) {
-      if (gate) await gate.wait;
+      if (freezeAt !== undefined && s.n >= freezeAt) await new Promise(() => {});
       await new Promise((r) => setTimeout(r, 2));
       if (p.failAt === s.n) throw new JobError('boom', `failed at ${s.n}`, { at: s.n });
       const n = s.n + 1;
@@ -150,18 +153,15 @@ describe('job queue', () => {
   });
 
   it('after a reload, a running job resumes from its last step without duplicating records', async () => {
-    const gate = { wait: Promise.resolve() };
-    queue = makeQueue(counter(finished, gate));
+    queue = makeQueue(counter(finished, 10));
     const id = await queue.enqueue({ kind: 'count', params: { steps: 50 } });
     queue.start();
-    await until((jobs) => jobs[0].progress >= 0.2);
-    // Simulate the page dying mid-step: freeze the step, abandon this queue instance.
-    let release!: () => void;
-    gate.wait = new Promise<void>((r) => (release = r));
-    const saved = (await db.jobs.get(id))!;
+    const [saved] = await until((jobs) => (jobs[0].state as CountState | undefined)?.n === 10);
     expect(saved.status).toBe('running');
 
+    // The old page is gone (its queue frozen mid-step); a new one starts on the same database.
     const reloaded = makeQueue(counter(finished));
+    queue = reloaded;
     await reloaded.recover();
     const [recovered] = await db.jobs.toArray();
     expect(recovered.status).toBe('queued');
@@ -170,8 +170,6 @@ describe('job queue', () => {
     await until((jobs) => jobs[0].status === 'done');
     expect(await db.jobs.count()).toBe(1);
     expect(finished).toEqual([`${id}:50`]);
-    await reloaded.close();
-    release();
   });
 
   it('a kind without autoResume is shown interrupted and resumes on request', async () => {
