@@ -156,7 +156,18 @@ export interface ModelRecord {
   summary: Record<string, unknown>;
   bytes: number;
   createdAt: number;
+  /** Hub host the files came from (their Cache API URLs start with it). */
+  host?: string;
+  /** The ONNX graph's path in the repo, e.g. onnx/model_fp16.onnx. */
+  onnxPath?: string;
+  /** Every downloaded file, for deleting them from the cache with the record. */
+  files?: { path: string; bytes: number }[];
+  /** The built-in demo model (served by the app itself). */
+  demo?: boolean;
 }
+
+/** Where an activation set's tokens came from. */
+export type ActivationSource = { type: 'text'; text: string } | { type: 'tokenization'; tokenizationId: string; datasetId: string };
 
 export interface ActivationSetRecord {
   id: string;
@@ -169,6 +180,20 @@ export interface ActivationSetRecord {
   dtype: 'f32' | 'f16';
   status: 'running' | 'ready' | 'failed';
   createdAt: number;
+  /** The extraction job writing (or that wrote) it. */
+  jobId?: string;
+  /** Hub repo id and revision of the model. */
+  model?: string;
+  revision?: string;
+  /** The model's own residual type (activations are stored as f32 either way). */
+  modelDtype?: 'float32' | 'float16';
+  source?: ActivationSource;
+  /** Contexts run through the model so far. */
+  sequences?: number;
+  /** activationChunks rows, one per extraction step (src/storage/activations.ts). */
+  chunks?: number;
+  /** Inference backend the extraction ran on. */
+  backend?: string;
 }
 
 export interface RunRecord {
