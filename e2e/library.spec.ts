@@ -48,6 +48,7 @@ test('train, save as, rename, detect corruption, export SAELens, delete the run,
   // 2. Save the newest checkpoint under a name.
   await page.getByTestId('save-checkpoint-as').click();
   await page.getByTestId('save-as-name').fill('my-sae');
+  await page.screenshot({ path: info.outputPath('save-as.png') });
   await page.getByTestId('save-as-confirm').click();
   await expect(page.getByTestId('toast').filter({ hasText: 'Saved “my-sae” (step 40)' })).toBeVisible();
 
@@ -145,4 +146,28 @@ test('train, save as, rename, detect corruption, export SAELens, delete the run,
   } finally {
     await mirror.close();
   }
+});
+
+test('branch: a new run starts from a library checkpoint with a changed configuration', async ({ page }, info) => {
+  await page.goto('/training');
+  await expect(page.getByTestId('start-training')).toBeEnabled();
+  await fill(page, { name: 'parent', dIn: '16', nFeatures: '48', dSae: '48', k: '4', batchSize: '32', totalSteps: '20', checkpointEvery: '20' });
+  await page.getByTestId('start-training').click();
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 150_000 });
+
+  await page.getByRole('link', { name: 'Library' }).first().click();
+  await row(page, 'v001').click();
+  await page.getByTestId('branch').click();
+  const dialog = page.getByTestId('branch-dialog');
+  await expect(dialog).toContainText('Starts from “v001” (topk, d_in 16, d_sae 48)');
+  await fill(page, { 'branch-name': 'child', 'branch-totalSteps': '10', 'branch-lr': '0.001', 'branch-k': '6' });
+  await page.screenshot({ path: info.outputPath('branch.png') });
+  await page.getByTestId('branch-start').click();
+
+  await expect(page).toHaveURL(/\/training\?run=run_/);
+  await expect(page.getByTestId('run-dashboard')).toContainText('child');
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 150_000 });
+  await page.getByTestId('run-config').locator('summary').click();
+  await expect(page.getByTestId('run-config')).toContainText('fromCheckpointId');
+  await expect(page.getByTestId('run-step')).toHaveText('step 10 / 10');
 });

@@ -230,7 +230,7 @@ export function LibraryPage() {
               </form>
               <div class="btn-row ckpt-actions">
                 <button class="btn btn-primary" data-testid="activate" disabled={busy() || active()?.checkpoint.id === row.checkpoint.id} onClick={() => void activate(row)}>
-                  Make active
+                  {active()?.checkpoint.id === row.checkpoint.id ? 'Active ✓' : 'Make active'}
                 </button>
                 <button class="btn" data-testid="export-saelens" disabled={busy()} onClick={() => void exportZip(row)}>
                   Export SAELens (.zip)
