@@ -1,6 +1,10 @@
 // The active SAE: the library checkpoint the features and steering pages use, kept in the
 // `settings` table under `activeSae` so every page, tab and reload agrees on it.
 import type { Accessor } from 'solid-js';
+import { decodeCheckpoint } from '../sae/checkpointCodec';
+import { weightsFromState } from '../sae/formats/state';
+import type { SaeState } from '../sae/state';
+import type { SaeWeights } from '../sae/types';
 import { IMPORTED_RUN_ID, readCheckpoint, type LibraryCheckpoint } from '../storage/checkpoints';
 import { getDb, type LanternDb } from '../storage/db';
 import { createLive } from './live';
@@ -11,6 +15,27 @@ export interface ActiveSae {
   checkpoint: LibraryCheckpoint;
   /** The run's name, or undefined for imports and checkpoints whose run was deleted. */
   runName?: string;
+}
+
+export interface LoadedSae {
+  checkpoint: LibraryCheckpoint;
+  state: SaeState;
+  /** SAELens layout, normalisation folded in: what the features and steering pages run. */
+  weights: SaeWeights;
+}
+
+/** Reads a checkpoint with every chunk's and the whole payload's SHA-256 verified (IntegrityError otherwise). */
+export async function loadSae(db: LanternDb, id: string): Promise<LoadedSae> {
+  const payload = await readCheckpoint(db, id);
+  const checkpoint = (await db.checkpoints.get(id)) as LibraryCheckpoint;
+  const { state } = decodeCheckpoint(payload);
+  return { checkpoint, state, weights: weightsFromState(state) };
+}
+
+/** The active SAE, loaded and verified; undefined when none is set or it was deleted. */
+export async function loadActiveSae(db: LanternDb = getDb()): Promise<LoadedSae | undefined> {
+  const id = await activeSaeId(db);
+  return id && (await db.checkpoints.get(id)) ? loadSae(db, id) : undefined;
 }
 
 /** The active checkpoint's id, or undefined when none is set. */

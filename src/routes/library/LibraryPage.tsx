@@ -3,7 +3,7 @@
 import { A, useSearchParams } from '@solidjs/router';
 import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { activateSae, createActiveSae, deactivateSae } from '../../state/activeSae';
+import { activateSae, createActiveSae, deactivateSae, loadSae } from '../../state/activeSae';
 import { createLive } from '../../state/live';
 import { toast } from '../../state/toasts';
 import { renameCheckpoint } from '../../storage/checkpoints';
@@ -11,7 +11,7 @@ import { getDb } from '../../storage/db';
 import { formatBytes } from '../../storage/persistence';
 import { BranchDialog } from './BranchDialog';
 import { ImportCard } from './ImportCard';
-import { deleteCheckpoint, deleteRun, exportSaeLensZip, listLibrary, loadSae, type LibraryRow } from './library';
+import { deleteCheckpoint, deleteRun, exportSaeLensZip, listLibrary, type LibraryRow } from './library';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 

@@ -11,11 +11,11 @@ import { resolveConfig } from '../../sae/config';
 import { exportSaeLens } from '../../sae/formats/saelens';
 import { weightsFromState } from '../../sae/formats/state';
 import { initialState } from '../../sae/state';
-import { activateSae, activeSaeId } from '../../state/activeSae';
+import { activateSae, activeSaeId, loadActiveSae, loadSae } from '../../state/activeSae';
 import { copyCheckpoint, IMPORTED_RUN_ID, latestCheckpoint, renameCheckpoint, writeCheckpoint } from '../../storage/checkpoints';
 import { LanternDb } from '../../storage/db';
 import { IntegrityError, StorageError } from '../../storage/errors';
-import { deleteCheckpoint, deleteRun, exportSaeLensZip, importHubSae, importSaeFiles, listLibrary, loadSae } from './library';
+import { deleteCheckpoint, deleteRun, exportSaeLensZip, importHubSae, importSaeFiles, listLibrary } from './library';
 
 let db: LanternDb;
 let n = 0;
@@ -86,6 +86,7 @@ describe('library', () => {
     expect((await loadSae(db, v1.id)).state.config.dSae).toBe(12);
     await activateSae(v1.id, db);
     expect(await activeSaeId(db)).toBe(v1.id);
+    expect((await loadActiveSae(db))?.weights.W_enc).toEqual(weightsFromState(trainedState(1)).W_enc);
   });
 
   describe('a bad import gives a clear error and stores nothing', () => {
@@ -164,6 +165,7 @@ describe('named checkpoints', () => {
     expect(await activeSaeId(db)).toBe(v2.id);
     await deleteCheckpoint(db, v2.id);
     expect(await activeSaeId(db)).toBeUndefined();
+    expect(await loadActiveSae(db)).toBeUndefined();
     expect(await db.checkpointChunks.where('ownerId').equals(v2.id).count()).toBe(0);
 
     await db.jobs.add({ id: 'job_1', kind: 'train', title: 't', priority: 'normal', seq: 1, status: 'running', progress: 0, params: {}, elapsedMs: 0, attempts: 1, createdAt: 1, updatedAt: 1 });

@@ -2,18 +2,16 @@
 // with its integrity checked, export it as a SAELens zip, import SAELens / sparsify SAEs from files
 // or a Hub repo, delete checkpoints and runs (clearing the active SAE when it goes with them).
 import { DEFAULT_HUB_HOST } from '../../lm/hub';
-import { decodeCheckpoint, encodeCheckpoint } from '../../sae/checkpointCodec';
-import type { SaeState } from '../../sae/state';
-import type { SaeWeights } from '../../sae/types';
+import { encodeCheckpoint } from '../../sae/checkpointCodec';
 import { checkExpectation, packSaeLensZip, readSaeFiles, safeFileName, type ImportExpectation, type ImportedSae, type SaeFile } from '../../sae/formats/bundle';
 import { fetchHubSaeFiles, type HubSaeLocation } from '../../sae/formats/hub';
 import { exportSaeLens } from '../../sae/formats/saelens';
-import { logSparsityFromState, stateFromWeights, weightsFromState } from '../../sae/formats/state';
-import { IMPORTED_RUN_ID, listCheckpoints, readCheckpoint, writeImportedCheckpoint, type LibraryCheckpoint } from '../../storage/checkpoints';
+import { logSparsityFromState, stateFromWeights } from '../../sae/formats/state';
+import { IMPORTED_RUN_ID, listCheckpoints, writeImportedCheckpoint, type LibraryCheckpoint } from '../../storage/checkpoints';
 import type { LanternDb, RunRecord } from '../../storage/db';
 import { StorageError } from '../../storage/errors';
 import { deleteRecord } from '../../storage/repository';
-import { ACTIVE_SAE_KEY } from '../../state/activeSae';
+import { ACTIVE_SAE_KEY, loadSae } from '../../state/activeSae';
 
 export const LIBRARY_HUB_HOST_KEY = 'library.hubHost';
 
@@ -55,21 +53,6 @@ export async function listLibrary(db: LanternDb): Promise<LibraryRow[]> {
   const runIds = [...new Set(checkpoints.map((c) => c.runId).filter((id) => id !== IMPORTED_RUN_ID))];
   const runs = new Map((await db.runs.bulkGet(runIds)).filter((r): r is RunRecord => Boolean(r)).map((r) => [r.id, r]));
   return checkpoints.map((c) => describe(c, runs.get(c.runId)));
-}
-
-export interface LoadedSae {
-  checkpoint: LibraryCheckpoint;
-  state: SaeState;
-  /** SAELens layout, normalisation folded in. */
-  weights: SaeWeights;
-}
-
-/** Reads a checkpoint with every chunk's and the whole payload's SHA-256 verified (IntegrityError otherwise). */
-export async function loadSae(db: LanternDb, id: string): Promise<LoadedSae> {
-  const payload = await readCheckpoint(db, id);
-  const checkpoint = (await db.checkpoints.get(id)) as LibraryCheckpoint;
-  const { state } = decodeCheckpoint(payload);
-  return { checkpoint, state, weights: weightsFromState(state) };
 }
 
 /** A checkpoint as a SAELens folder in one zip: `<name>/cfg.json`, `sae_weights.safetensors`, `sparsity.safetensors`. */
