@@ -7,6 +7,7 @@ import { selfTestJob } from './kinds/selfTest';
 import { trainJob } from './kinds/train';
 import { ingestJob } from './kinds/ingest';
 import { tokenizeJob } from './kinds/tokenize';
+import { extractJob } from './kinds/extract';
 import { JobError, type EnqueueRequest, type JobEvent, type JobKind } from './types';
 
 export type DeviceState = 'none' | 'ready' | 'lost';
@@ -78,7 +79,7 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
       adapterName: () => adapter?.architecture || adapter?.vendor || adapter?.description || 'unknown',
     }),
   });
-  for (const kind of [selfTestJob, trainJob, ingestJob, tokenizeJob, ...(opts.kinds ?? [])] as unknown as JobKind[]) queue.register(kind);
+  for (const kind of [selfTestJob, trainJob, ingestJob, tokenizeJob, extractJob, ...(opts.kinds ?? [])] as unknown as JobKind[]) queue.register(kind);
 
   const report = (): SystemReport => ({ webgpu: Boolean(device) || state === 'lost', reason, adapter, device: state, deviceRestores, queueOwner });
 
