@@ -9,6 +9,20 @@ import { readCheckpoint } from '../../storage/checkpoints';
 import { decodeCheckpoint } from '../../sae/checkpointCodec';
 import { createGpuService } from '../gpuService';
 import type { TrainState } from './train';
+import { makeActivationChunkRow } from '../../storage/activations';
+import { createSyntheticSource } from '../../sae/synthetic';
+
+/** A ready activation set of `chunks` × 40 rows of width `dModel` (synthetic activations). */
+async function seedActivationSet(id: string, dModel: number, chunks: number) {
+  const synthetic = createSyntheticSource({ dIn: dModel, nFeatures: 40, seed: 5 });
+  const rows = [];
+  for (let i = 0; i < chunks; i++) {
+    const n = 40;
+    rows.push(await makeActivationChunkRow(id, i, { activations: synthetic.next(n), tokenIds: new Int32Array(n), positions: Int32Array.from({ length: n }, (_, t) => t) }, dModel));
+  }
+  await db.activationSets.add({ id, modelId: 'm', hook: 'blocks.0.hook_resid_post', layer: 0, dModel, tokens: chunks * 40, contextSize: 40, dtype: 'f32', status: 'ready', createdAt: 1 });
+  await db.activationChunks.bulkAdd(rows);
+}
 
 const db = new LanternDb('train-job-test');
 const services: ReturnType<typeof createGpuService>[] = [];
@@ -88,6 +102,23 @@ describe('train job', () => {
       expect(again.values.loss).toBe(m.values.loss);
       expect(again.values.l0).toBe(m.values.l0);
     }
+  });
+
+  it('trains on a stored activation set and refuses a set of the wrong width', async () => {
+    const s = services[0];
+    await seedActivationSet('acts-16', 16, 3);
+    const fromSet = { ...params('run-acts', 25), source: { type: 'activations', setId: 'acts-16', seed: 1 } };
+    const id = await s.enqueue({ kind: 'train', params: fromSet });
+    await waitFor(id, (j) => j.status === 'done');
+    expect(await steps('run-acts')).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+
+    await seedActivationSet('acts-8', 8, 1);
+    const wrong = await s.enqueue({ kind: 'train', params: { ...params('run-wrong', 5), source: { type: 'activations', setId: 'acts-8', seed: 1 } } });
+    const failed = await waitFor(wrong, (j) => j.status === 'failed' || j.status === 'done');
+    expect(failed.error?.message).toMatch(/width 8 but the SAE's d_in is 16/);
+    const missing = await s.enqueue({ kind: 'train', params: { ...params('run-missing', 5), source: { type: 'activations', setId: 'nope', seed: 1 } } });
+    const gone = await waitFor(missing, (j) => j.status === 'failed');
+    expect(gone.error?.message).toMatch(/does not exist or is not complete/);
   });
 
   it('rejects invalid parameters naming the field', async () => {

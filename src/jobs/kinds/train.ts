@@ -9,10 +9,15 @@ import { decodeCheckpoint, encodeCheckpoint } from '../../sae/checkpointCodec';
 import { weightsFromState } from '../../sae/formats/state';
 import type { SaeState } from '../../sae/state';
 import { readCheckpoint, writeCheckpoint } from '../../storage/checkpoints';
+import { activationChunkCount, readActivationChunk } from '../../storage/activations';
+import { createActivationSource, type BatchSource } from './batchSource';
 import type { LanternDb, MetricRecord } from '../../storage/db';
 import { JobError, type JobContext, type JobKind } from '../types';
 
-export type TrainSource = { type: 'synthetic' } & Omit<SyntheticOptions, 'dIn'>;
+export type TrainSource =
+  | ({ type: 'synthetic' } & Omit<SyntheticOptions, 'dIn'>)
+  /** A stored activation set, read in seeded windows of chunks (see batchSource.ts). */
+  | { type: 'activations'; setId: string; seed: number };
 
 export interface TrainParams {
   runId: string;
@@ -35,7 +40,7 @@ export interface TrainState {
 
 interface Live {
   trainer: SaeTrainer;
-  source: ReturnType<typeof createSyntheticSource>;
+  source: BatchSource;
 }
 
 /** Trainers live in the worker's memory only while their job runs. */
@@ -60,14 +65,35 @@ function validateParams(raw: unknown): TrainParams {
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw fieldError('checkpointEvery', 'Checkpoint interval must be a whole number of steps ≥ 1.');
   const config = resolveConfig({ ...p.config, totalSteps });
   validateConfig(config);
-  if (p.source?.type !== 'synthetic') throw fieldError('source', 'Unknown activation source.');
+  const src = p.source as Partial<TrainSource> | undefined;
+  if (src?.type === 'activations') {
+    if (typeof src.setId !== 'string' || !src.setId) throw fieldError('source', 'Choose an activation set.');
+  } else if (src?.type !== 'synthetic') throw fieldError('source', 'Unknown activation source.');
   if (p.fromCheckpointId !== undefined && (typeof p.fromCheckpointId !== 'string' || !p.fromCheckpointId)) throw fieldError('fromCheckpointId', 'The checkpoint to branch from is missing.');
-  return { runId: p.runId, name: p.name.trim(), config, source: p.source, totalSteps, checkpointEvery, ...(p.fromCheckpointId ? { fromCheckpointId: p.fromCheckpointId } : {}) };
+  return { runId: p.runId, name: p.name.trim(), config, source: src as TrainSource, totalSteps, checkpointEvery, ...(p.fromCheckpointId ? { fromCheckpointId: p.fromCheckpointId } : {}) };
 }
 
-function makeSource(params: TrainParams) {
-  const { type: _t, ...opts } = params.source;
-  return createSyntheticSource({ ...opts, dIn: params.config.dIn });
+/** The run's batches: synthetic ground truth, or a stored activation set whose width must be dIn. */
+async function makeSource(params: TrainParams, db: LanternDb): Promise<BatchSource> {
+  const source = params.source;
+  if (source.type === 'synthetic') {
+    const { type: _t, ...opts } = source;
+    const synthetic = createSyntheticSource({ ...opts, dIn: params.config.dIn });
+    return { next: async (batch) => synthetic.next(batch), saveState: () => synthetic.saveState(), loadState: async (s) => synthetic.loadState(s) };
+  }
+  const set = await db.activationSets.get(source.setId);
+  if (!set || set.status !== 'ready') {
+    throw new JobError('invalid-params', `Activation set ${source.setId} does not exist or is not complete; extract it first.`, { field: 'source', setId: source.setId });
+  }
+  if (set.dModel !== params.config.dIn) {
+    throw new JobError('invalid-params', `The activation set has width ${set.dModel} but the SAE's d_in is ${params.config.dIn}; they must match.`, {
+      field: 'dIn',
+      setWidth: set.dModel,
+      dIn: params.config.dIn,
+    });
+  }
+  const count = await activationChunkCount(db, set.id);
+  return createActivationSource({ count, dModel: set.dModel, read: async (i) => (await readActivationChunk(db, set.id, i)).activations }, source.seed);
 }
 
 /** A metric row keyed by steps completed (the trainer numbers steps from 0). */
@@ -117,8 +143,8 @@ async function loadBranch(trainer: SaeTrainer, saved: SaeState, config: SaeConfi
 async function ensureLive(params: TrainParams, state: TrainState, ctx: JobContext): Promise<[Live, TrainState]> {
   const existing = live.get(ctx.jobId);
   if (existing) return [existing, state];
+  const source = await makeSource(params, ctx.db);
   const trainer = await createSaeTrainer(ctx.device(), params.config);
-  const source = makeSource(params);
   const l = { trainer, source };
   live.set(ctx.jobId, l);
   if (!state.checkpointId) {
@@ -127,7 +153,7 @@ async function ensureLive(params: TrainParams, state: TrainState, ctx: JobContex
   }
   const saved = decodeCheckpoint(await readCheckpoint(ctx.db, state.checkpointId));
   await trainer.loadState(saved.state);
-  source.loadState(saved.source);
+  await source.loadState(saved.source);
   // Metric rows after the checkpoint are recomputed; drop them so none is left stale.
   await ctx.db.metrics.where('[runId+step]').between([params.runId, state.checkpointStep + 1], [params.runId, Infinity]).delete();
   return [l, { ...state, step: state.checkpointStep }];
@@ -169,7 +195,7 @@ export const trainJob: JobKind<TrainParams, TrainState> = {
     const nextCheckpoint = (Math.floor(state.step / params.checkpointEvery) + 1) * params.checkpointEvery;
     const stopAt = Math.min(params.totalSteps, nextCheckpoint);
     while (state.step < stopAt && performance.now() - t0 < SLICE_MS) {
-      await l.trainer.step(l.source.next(params.config.batchSize));
+      await l.trainer.step(await l.source.next(params.config.batchSize));
       state = { ...state, step: state.step + 1 };
     }
     // 2. Read the metrics back (this waits for the GPU) and store them in one batch.

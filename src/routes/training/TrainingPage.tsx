@@ -7,7 +7,7 @@ import { RunDashboard } from '../../components/RunDashboard';
 import { TemplatesPanel } from '../../components/TemplatesPanel';
 import { act, gpu, report } from '../../state/gpu';
 import { createLive } from '../../state/live';
-import { getDb, newId, type JobPriority, type RunRecord } from '../../storage/db';
+import { getDb, newId, type ActivationSetRecord, type JobPriority, type RunRecord } from '../../storage/db';
 import { formatBytes } from '../../storage/persistence';
 import { ARCHITECTURES } from '../../sae/types';
 import { DEFAULT_FORM, dSaeOf, estimateMemory, toParams, validateForm, type TrainForm } from './form';
@@ -35,6 +35,7 @@ export function TrainingPage() {
   const [form, setForm] = createStore<TrainForm>({ ...DEFAULT_FORM });
   const [ui, setUi] = createStore({ priority: 'normal' as JobPriority, showErrors: false });
   const runs = createLive<RunRecord[]>(() => getDb().runs.orderBy('createdAt').reverse().toArray());
+  const sets = createLive<ActivationSetRecord[]>(() => getDb().activationSets.where('status').equals('ready').toArray());
   const limits = () => report()?.adapter?.limits;
   const errors = createMemo(() => validateForm({ ...form }, limits()));
   const shown = (k: keyof TrainForm) => (ui.showErrors ? errors()[k] : undefined);
@@ -90,17 +91,39 @@ export function TrainingPage() {
           </div>
           <fieldset>
             <legend>Activation source</legend>
-            <p class="muted small">
-              Synthetic ground truth: sparse combinations of known directions, so feature recovery is measurable. Stored activation sets and
-              live extraction arrive with the language-model pages.
-            </p>
             <div class="form-grid">
-              {num('dIn', 'd_in (width)')}
-              {num('nFeatures', 'True features')}
-              {num('sparsity', 'Mean active features', { step: 'any' })}
-              {num('noise', 'Noise (std)', { step: 'any' })}
-              {num('sourceSeed', 'Data seed')}
+              <Field label="Source">
+                <select name="sourceType" value={form.sourceType} onChange={(e) => setForm('sourceType', e.currentTarget.value as TrainForm['sourceType'])}>
+                  <option value="synthetic">synthetic ground truth</option>
+                  <option value="activations">stored activation set</option>
+                </select>
+              </Field>
+              <Show when={form.sourceType === 'activations'}>
+                <Field label="Activation set" error={shown('setId')} hint={sets()?.length ? undefined : 'None yet: extract one on the Extraction page.'}>
+                  <select
+                    name="setId"
+                    value={form.setId}
+                    onChange={(e) => {
+                      const set = sets()?.find((a) => a.id === e.currentTarget.value);
+                      setForm({ setId: e.currentTarget.value, ...(set ? { dIn: set.dModel } : {}) });
+                    }}
+                  >
+                    <option value="">choose…</option>
+                    <For each={sets() ?? []}>{(a) => <option value={a.id}>{`${a.modelId} · ${a.hook} · ${a.tokens} × ${a.dModel}`}</option>}</For>
+                  </select>
+                </Field>
+              </Show>
+              <Show when={form.sourceType === 'synthetic'}>
+                {num('dIn', 'd_in (width)')}
+                {num('nFeatures', 'True features')}
+                {num('sparsity', 'Mean active features', { step: 'any' })}
+                {num('noise', 'Noise (std)', { step: 'any' })}
+              </Show>
+              {num('sourceSeed', form.sourceType === 'synthetic' ? 'Data seed' : 'Shuffle seed')}
             </div>
+            <Show when={form.sourceType === 'synthetic'}>
+              <p class="muted small">Synthetic ground truth: sparse combinations of known directions, so feature recovery is measurable.</p>
+            </Show>
           </fieldset>
           <fieldset>
             <legend>Sparse autoencoder</legend>

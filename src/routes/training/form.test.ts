@@ -21,6 +21,7 @@ describe('training form', () => {
     ['zero checkpoint interval', { checkpointEvery: 0 }, 'checkpointEvery', /whole number ≥ 1/],
     ['bad expansion', { sizeMode: 'expansion', expansion: 0 }, 'expansion', /> 0/],
     ['sparsity above the feature count', { sparsity: 1000 }, 'sparsity', /\(0, 512\]/],
+    ['an activation source without a set', { sourceType: 'activations', setId: '' }, 'setId', /Choose an activation set/],
   ];
   for (const [name, patch, field, message] of cases) {
     it(`rejects ${name} on the ${field} field`, () => {

@@ -9,6 +9,9 @@ import { ARCHITECTURES } from '../../sae/types';
 export interface TrainForm {
   name: string;
   arch: Architecture;
+  sourceType: 'synthetic' | 'activations';
+  /** Activation set (sourceType 'activations'); its width fixes dIn. */
+  setId: string;
   /** Synthetic source */
   dIn: number;
   nFeatures: number;
@@ -35,6 +38,8 @@ export interface TrainForm {
 export const DEFAULT_FORM: TrainForm = {
   name: 'topk-synthetic',
   arch: 'topk',
+  sourceType: 'synthetic',
+  setId: '',
   dIn: 64,
   nFeatures: 512,
   sparsity: 4,
@@ -64,6 +69,7 @@ export const TRAIN_TEMPLATE_SCHEMA: TemplateSchema = Object.fromEntries(
 Object.assign(TRAIN_TEMPLATE_SCHEMA, {
   arch: ARCHITECTURES,
   sizeMode: ['dSae', 'expansion'],
+  sourceType: ['synthetic', 'activations'],
   lrDecay: ['constant', 'linear', 'cosine'],
   normalizeActivations: ['none', 'expected_average_only_in'],
 });
@@ -113,6 +119,7 @@ export function validateForm(f: TrainForm, limits?: Record<string, number>): Fie
     if (!Number.isInteger(v) || v < min) errors[field] = `${what} must be a whole number ≥ ${min}.`;
   };
   if (!f.name.trim()) errors.name = 'Give the run a name.';
+  if (f.sourceType === 'activations' && !f.setId) errors.setId = 'Choose an activation set (extract one on the Extraction page).';
   int('dIn', 1, 'd_in');
   int('nFeatures', 1, 'The number of true features');
   if (!(f.sparsity > 0) || f.sparsity > f.nFeatures) errors.sparsity = `Mean active features must be in (0, ${f.nFeatures}].`;
@@ -146,7 +153,10 @@ export function toParams(f: TrainForm, runId: string): TrainParams {
     runId,
     name: f.name.trim(),
     config: configOf(f),
-    source: { type: 'synthetic', nFeatures: f.nFeatures, sparsity: f.sparsity, noise: f.noise, seed: f.sourceSeed },
+    source:
+      f.sourceType === 'activations'
+        ? { type: 'activations', setId: f.setId, seed: f.sourceSeed }
+        : { type: 'synthetic', nFeatures: f.nFeatures, sparsity: f.sparsity, noise: f.noise, seed: f.sourceSeed },
     totalSteps: f.totalSteps,
     checkpointEvery: f.checkpointEvery,
   };
