@@ -13,10 +13,14 @@ import { TrainingPage } from './routes/training/TrainingPage';
 import { LibraryPage } from './routes/library/LibraryPage';
 import { RunsPage } from './routes/runs/RunsPage';
 import { DatasetsPage } from './routes/datasets/DatasetsPage';
+import { ModelsPage } from './routes/models/ModelsPage';
+import { ExtractionPage } from './routes/extraction/ExtractionPage';
 
 /** The studio's areas, in workflow order; each lands with the issue that fills it. */
 const NAV = [
   { href: '/datasets', label: 'Datasets', icon: '▦' },
+  { href: '/models', label: 'Models', icon: '◈' },
+  { href: '/extraction', label: 'Extraction', icon: '⇶' },
   { href: '/training', label: 'Training', icon: '◭' },
   { href: '/library', label: 'Library', icon: '❖' },
   { href: '/runs', label: 'Runs', icon: '≋' },
@@ -65,6 +69,8 @@ export function App() {
       <Route path="/system" component={SystemPage} />
       <Route path="/storage" component={StoragePage} />
       <Route path="/datasets" component={DatasetsPage} />
+      <Route path="/models" component={ModelsPage} />
+      <Route path="/extraction" component={ExtractionPage} />
       <Route path="/training" component={TrainingPage} />
       <Route path="/library" component={LibraryPage} />
       <Route path="/runs" component={RunsPage} />

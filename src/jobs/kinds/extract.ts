@@ -12,6 +12,7 @@ import { openModel } from '../../lm/model';
 import type { Backend, LmSession, SessionPhase } from '../../lm/session';
 import { loadTokenizer } from '../../lm/tokenizer';
 import { configureOrtForBrowser } from '../../lm/ortBrowser';
+import { cacheFirstFetch } from '../../lm/cacheFirst';
 import { discardActivationSet, makeActivationChunkRow } from '../../storage/activations';
 import type { ActivationSetRecord, ActivationSource, LanternDb, ModelRecord } from '../../storage/db';
 import { JobError, type JobContext, type JobKind } from '../types';
@@ -103,6 +104,7 @@ async function openLive(params: ExtractParams, ctx: JobContext, state?: Extracto
     host: model.host,
     revision: model.revision,
     dtype: (model.variant in VARIANT_SUFFIX ? model.variant : 'fp32') as ModelDtype,
+    fetch: typeof caches === 'undefined' ? undefined : cacheFirstFetch(),
   });
   let source: SizedTokenSource;
   if (params.source.type === 'text') {
