@@ -69,6 +69,15 @@ describe('library', () => {
     expect((await importSaeFiles(db, files(bytes), { source: fileName })).name).toBe('tiny-v002 (2)');
   });
 
+  it('names the model, hook and context of a run trained on an activation set', async () => {
+    await db.activationSets.add({ id: 'acts', modelId: 'mdl', model: 'org/tiny-gpt2', hook: 'blocks.1.hook_resid_post', layer: 1, dModel: 8, tokens: 64, contextSize: 32, dtype: 'f32', status: 'ready', createdAt: 1 });
+    await db.runs.add({ id: 'run_b', name: 'lm', config: { arch: 'topk', dIn: 8, dSae: 12, k: 3, source: { type: 'activations', setId: 'acts', seed: 1 } }, status: 'done', step: 20, createdAt: 1 });
+    const ck = await writeCheckpoint(db, 'run_b', 20, encodeCheckpoint(trainedState(5), null));
+    expect((await listLibrary(db))[0].context).toBe('org/tiny-gpt2 · blocks.1.hook_resid_post');
+    const cfg = JSON.parse(new TextDecoder().decode(unzipSync((await exportSaeLensZip(db, ck.id)).bytes)['lm-v001/cfg.json']));
+    expect(cfg).toMatchObject({ model_name: 'org/tiny-gpt2', hook_name: 'blocks.1.hook_resid_post', hook_layer: 1, context_size: 32 });
+  });
+
   it('detects a corrupted chunk on load, names the checkpoint, and leaves the other checkpoints usable', async () => {
     const [v1, v2] = await seedRun();
     const chunk = (await db.checkpointChunks.get([v2.id, 0]))!;

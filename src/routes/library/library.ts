@@ -28,14 +28,33 @@ export interface LibraryRow {
   context: string;
 }
 
-function describe(c: LibraryCheckpoint, run: RunRecord | undefined): LibraryRow {
+/** Model and hook a run trained on: its activation set's, or the synthetic source's placeholders. */
+interface RunContext {
+  modelName: string;
+  hookName: string;
+  hookLayer: number;
+  contextSize?: number;
+}
+
+type RunSource = { type?: string; setId?: string };
+
+async function runContext(db: LanternDb, run: RunRecord | undefined): Promise<RunContext | undefined> {
+  const source = run?.config.source as RunSource | undefined;
+  if (source?.type === 'synthetic') return { modelName: 'lantern-synthetic', hookName: 'synthetic', hookLayer: 0 };
+  if (source?.type === 'activations' && source.setId) {
+    const set = await db.activationSets.get(source.setId);
+    if (set) return { modelName: set.model ?? set.modelId, hookName: set.hook, hookLayer: set.layer, contextSize: set.contextSize };
+  }
+  return undefined;
+}
+
+function describe(c: LibraryCheckpoint, run: RunRecord | undefined, context: RunContext | undefined): LibraryRow {
   if (c.origin) {
     const o = c.origin;
     const context = [o.modelName, o.hookName].filter(Boolean).join(' · ') || `${o.format} import`;
     return { checkpoint: c, arch: o.arch, dIn: o.dIn, dSae: o.dSae, ...(o.k !== undefined ? { k: o.k } : {}), context };
   }
   const cfg = run?.config ?? {};
-  const source = cfg.source as { type?: string } | undefined;
   const arch = String(cfg.arch ?? '?');
   return {
     checkpoint: c,
@@ -44,7 +63,7 @@ function describe(c: LibraryCheckpoint, run: RunRecord | undefined): LibraryRow 
     dIn: Number(cfg.dIn ?? 0),
     dSae: Number(cfg.dSae ?? 0),
     ...(arch === 'topk' || arch === 'batchtopk' ? { k: Number(cfg.k) } : {}),
-    context: source?.type ?? '',
+    context: context ? (context.modelName === 'lantern-synthetic' ? 'synthetic' : `${context.modelName} · ${context.hookName}`) : '',
   };
 }
 
@@ -52,7 +71,8 @@ export async function listLibrary(db: LanternDb): Promise<LibraryRow[]> {
   const checkpoints = await listCheckpoints(db);
   const runIds = [...new Set(checkpoints.map((c) => c.runId).filter((id) => id !== IMPORTED_RUN_ID))];
   const runs = new Map((await db.runs.bulkGet(runIds)).filter((r): r is RunRecord => Boolean(r)).map((r) => [r.id, r]));
-  return checkpoints.map((c) => describe(c, runs.get(c.runId)));
+  const contexts = new Map(await Promise.all([...runs.values()].map(async (r) => [r.id, await runContext(db, r)] as const)));
+  return checkpoints.map((c) => describe(c, runs.get(c.runId), contexts.get(c.runId)));
 }
 
 /** A checkpoint as a SAELens folder in one zip: `<name>/cfg.json`, `sae_weights.safetensors`, `sparsity.safetensors`. */
@@ -60,13 +80,14 @@ export async function exportSaeLensZip(db: LanternDb, id: string): Promise<{ fil
   const { checkpoint, state, weights } = await loadSae(db, id);
   const run = await db.runs.get(checkpoint.runId);
   const origin = checkpoint.origin;
-  const source = (run?.config.source ?? {}) as { type?: string };
+  const context = await runContext(db, run);
   const files = exportSaeLens(weights, {
     architecture: state.config.arch,
     k: state.config.k,
-    modelName: origin?.modelName ?? (source.type === 'synthetic' ? 'lantern-synthetic' : 'unknown'),
-    hookName: origin?.hookName ?? (source.type === 'synthetic' ? 'synthetic' : 'unknown'),
-    hookLayer: origin?.hookLayer ?? 0,
+    modelName: origin?.modelName ?? context?.modelName ?? 'unknown',
+    hookName: origin?.hookName ?? context?.hookName ?? 'unknown',
+    hookLayer: origin?.hookLayer ?? context?.hookLayer ?? 0,
+    contextSize: context?.contextSize ?? null,
     normalizeActivations: 'none',
     logSparsity: logSparsityFromState(state),
   });
