@@ -1,0 +1,118 @@
+// Extraction end to end: the GPT-2 fixture from the local Hub mirror, activations extracted from
+// pasted text listed with their shape, a reload mid-extraction resumed with every chunk exactly
+// once, a layer out of range refused, and WebGPU hook values checked against the TS reference.
+import { expect, test, type Page } from '@playwright/test';
+import { startHubMirror, type HubMirror } from '../scripts/hub-mirror';
+import { buildFixtureRepo, FIXTURE_ORG } from '../src/lm/fixtures/repos';
+import { referenceForward } from '../src/lm/reference/forward';
+import { loadTokenizer } from '../src/lm/tokenizer';
+import { decodeActivationChunk } from '../src/storage/activations';
+
+const GPT2 = `${FIXTURE_ORG}/tiny-gpt2`;
+const fixture = buildFixtureRepo('tiny-gpt2');
+const json = (path: string) => JSON.parse(new TextDecoder().decode(fixture.files.get(path))) as object;
+const tokenizer = loadTokenizer(json('tokenizer.json'), json('tokenizer_config.json'));
+const TEXT = 'Lanterns light the way through the dark forest, one step at a time. ';
+
+let mirror: HubMirror;
+test.beforeAll(async () => {
+  mirror = await startHubMirror({ repos: { [GPT2]: fixture.files } });
+});
+test.afterAll(() => mirror.close());
+
+async function addModel(page: Page) {
+  await page.goto('/models');
+  await page.getByTestId('model-host').fill(mirror.url);
+  await page.getByTestId('model-repo').fill(GPT2);
+  await page.getByTestId('model-download').click();
+  await expect(page.locator(`[data-testid="model-row"][data-repo="${GPT2}"]`)).toBeVisible();
+  await page.getByRole('link', { name: 'Extraction' }).click();
+}
+
+async function fillForm(page: Page, o: { text: string; layer: number; hookKind: string; contextSize: number; batchSize: number; backend: 'auto' | 'wasm' }) {
+  await page.getByTestId('extract-text').fill(o.text);
+  await page.getByTestId('extract-layer').fill(String(o.layer));
+  await page.getByTestId('extract-hook-kind').selectOption(o.hookKind);
+  await page.getByTestId('extract-contextSize').fill(String(o.contextSize));
+  await page.getByTestId('extract-batchSize').fill(String(o.batchSize));
+  await page.getByTestId('extract-backend').selectOption(o.backend);
+}
+
+/** Every stored chunk row of the activation sets, raw, straight from IndexedDB. */
+function storedChunks(page: Page): Promise<{ index: number; bytes: number[] }[]> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('lantern');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const req = open.result.transaction('activationChunks').objectStore('activationChunks').getAll();
+          req.onsuccess = () => {
+            resolve((req.result as { index: number; bytes: ArrayBuffer }[]).map((r) => ({ index: r.index, bytes: Array.from(new Uint8Array(r.bytes)) })));
+            open.result.close();
+          };
+          req.onerror = () => reject(req.error);
+        };
+      }),
+  );
+}
+
+test('extracts pasted text on WASM and lists the activation set with its shape; a layer out of range is refused', async ({ page }) => {
+  await addModel(page);
+  const text = TEXT.repeat(4);
+  const nTok = tokenizer.encode(text).length;
+  const ctx = 16;
+  await fillForm(page, { text, layer: 5, hookKind: 'hook_resid_post', contextSize: ctx, batchSize: 4, backend: 'wasm' });
+  await page.getByTestId('extract-start').click();
+  await expect(page.getByTestId('extract-form')).toContainText('Layer 5 is out of range: the model has 2 layers (0–1)');
+  await expect(page.getByTestId('set-row')).toHaveCount(0);
+
+  await page.getByTestId('extract-layer').fill('1');
+  await page.getByTestId('extract-start').click();
+  const row = page.getByTestId('set-row');
+  await expect(row).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
+  await expect(row).toHaveAttribute('data-hook', 'blocks.1.hook_resid_post');
+  await expect(page.getByTestId('set-shape')).toHaveText(`[${Math.floor(nTok / ctx) * ctx}, 48]`);
+  expect((await storedChunks(page)).length).toBe(Math.ceil(Math.floor(nTok / ctx) / 4));
+});
+
+test('a reload mid-extraction resumes it, and every chunk is stored exactly once', async ({ page }) => {
+  await addModel(page);
+  const text = TEXT.repeat(60);
+  const ctx = 8;
+  const nSeq = Math.floor(tokenizer.encode(text).length / ctx);
+  await fillForm(page, { text, layer: 0, hookKind: 'hook_mlp_out', contextSize: ctx, batchSize: 1, backend: 'wasm' });
+  await page.getByTestId('extract-start').click();
+  const row = page.getByTestId('set-row');
+  await expect(row).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+  await expect.poll(async () => (await storedChunks(page)).length, { timeout: 60_000 }).toBeGreaterThan(3);
+  const before = (await storedChunks(page)).length;
+  expect(before).toBeLessThan(nSeq);
+  await page.reload();
+  await expect(row).toHaveAttribute('data-status', 'ready', { timeout: 170_000 });
+  await expect(page.getByTestId('set-shape')).toHaveText(`[${(nSeq * ctx).toLocaleString('en-US')}, 48]`);
+  const chunks = await storedChunks(page);
+  expect(chunks.map((c) => c.index).sort((a, b) => a - b)).toEqual([...Array(nSeq).keys()]);
+  // Each chunk holds the context its index says: the sequences recorded run 0..nSeq−1 once each.
+  const sequences = chunks.flatMap((c) => Array.from(decodeActivationChunk(new Uint8Array(c.bytes).buffer).sequences!.filter((_, i) => i % ctx === 0)));
+  expect(sequences.sort((a, b) => a - b)).toEqual([...Array(nSeq).keys()]);
+});
+
+test('on WebGPU in Chromium the hooked model matches the TypeScript reference forward pass within 1e-4', async ({ page }) => {
+  test.slow();
+  await addModel(page);
+  const text = 'Hello, lantern!';
+  const ids = tokenizer.encode(text);
+  await fillForm(page, { text, layer: 1, hookKind: 'hook_resid_mid', contextSize: ids.length, batchSize: 1, backend: 'auto' });
+  await page.getByTestId('extract-start').click();
+  const row = page.getByTestId('set-row');
+  await expect(row).toHaveAttribute('data-status', 'ready', { timeout: 300_000 });
+  await expect(row).toContainText('WebGPU');
+  const [stored] = await storedChunks(page);
+  const chunk = decodeActivationChunk(new Uint8Array(stored.bytes).buffer);
+  expect(Array.from(chunk.tokenIds)).toEqual(ids);
+  const ref = referenceForward(fixture.spec, fixture.weights, Int32Array.from(ids)).hooks['blocks.1.hook_resid_mid'];
+  let worst = 0;
+  for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(chunk.activations[i] - ref[i]));
+  expect(worst).toBeLessThan(1e-4);
+});
