@@ -143,6 +143,11 @@ test('train, save as, rename, detect corruption, export SAELens, delete the run,
     await page.getByTestId('import-submit').click();
     await expect(row(page, 'from-hub')).toHaveCount(1);
     await expect(page.getByTestId('checkpoint-detail')).toContainText('hub:org/saes@main/blocks.0');
+    // 11. Hot-swap from the header menu.
+    await page.getByTestId('active-sae').click();
+    await page.getByTestId('active-sae-menu').getByRole('menuitemradio', { name: /from-hub/ }).click();
+    await expect(page.getByTestId('active-sae')).toContainText('from-hub');
+    await expect(row(page, 'from-hub')).toContainText('active');
   } finally {
     await mirror.close();
   }

@@ -9,6 +9,7 @@ import { randomArray } from '@/gpu/testing';
 import { encodeCheckpoint } from '../../sae/checkpointCodec';
 import { resolveConfig } from '../../sae/config';
 import { exportSaeLens } from '../../sae/formats/saelens';
+import { writeSafetensors } from '../../sae/formats/safetensors';
 import { weightsFromState } from '../../sae/formats/state';
 import { initialState } from '../../sae/state';
 import { activateSae, activeSaeId, loadActiveSae, loadSae } from '../../state/activeSae';
@@ -125,6 +126,22 @@ describe('library', () => {
       await expect(importSaeFiles(db, cut, { source: 'x' })).rejects.toThrow(/safetensors: tensor .* run past the/);
       expect(await counts()).toEqual(before);
     });
+  });
+
+  it('imports a sparsify folder from files, its hook named by the folder', async () => {
+    const w = weightsFromState(trainedState(6));
+    const encoder = new Float32Array(12 * 8);
+    for (let i = 0; i < 12; i++) for (let j = 0; j < 8; j++) encoder[i * 8 + j] = w.W_enc[j * 12 + i];
+    const weights = writeSafetensors({
+      'encoder.weight': { dtype: 'F32', shape: [12, 8], data: encoder },
+      'encoder.bias': { dtype: 'F32', shape: [12], data: w.b_enc },
+      W_dec: { dtype: 'F32', shape: [12, 8], data: w.W_dec },
+      b_dec: { dtype: 'F32', shape: [8], data: w.b_dec },
+    });
+    const cfg = new TextEncoder().encode(JSON.stringify({ d_in: 8, k: 3, num_latents: 12, expansion_factor: 32, normalize_decoder: true }));
+    const record = await importSaeFiles(db, [{ name: 'layers.3/cfg.json', bytes: cfg }, { name: 'layers.3/sae.safetensors', bytes: weights }], { source: 'layers.3', expect: { dIn: 8 } });
+    expect(record).toMatchObject({ name: 'layers.3', origin: { format: 'sparsify', arch: 'topk', k: 3, hookName: 'layers.3', modelName: null } });
+    expect((await loadSae(db, record.id)).weights.W_enc).toEqual(w.W_enc);
   });
 
   it('imports SAELens and sparsify folders from a Hub repo through the mirror', async () => {
