@@ -116,3 +116,20 @@ test('on WebGPU in Chromium the hooked model matches the TypeScript reference fo
   for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(chunk.activations[i] - ref[i]));
   expect(worst).toBeLessThan(1e-4);
 });
+
+test('extraction templates: save the form, change it, load it back (pasted text is not part of a template)', async ({ page }) => {
+  await addModel(page);
+  await fillForm(page, { text: 'kept out of templates', layer: 1, hookKind: 'hook_attn_out', contextSize: 24, batchSize: 3, backend: 'wasm' });
+  const panel = page.getByTestId('templates');
+  await panel.getByLabel('Template name').fill('attn layer 1');
+  await panel.getByRole('button', { name: 'Save' }).click();
+  await expect(panel.getByRole('button', { name: 'attn layer 1' })).toBeVisible();
+  await fillForm(page, { text: 'changed', layer: 0, hookKind: 'hook_resid_pre', contextSize: 8, batchSize: 1, backend: 'auto' });
+  await panel.getByRole('button', { name: 'attn layer 1' }).click();
+  await expect(page.getByTestId('extract-layer')).toHaveValue('1');
+  await expect(page.getByTestId('extract-hook-kind')).toHaveValue('hook_attn_out');
+  await expect(page.getByTestId('extract-contextSize')).toHaveValue('24');
+  await expect(page.getByTestId('extract-batchSize')).toHaveValue('3');
+  await expect(page.getByTestId('extract-backend')).toHaveValue('wasm');
+  await expect(page.getByTestId('extract-text')).toHaveValue('changed');
+});

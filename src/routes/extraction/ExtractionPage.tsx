@@ -124,7 +124,7 @@ export function ExtractionPage() {
   return (
     <section class="page">
       <h1>Extraction</h1>
-      <div class="grid-side">
+      <div class="extract-grid">
         <div class="card" data-testid="extract-form">
           <h2>Extract activations</h2>
           <Show when={(models() ?? []).length} fallback={<p class="muted">No model yet: <A href="/models">add one on the Models page</A>.</p>}>
@@ -195,7 +195,9 @@ export function ExtractionPage() {
             </div>
           </Show>
         </div>
-        <TemplatesPanel kind="extraction" current={() => templateBody({ ...form })} onLoad={(body) => setForm({ ...(body as Partial<ExtractForm>) })} />
+        <div class="card">
+          <TemplatesPanel kind="extraction" current={() => templateBody({ ...form })} onLoad={(body) => setForm({ ...(body as Partial<ExtractForm>) })} />
+        </div>
       </div>
       <For each={problems()}>{(job) => <ExtractionProblem job={job} />}</For>
       <div class="card">
