@@ -9,7 +9,7 @@ import { ARCHITECTURES, type Architecture } from '../src/sae/types';
 
 const USAGE = `usage: train-synthetic [--arch topk|relu|batchtopk|jumprelu] [--steps 2000] [--d-in 64] [--d-sae 512]
   [--k 8] [--batch 1024] [--lr 3e-3] [--decay constant|linear|cosine] [--warmup 0] [--l1 coefficient]
-  [--l1-warmup 0] [--dead-window tokens] [--features 512] [--sparsity 4] [--seed 0] [--every 100]`;
+  [--l1-warmup 0] [--dead-window tokens] [--unit-norm true|false] [--features 512] [--sparsity 4] [--seed 0] [--every 100]`;
 
 function parse(args: string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -57,6 +57,7 @@ export async function main(args: string[]): Promise<number> {
     metricsEvery: Math.min(every, 50),
     histogramEvery: every,
   };
+  if (opts.has('unit-norm')) config.unitNormDecoder = opts.get('unit-norm') === 'true';
   if (opts.has('dead-window')) config.deadFeatureWindow = num('dead-window', 0);
   if (opts.has('l1')) config.sparsityCoefficient = num('l1', 0);
   else if (arch === 'relu') config.sparsityCoefficient = 0.03;
