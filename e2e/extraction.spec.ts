@@ -133,3 +133,17 @@ test('extraction templates: save the form, change it, load it back (pasted text 
   await expect(page.getByTestId('extract-backend')).toHaveValue('wasm');
   await expect(page.getByTestId('extract-text')).toHaveValue('changed');
 });
+
+test('a downloaded model extracts with the Hub gone: its files come from the browser cache', async ({ page }) => {
+  const own = await startHubMirror({ repos: { [GPT2]: fixture.files } });
+  await page.goto('/models');
+  await page.getByTestId('model-host').fill(own.url);
+  await page.getByTestId('model-repo').fill(GPT2);
+  await page.getByTestId('model-download').click();
+  await expect(page.locator(`[data-testid="model-row"][data-repo="${GPT2}"]`)).toBeVisible();
+  await own.close();
+  await page.getByRole('link', { name: 'Extraction' }).click();
+  await fillForm(page, { text: TEXT, layer: 0, hookKind: 'hook_resid_pre', contextSize: 8, batchSize: 2, backend: 'wasm' });
+  await page.getByTestId('extract-start').click();
+  await expect(page.getByTestId('set-row')).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
+});
