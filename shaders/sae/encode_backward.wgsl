@@ -8,18 +8,15 @@
 //     g_log_threshold = θ·dθ
 //   g_b_enc[j] = Σ_n dPre[n,j];  feat[j] = Σ_n acts[n,j];  feat[dSae + j] = #{n : acts[n,j] > 0}
 // dPre overwrites the first nTok rows of d_acts.
-// SPARSE_GRADS (TopK family, where activations are sparse): the weight gradients are accumulated in
-// the same walk instead of by dense matmuls, each invocation owning column j of g_W_enc and row j
-// of g_W_dec (no races):  g_W_enc[:, j] = Σ_{n : dPre ≠ 0} dPre[n,j]·x_in[n, :],
-// g_W_dec[j, :] = Σ_{r : acts[r,j] ≠ 0} acts[r,j]·d_recon[r, :]  over the main and AuxK rows.
+// The TopK family's weight gradients then come from sparse_weight_grads (a separate kernel keeps
+// this one within 8 storage buffers, the per-stage limit browsers guarantee).
 // Reference: src/sae/reference/encode_backward.ts
 //
 // Bindings: pre [nTok*dSae], acts [rows*dSae], d_acts [rows*dSae] (read_write), norms [dSae],
 // log_threshold [dSae], g_b_enc [dSae] (out), g_log_threshold [dSae] (out), feat [2*dSae] (out),
-// step {.., sparsity coef}, dims {nTok, dSae, bandwidth, dIn}; SPARSE_GRADS: x_in [nTok*dIn],
-// d_recon [rows*dIn], g_W_enc [dIn*dSae] (out), g_W_dec [dSae*dIn] (out).
+// step {.., sparsity coef}, dims {nTok, dSae, bandwidth}.
 
-struct Dims { nTok: u32, dSae: u32, bandwidth: f32, dIn: u32 }
+struct Dims { nTok: u32, dSae: u32, bandwidth: f32, _pad: u32 }
 struct Step { lr: f32, bc1: f32, sqrt_bc2: f32, beta1: f32, beta2: f32, eps: f32, sparsity_coef: f32, aux_coef: f32 }
 
 @group(0) @binding(0) var<storage, read> pre: array<f32>;
@@ -32,22 +29,10 @@ struct Step { lr: f32, bc1: f32, sqrt_bc2: f32, beta1: f32, beta2: f32, eps: f32
 @group(0) @binding(7) var<storage, read_write> feat: array<f32>;
 @group(0) @binding(8) var<uniform> step: Step;
 @group(0) @binding(9) var<uniform> dims: Dims;
-@group(0) @binding(10) var<storage, read> x_in: array<f32>;
-@group(0) @binding(11) var<storage, read> d_recon: array<f32>;
-@group(0) @binding(12) var<storage, read_write> g_W_enc: array<f32>;
-@group(0) @binding(13) var<storage, read_write> g_W_dec: array<f32>;
 
 override WG: u32 = 64u;
 override ARCH: u32 = 0u;
 override AUX: bool = false;
-override SPARSE_GRADS: bool = false;
-
-/** g_W_dec[j, :] += a · d_recon[r, :] */
-fn add_dec_row(j: u32, r: u32, a: f32) {
-  let w = j * dims.dIn;
-  let g = r * dims.dIn;
-  for (var i = 0u; i < dims.dIn; i++) { g_W_dec[w + i] += a * d_recon[g + i]; }
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -64,12 +49,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var gt = 0.0;
   var sum_acts = 0.0;
   var fires = 0.0;
-  if (SPARSE_GRADS) {
-    for (var i = 0u; i < dims.dIn; i++) {
-      g_W_enc[i * dims.dSae + j] = 0.0;
-      g_W_dec[j * dims.dIn + i] = 0.0;
-    }
-  }
   for (var n = 0u; n < dims.nTok; n++) {
     let idx = n * dims.dSae + j;
     let a = acts[idx];
@@ -87,17 +66,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (abs(u) < 0.5) { gt += -(theta / eps) * g - step.sparsity_coef * inv_n / eps; }
     }
     d_acts[idx] = dp;
-    if (SPARSE_GRADS) {
-      if (dp != 0.0) {
-        let x = n * dims.dIn;
-        for (var i = 0u; i < dims.dIn; i++) { g_W_enc[i * dims.dSae + j] += dp * x_in[x + i]; }
-      }
-      if (a != 0.0) { add_dec_row(j, n, a); }
-      if (AUX) {
-        let aa = acts[aux0 + idx];
-        if (aa != 0.0) { add_dec_row(j, dims.nTok + n, aa); }
-      }
-    }
     gb += dp;
     sum_acts += a;
     fires += select(0.0, 1.0, a > 0.0);

@@ -62,10 +62,10 @@ export function describeAdapter(adapter: GPUAdapter): AdapterReport {
 }
 
 /**
- * Requests an adapter and a device with the adapter's full limits.
+ * Requests an adapter and a device with the adapter's full limits (or lower `caps`).
  * Throws WebGpuUnavailableError with a reason a person can act on.
  */
-export async function acquireDevice(gpu: GPU | undefined, label = 'lantern'): Promise<AcquiredDevice> {
+export async function acquireDevice(gpu: GPU | undefined, label = 'lantern', caps: Record<string, number> = {}): Promise<AcquiredDevice> {
   if (!gpu) {
     throw new WebGpuUnavailableError(
       'WebGPU is not available in this browser. Use a recent Chromium-based browser with WebGPU enabled.',
@@ -78,7 +78,7 @@ export async function acquireDevice(gpu: GPU | undefined, label = 'lantern'): Pr
     );
   }
   const requiredLimits: Record<string, number> = {};
-  for (const [k, v] of Object.entries(limitsRecord(adapter.limits))) requiredLimits[k] = v;
+  for (const [k, v] of Object.entries(limitsRecord(adapter.limits))) requiredLimits[k] = Math.min(v, caps[k] ?? v);
   const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ label, requiredLimits, requiredFeatures });
   return { adapter, device, report: describeAdapter(adapter) };

@@ -13,6 +13,7 @@ import { featureStatsCalls } from '@/gpu/kernels/feature_stats';
 import { matmulCall } from '@/gpu/kernels/matmul';
 import { saeLossCalls } from '@/gpu/kernels/sae_loss';
 import { sparseDecodeCalls } from '@/gpu/kernels/sparse_decode';
+import { sparseWeightGradsCall } from '@/gpu/kernels/sparse_weight_grads';
 import { topkBatchCalls, topkBatchThresholdCall, TOPK_BATCH_SEL_BYTES } from '@/gpu/kernels/topk_batch';
 import { topkRowsCall } from '@/gpu/kernels/topk_rows';
 import { encodeCall, type KernelCall } from '@/gpu/pipelines';
@@ -218,7 +219,7 @@ class GpuSaeTrainer implements SaeTrainer {
     );
     calls.push(loss.rows);
     // 4. Backward: dActs = dRecon·W_decᵀ, through the activation, then the weight gradients
-    //    (accumulated inside encode_backward on the sparse path).
+    //    (walking only the active entries on the sparse path).
     calls.push(sparse ? sd.gradActs : matmulCall(device, { a: b.dRecon, b: p.W_dec, c: b.dActs }, rows, dSae, dIn, 'nt'));
     calls.push(
       encodeBackwardCall(
@@ -233,12 +234,13 @@ class GpuSaeTrainer implements SaeTrainer {
           gLogThreshold: g.log_threshold,
           feat: b.feat,
           step: b.step,
-          sparse: sparse ? { xIn: b.xIn, dRecon: b.dRecon, gWEnc: g.W_enc, gWDec: g.W_dec } : undefined,
         },
-        { nTok: n, dSae, dIn, arch: def.backward, aux: def.aux, bandwidth: c.bandwidth },
+        { nTok: n, dSae, arch: def.backward, aux: def.aux, bandwidth: c.bandwidth },
       ),
     );
-    if (!sparse) {
+    if (sparse) {
+      calls.push(sparseWeightGradsCall(device, { dPre: b.dActs, acts: b.acts, xIn: b.xIn, dRecon: b.dRecon, gWEnc: g.W_enc, gWDec: g.W_dec }, n, rows, dIn, dSae));
+    } else {
       calls.push(matmulCall(device, { a: b.xIn, b: b.dActs, c: g.W_enc }, dIn, dSae, n, 'tn'));
       calls.push(matmulCall(device, { a: b.acts, b: b.dRecon, c: g.W_dec }, dSae, dIn, rows, 'tn'));
     }
