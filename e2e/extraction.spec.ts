@@ -2,6 +2,7 @@
 // pasted text listed with their shape, a reload mid-extraction resumed with every chunk exactly
 // once, a layer out of range refused, and WebGPU hook values checked against the TS reference.
 import { expect, test, type Page } from '@playwright/test';
+import { writeFile } from 'node:fs/promises';
 import { startHubMirror, type HubMirror } from '../scripts/hub-mirror';
 import { buildFixtureRepo, FIXTURE_ORG } from '../src/lm/fixtures/repos';
 import { referenceForward } from '../src/lm/reference/forward';
@@ -146,4 +147,40 @@ test('a downloaded model extracts with the Hub gone: its files come from the bro
   await fillForm(page, { text: TEXT, layer: 0, hookKind: 'hook_resid_pre', contextSize: 8, batchSize: 2, backend: 'wasm' });
   await page.getByTestId('extract-start').click();
   await expect(page.getByTestId('set-row')).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
+});
+
+test('extracts from a dataset tokenized with the model\'s tokenizer.json: every packed token gets an activation row', async ({ page }, info) => {
+  await addModel(page);
+  await page.getByRole('link', { name: 'Datasets' }).click();
+  const lines = Array.from({ length: 40 }, (_, i) => `Document ${i}: lanterns, forests and the number ${i * 7}.`).join('\n');
+  await page.getByTestId('tab-file').click();
+  await page.getByTestId('dataset-file').setInputFiles({ name: 'lines.txt', mimeType: 'text/plain', buffer: Buffer.from(lines) });
+  await expect(page.getByTestId('import-name')).not.toHaveValue('');
+  await page.getByTestId('import-txt-split').selectOption('line');
+  await page.getByTestId('import-submit').click();
+  await expect(page.locator('[data-testid="dataset-row"][data-name="lines"]')).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
+  const tokenizerPath = info.outputPath('tokenizer.json');
+  await writeFile(tokenizerPath, new TextDecoder().decode(fixture.files.get('tokenizer.json')));
+  await page.getByTestId('tokenize-context').fill('16');
+  await page.getByTestId('tokenize-tokenizer').selectOption('file');
+  await page.getByTestId('tokenizer-file').setInputFiles(tokenizerPath);
+  const configPath = info.outputPath('tokenizer_config.json');
+  await writeFile(configPath, new TextDecoder().decode(fixture.files.get('tokenizer_config.json')));
+  await page.getByTestId('tokenizer-config-file').setInputFiles(configPath);
+  await page.getByTestId('tokenize-submit').click();
+  const tokRow = page.getByTestId('tokenization-row').filter({ hasText: 'tokenizer.json' });
+  await expect(tokRow).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
+  const packed = (await tokRow.getByTestId('tok-tokens').innerText()).trim();
+
+  await page.getByRole('link', { name: 'Extraction' }).click();
+  await page.getByTestId('extract-source').selectOption('tokenization');
+  await page.getByTestId('extract-tokenization').selectOption({ index: 1 });
+  await page.getByTestId('extract-layer').fill('1');
+  await page.getByTestId('extract-batchSize').fill('4');
+  await page.getByTestId('extract-backend').selectOption('wasm');
+  await page.getByTestId('extract-start').click();
+  const row = page.getByTestId('set-row');
+  await expect(row).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
+  await expect(row).toContainText('Dataset · lines');
+  await expect(page.getByTestId('set-shape')).toHaveText(`[${packed}, 48]`);
 });
