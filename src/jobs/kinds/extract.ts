@@ -14,6 +14,7 @@ import { loadTokenizer } from '../../lm/tokenizer';
 import { configureOrtForBrowser } from '../../lm/ortBrowser';
 import { cacheFirstFetch } from '../../lm/cacheFirst';
 import { discardActivationSet, makeActivationChunkRow } from '../../storage/activations';
+import { discardAbandonedExtraction } from './extractCleanup';
 import type { ActivationSetRecord, ActivationSource, LanternDb, ModelRecord } from '../../storage/db';
 import { JobError, type JobContext, type JobKind } from '../types';
 import { textSource, tokenizationSource, type SizedTokenSource } from './extractSources';
@@ -143,15 +144,6 @@ async function openLive(params: ExtractParams, ctx: JobContext, state?: Extracto
   );
   live.set(jobId, l);
   return l;
-}
-
-/** Deletes the activation set of a failed or cancelled extraction job with its chunks. */
-export async function discardAbandonedExtraction(db: LanternDb, jobId: string): Promise<void> {
-  const job = await db.jobs.get(jobId);
-  if (!job || (job.status !== 'failed' && job.status !== 'cancelled')) return;
-  const id = (job.params as Partial<ExtractParams>).setId;
-  const record = id ? await db.activationSets.get(id) : undefined;
-  if (record && record.jobId === jobId) await discardActivationSet(db, record.id);
 }
 
 export const extractJob: JobKind<ExtractParams, ExtractState> = {

@@ -6,7 +6,7 @@ import { createStore } from 'solid-js/store';
 import { JobControls } from '../../components/JobControls';
 import { ProgressBar } from '../../components/ProgressBar';
 import { TemplatesPanel } from '../../components/TemplatesPanel';
-import { discardAbandonedExtraction } from '../../jobs/kinds/extract';
+import { discardAbandonedExtraction } from '../../jobs/kinds/extractCleanup';
 import { HOOK_KINDS, type HookKind } from '../../lm/hooks';
 import { act, gpu } from '../../state/gpu';
 import { allJobs, formatEta } from '../../state/jobs';
