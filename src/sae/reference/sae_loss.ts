@@ -62,8 +62,10 @@ export function lossColumnsReference(xs: Float32Array, dRecon: Float32Array, wEn
 /** 0: none (TopK), 1: decoder-norm-weighted L1 (ReLU), 2: L0 (JumpReLU). */
 export type SparsityMode = 0 | 1 | 2;
 
-/** Metric slots written by the GPU step (metrics buffer order). */
-export const METRIC_SLOTS = ['loss', 'mse', 'sparsityLoss', 'auxLoss', 'nmse', 'explainedVariance', 'l0', 'l1', 'dead', 'dense', 'finite'] as const;
+/**
+ * Words in the GPU metrics buffer: loss, mse, sparsityLoss, auxLoss, nmse, explainedVariance, l0, l1
+ * (finalize), dead, dense (feature_stats), finite flag, then spare slots.
+ */
 export const METRICS_LEN = 16;
 
 export interface FinalizeInput {
