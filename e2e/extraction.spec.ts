@@ -106,6 +106,8 @@ test('on WebGPU in Chromium the hooked model matches the TypeScript reference fo
   const ids = tokenizer.encode(text);
   await fillForm(page, { text, layer: 1, hookKind: 'hook_resid_mid', contextSize: ids.length, batchSize: 1, backend: 'auto' });
   await page.getByTestId('extract-start').click();
+  // Shader compilation is a visible state of its own while the session warms up.
+  await expect(page.getByTestId('extract-preparing')).toContainText('Compiling WebGPU shaders', { timeout: 120_000 });
   const row = page.getByTestId('set-row');
   await expect(row).toHaveAttribute('data-status', 'ready', { timeout: 300_000 });
   await expect(row).toContainText('WebGPU');
