@@ -35,7 +35,7 @@ export function demoHost(): string {
 
 /** The largest model (ONNX graph + external data) this browser can hold: wasm32's limit and the free storage. */
 export async function modelByteLimit(): Promise<number> {
-  const est = await navigator.storage?.estimate?.().catch(() => undefined);
+  const est = typeof navigator === 'undefined' ? undefined : await navigator.storage?.estimate?.().catch(() => undefined);
   const free = est?.quota !== undefined ? est.quota - (est.usage ?? 0) : Infinity;
   return Math.min(WASM_MAX_BYTES, free);
 }
@@ -50,6 +50,8 @@ export interface ModelRequest {
   dtype: ModelDtype;
   host: string;
   demo?: boolean;
+  /** Default modelByteLimit(). */
+  maxBytes?: number;
 }
 
 /** Hub repo ids: `name` or `org/name`, letters, digits, `-`, `_`, `.`. */
@@ -88,7 +90,7 @@ export async function downloadModel(req: ModelRequest, onProgress: (p: FileProgr
     const files = await loadModelFiles(repo, {
       ...opts,
       dtype: req.dtype,
-      maxBytes: await modelByteLimit(),
+      maxBytes: req.maxBytes ?? (await modelByteLimit()),
       cache: typeof caches === 'undefined' ? null : cacheApiStore(HUB_CACHE),
       signal,
       onProgress: (p) => {
