@@ -23,7 +23,7 @@ test('invalid fields are refused with a message that says what is allowed', asyn
 test('a TopK run on the synthetic source trains live, pauses, resumes and survives a reload', async ({ page }) => {
   await page.goto('/training');
   await expect(page.getByTestId('start-training')).toBeEnabled();
-  await fill(page, { name: 'e2e-topk', dIn: '16', nFeatures: '64', dSae: '64', k: '4', batchSize: '64', totalSteps: '400', checkpointEvery: '20' });
+  await fill(page, { name: 'e2e-topk', dIn: '16', nFeatures: '64', dSae: '64', k: '4', batchSize: '64', totalSteps: '20000', checkpointEvery: '20' });
   await page.getByTestId('start-training').click();
 
   const dash = page.getByTestId('run-dashboard');
