@@ -49,8 +49,8 @@ interface Live {
   /** Tokens per context of the source. */
   contextSize: number;
   extractor: Extractor;
-  /** The chunk the extractor handed over during the current step. */
-  pending?: { chunk: ActivationChunk; meta: ChunkMeta };
+  /** Removes and returns the chunk the extractor handed over since the last call. */
+  take(): { chunk: ActivationChunk; meta: ChunkMeta } | undefined;
 }
 const live = new Map<string, Live>();
 /** The database of every job that started a step here, so release() can clean up after any failure. */
@@ -123,25 +123,37 @@ async function openLive(params: ExtractParams, ctx: JobContext, state?: Extracto
     backends: params.backend === 'wasm' ? ['wasm'] : ['webgpu', 'wasm'],
     onPhase: (phase, backend) => void db.jobs.update(jobId, { message: phaseMessage(phase, backend) }),
   });
-  const l: Live = { session, contextSize: source.contextSize, extractor: undefined as unknown as Extractor };
-  l.extractor = new Extractor(
-    session,
-    source,
-    {
-      model: model.repo,
-      revision: model.revision,
-      hook: params.hook,
-      contextSize: source.contextSize,
-      batchSize: params.batchSize,
-      dModel: summary.dModel,
-      skipPositions: params.skipPositions,
-      maxSequences: params.maxSequences || undefined,
-    },
-    (chunk, meta) => {
-      l.pending = { chunk, meta };
-    },
-    state,
-  );
+  let pending: { chunk: ActivationChunk; meta: ChunkMeta } | undefined;
+  let extractor: Extractor;
+  try {
+    extractor = new Extractor(
+      session,
+      source,
+      {
+        model: model.repo,
+        revision: model.revision,
+        hook: params.hook,
+        contextSize: source.contextSize,
+        batchSize: params.batchSize,
+        dModel: summary.dModel,
+        skipPositions: params.skipPositions,
+        maxSequences: params.maxSequences || undefined,
+      },
+      (chunk, meta) => {
+        pending = { chunk, meta };
+      },
+      state,
+    );
+  } catch (e) {
+    await session.release();
+    throw e;
+  }
+  const take = () => {
+    const chunk = pending;
+    pending = undefined;
+    return chunk;
+  };
+  const l: Live = { session, contextSize: source.contextSize, extractor, take };
   live.set(jobId, l);
   return l;
 }
@@ -191,11 +203,11 @@ export const extractJob: JobKind<ExtractParams, ExtractState> = {
     dbs.set(ctx.jobId, db);
     const l = live.get(ctx.jobId) ?? (await openLive(params, ctx, prev));
     // 1. One batch through the model; the extractor hands its chunk over.
-    l.pending = undefined;
+    l.take();
     await l.extractor.step();
     const next = l.extractor.state;
     const state: ExtractState = { ...next, backend: l.session.backend, totalSequences: l.extractor.totalSequences };
-    const pending = l.pending as { chunk: ActivationChunk; meta: ChunkMeta } | undefined;
+    const pending = l.take();
     // 2. The chunk row, hashed before the transaction.
     const row = pending
       ? await makeActivationChunkRow(params.setId, pending.meta.chunkIndex, { ...pending.chunk, sequences: pending.chunk.docIds }, pending.meta.dModel)
