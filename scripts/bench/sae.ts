@@ -63,7 +63,7 @@ async function run(opts: BenchOptions): Promise<void> {
   try {
     const slow = report.isFallback;
     // On a CPU emulator the (768, 6144, 4096) step takes ~30 s per side; both sides run a smaller batch.
-    const bigBatch = slow ? (opts.quick ? 128 : 512) : 4096;
+    const bigBatch = slow ? (opts.quick ? 32 : 512) : 4096;
     const shapes: Shape[] = [
       { dIn: 768, dSae: 6144, batch: bigBatch },
       { dIn: 64, dSae: 512, batch: 1024 },
