@@ -1,0 +1,49 @@
+// Training on a language model's activations: the GPT-2 fixture from the local Hub mirror,
+// activations extracted from pasted text, then a TopK SAE trained on that activation set from
+// the Training page (d_in follows the set's width; the run's metrics and checkpoints land).
+import { expect, test } from '@playwright/test';
+import { startHubMirror, type HubMirror } from '../scripts/hub-mirror';
+import { buildFixtureRepo, FIXTURE_ORG } from '../src/lm/fixtures/repos';
+
+const GPT2 = `${FIXTURE_ORG}/tiny-gpt2`;
+let mirror: HubMirror;
+test.beforeAll(async () => {
+  mirror = await startHubMirror({ repos: { [GPT2]: buildFixtureRepo('tiny-gpt2').files } });
+});
+test.afterAll(() => mirror.close());
+
+test('a TopK SAE trains on a fixture model’s activation set', async ({ page }) => {
+  await page.goto('/models');
+  await page.getByTestId('model-host').fill(mirror.url);
+  await page.getByTestId('model-repo').fill(GPT2);
+  await page.getByTestId('model-download').click();
+  await expect(page.locator(`[data-testid="model-row"][data-repo="${GPT2}"]`)).toBeVisible();
+
+  await page.getByRole('link', { name: 'Extraction' }).click();
+  await page.getByTestId('extract-text').fill('The quick brown fox jumps over the lazy dog, again and again. '.repeat(12));
+  await page.getByTestId('extract-layer').fill('1');
+  await page.getByTestId('extract-hook-kind').selectOption('hook_resid_post');
+  await page.getByTestId('extract-contextSize').fill('16');
+  await page.getByTestId('extract-batchSize').fill('4');
+  await page.getByTestId('extract-backend').selectOption('wasm');
+  await page.getByTestId('extract-start').click();
+  await expect(page.getByTestId('set-row')).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
+
+  await page.getByRole('link', { name: 'Training' }).click();
+  await page.locator('[name="sourceType"]').selectOption('activations');
+  const set = page.locator('[name="setId"]');
+  await expect(set.locator('option')).toHaveCount(2);
+  await set.selectOption({ index: 1 });
+  for (const [name, value] of Object.entries({ name: 'gpt2-l1-topk', dSae: '96', k: '8', batchSize: '32', totalSteps: '60', checkpointEvery: '20' })) {
+    await page.locator(`[name="${name}"]`).fill(value);
+  }
+  await page.getByTestId('start-training').click();
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 120_000 });
+  await expect(page.getByTestId('run-step')).toContainText('step 60 / 60');
+  await page.getByTestId('run-config').click();
+  await expect(page.getByTestId('run-config')).toContainText('dIn');
+  await expect(page.getByTestId('run-config')).toContainText('48');
+  await expect(page.getByTestId('run-config')).toContainText('type=activations');
+  const loss = Number(await page.getByTestId('stat-loss').textContent());
+  expect(Number.isFinite(loss) && loss > 0).toBe(true);
+});
