@@ -47,3 +47,38 @@ test('a TopK SAE trains on a fixture model’s activation set', async ({ page })
   const loss = Number(await page.getByTestId('stat-loss').textContent());
   expect(Number.isFinite(loss) && loss > 0).toBe(true);
 });
+
+test('a TopK SAE trains on live extraction from the model, nothing stored', async ({ page }) => {
+  await page.goto('/models');
+  await page.getByTestId('model-host').fill(mirror.url);
+  await page.getByTestId('model-repo').fill(GPT2);
+  await page.getByTestId('model-download').click();
+  await expect(page.locator(`[data-testid="model-row"][data-repo="${GPT2}"]`)).toBeVisible();
+
+  await page.getByRole('link', { name: 'Training' }).click();
+  await page.locator('[name="sourceType"]').selectOption('live');
+  await page.locator('[name="liveModelId"]').selectOption({ index: 1 });
+  await page.locator('[name="liveHook"]').selectOption('blocks.0.hook_resid_post');
+  await page.locator('[name="liveText"]').fill('Lanterns glow in the evening while the river runs past the old mill. '.repeat(10));
+  for (const [name, value] of Object.entries({ liveContextSize: '16', liveContexts: '4', name: 'gpt2-live', dSae: '96', k: '8', batchSize: '32', totalSteps: '40', checkpointEvery: '20' })) {
+    await page.locator(`[name="${name}"]`).fill(value);
+  }
+  await page.getByTestId('start-training').click();
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 180_000 });
+  await expect(page.getByTestId('run-step')).toContainText('step 40 / 40');
+  await page.getByTestId('run-config').click();
+  await expect(page.getByTestId('run-config')).toContainText('type=live');
+  const loss = Number(await page.getByTestId('stat-loss').textContent());
+  expect(Number.isFinite(loss) && loss > 0).toBe(true);
+  const stored = await page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const open = indexedDB.open('lantern');
+        open.onsuccess = () => {
+          const req = open.result.transaction('activationChunks').objectStore('activationChunks').count();
+          req.onsuccess = () => (resolve(req.result), open.result.close());
+        };
+      }),
+  );
+  expect(stored).toBe(0);
+});

@@ -17,6 +17,8 @@ export interface BatchSource {
   next(batch: number): Promise<Float32Array>;
   saveState(): unknown;
   loadState(state: unknown): Promise<void>;
+  /** Frees what the source holds (an inference session); called when the job stops running. */
+  close?(): Promise<void>;
 }
 
 interface Position {
@@ -57,7 +59,7 @@ function permutation(n: number, seed: number): Uint32Array {
   return p;
 }
 
-export function createActivationSource(reader: ChunkReader, seed: number, windowChunks = 4): BatchSource {
+export function createActivationSource(reader: ChunkReader & { close?(): Promise<void> }, seed: number, windowChunks = 4): BatchSource {
   if (reader.count < 1) throw new JobError('invalid-params', 'The activation set has no chunks.', { field: 'source' });
   const d = reader.dModel;
   const windows = Math.ceil(reader.count / windowChunks);
@@ -102,6 +104,7 @@ export function createActivationSource(reader: ChunkReader, seed: number, window
       return out;
     },
     saveState: () => ({ ...pos }),
+    close: reader.close,
     async loadState(s) {
       const p = s as Partial<Position> | null;
       if (!p || ![p.epoch, p.window, p.offset].every((v) => Number.isInteger(v) && (v as number) >= 0) || (p.window as number) >= windows) {

@@ -4,7 +4,7 @@
 // EVERY STEP WRITES ITS CHUNK, THE SET'S COUNTS AND THE JOB'S STATE IN ONE TRANSACTION: A RELOAD
 // RESUMES AT THE NEXT CONTEXT WITH NO DUPLICATED OR MISSING CHUNK. THE SET IS 'ready' ONLY WHEN
 // FINISHED; A FAILED OR CANCELLED EXTRACTION IS DELETED WITH ITS CHUNKS.
-import { Extractor, type ActivationChunk, type ChunkMeta, type ExtractorState } from '../../lm/extract';
+import { Extractor, type ActivationChunk, type ChunkMeta, type ExtractionConfig, type ExtractorState } from '../../lm/extract';
 import { parseHook } from '../../lm/hooks';
 import { loadModelFiles, type ModelDtype, VARIANT_SUFFIX } from '../../lm/hub';
 import type { ModelSummary } from '../../lm/config';
@@ -93,14 +93,27 @@ function phaseMessage(phase: SessionPhase, backend?: Backend): string {
   return `Session ready on ${backend === 'webgpu' ? 'WebGPU' : 'WASM'}`;
 }
 
-/** 1. The model from the cache, 2. the token source, 3. the hooked (pruned) session, 4. the extractor at `state`. */
-async function openLive(params: ExtractParams, ctx: JobContext, state?: ExtractorState): Promise<Live> {
-  const { db, jobId } = ctx;
+export interface HookedModel {
+  session: LmSession;
+  source: SizedTokenSource;
+  /** The extractor's configuration for this model, hook and source. */
+  config: ExtractionConfig;
+}
+
+/**
+ * 1. The model from the cache, 2. the token source, 3. the hooked session pruned to the hook.
+ * Shared by extraction jobs and by training on live extraction.
+ */
+export async function openHookedModel(
+  db: LanternDb,
+  params: Pick<ExtractParams, 'modelId' | 'hook' | 'source' | 'contextSize' | 'batchSize' | 'maxSequences' | 'skipPositions' | 'backend'>,
+  onMessage: (message: string) => void,
+): Promise<HookedModel> {
   configureOrtForBrowser();
   const model = await getModel(db, params.modelId);
   const { summary } = model;
   parseHook(params.hook, summary.nLayers);
-  await db.jobs.update(jobId, { message: 'Loading the model…' });
+  onMessage('Loading the model…');
   const files = await loadModelFiles(model.repo, {
     host: model.host,
     revision: model.revision,
@@ -121,24 +134,32 @@ async function openLive(params: ExtractParams, ctx: JobContext, state?: Extracto
   }
   const { session } = await openModel(files, { expose: [params.hook], pruneToHooks: true }, {
     backends: params.backend === 'wasm' ? ['wasm'] : ['webgpu', 'wasm'],
-    onPhase: (phase, backend) => void db.jobs.update(jobId, { message: phaseMessage(phase, backend) }),
+    onPhase: (phase, backend) => onMessage(phaseMessage(phase, backend)),
   });
+  const config: ExtractionConfig = {
+    model: model.repo,
+    revision: model.revision,
+    hook: params.hook,
+    contextSize: source.contextSize,
+    batchSize: params.batchSize,
+    dModel: summary.dModel,
+    skipPositions: params.skipPositions,
+    maxSequences: params.maxSequences || undefined,
+  };
+  return { session, source, config };
+}
+
+/** The hooked model and the extractor at `state`. */
+async function openLive(params: ExtractParams, ctx: JobContext, state?: ExtractorState): Promise<Live> {
+  const { db, jobId } = ctx;
+  const { session, source, config } = await openHookedModel(db, params, (message) => void db.jobs.update(jobId, { message }));
   let pending: { chunk: ActivationChunk; meta: ChunkMeta } | undefined;
   let extractor: Extractor;
   try {
     extractor = new Extractor(
       session,
       source,
-      {
-        model: model.repo,
-        revision: model.revision,
-        hook: params.hook,
-        contextSize: source.contextSize,
-        batchSize: params.batchSize,
-        dModel: summary.dModel,
-        skipPositions: params.skipPositions,
-        maxSequences: params.maxSequences || undefined,
-      },
+      config,
       (chunk, meta) => {
         pending = { chunk, meta };
       },

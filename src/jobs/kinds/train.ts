@@ -11,13 +11,21 @@ import type { SaeState } from '../../sae/state';
 import { readCheckpoint, writeCheckpoint } from '../../storage/checkpoints';
 import { activationChunkCount, readActivationChunk } from '../../storage/activations';
 import { createActivationSource, type BatchSource } from './batchSource';
+import { openHookedModel } from './extract';
+import { Extractor } from '../../lm/extract';
+import type { ActivationSource } from '../../storage/db';
 import type { LanternDb, MetricRecord } from '../../storage/db';
 import { JobError, type JobContext, type JobKind } from '../types';
 
 export type TrainSource =
   | ({ type: 'synthetic' } & Omit<SyntheticOptions, 'dIn'>)
   /** A stored activation set, read in seeded windows of chunks (see batchSource.ts). */
-  | { type: 'activations'; setId: string; seed: number };
+  | { type: 'activations'; setId: string; seed: number }
+  /**
+   * Live extraction: chunks of `contextsPerChunk` contexts are computed by the hooked model
+   * when the shuffle needs them (nothing stored), in the same seeded windows as a stored set.
+   */
+  | { type: 'live'; modelId: string; hook: string; tokens: ActivationSource; contextSize: number; contextsPerChunk: number; seed: number; backend: 'auto' | 'wasm' };
 
 export interface TrainParams {
   runId: string;
@@ -68,6 +76,13 @@ function validateParams(raw: unknown): TrainParams {
   const src = p.source as Partial<TrainSource> | undefined;
   if (src?.type === 'activations') {
     if (typeof src.setId !== 'string' || !src.setId) throw fieldError('source', 'Choose an activation set.');
+  } else if (src?.type === 'live') {
+    if (typeof src.modelId !== 'string' || !src.modelId) throw fieldError('modelId', 'Choose a model for live extraction.');
+    if (typeof src.hook !== 'string' || !/^blocks\.\d+\.hook_\w+$/.test(src.hook)) throw fieldError('hook', 'Choose a hook point (blocks.L.hook_…).');
+    if (src.tokens?.type === 'text' ? !src.tokens.text?.trim() : src.tokens?.type !== 'tokenization') throw fieldError('tokens', 'Give the text (or a tokenized dataset) to extract from.');
+    for (const f of ['contextSize', 'contextsPerChunk'] as const) {
+      if (!Number.isInteger(src[f]) || (src[f] as number) < 1) throw fieldError(f, `${f} must be a whole number ≥ 1.`);
+    }
   } else if (src?.type !== 'synthetic') throw fieldError('source', 'Unknown activation source.');
   if (p.fromCheckpointId !== undefined && (typeof p.fromCheckpointId !== 'string' || !p.fromCheckpointId)) throw fieldError('fromCheckpointId', 'The checkpoint to branch from is missing.');
   return { runId: p.runId, name: p.name.trim(), config, source: src as TrainSource, totalSteps, checkpointEvery, ...(p.fromCheckpointId ? { fromCheckpointId: p.fromCheckpointId } : {}) };
@@ -81,6 +96,7 @@ async function makeSource(params: TrainParams, db: LanternDb): Promise<BatchSour
     const synthetic = createSyntheticSource({ ...opts, dIn: params.config.dIn });
     return { next: async (batch) => synthetic.next(batch), saveState: () => synthetic.saveState(), loadState: async (s) => synthetic.loadState(s) };
   }
+  if (source.type === 'live') return liveSource(params, source, db);
   const set = await db.activationSets.get(source.setId);
   if (!set || set.status !== 'ready') {
     throw new JobError('invalid-params', `Activation set ${source.setId} does not exist or is not complete; extract it first.`, { field: 'source', setId: source.setId });
@@ -107,6 +123,43 @@ async function saveCheckpoint(db: LanternDb, params: TrainParams, l: Live, state
   const payload = encodeCheckpoint(await l.trainer.saveState(), l.source.saveState());
   const record = await writeCheckpoint(db, params.runId, state.step, payload);
   return { ...state, checkpointId: record.id, checkpointStep: state.step };
+}
+
+/** Batches from the hooked model itself: chunk i is the forward pass over contexts [i·C, (i+1)·C). */
+async function liveSource(params: TrainParams, source: Extract<TrainSource, { type: 'live' }>, db: LanternDb): Promise<BatchSource> {
+  const hooked = await openHookedModel(
+    db,
+    { modelId: source.modelId, hook: source.hook, source: source.tokens, contextSize: source.contextSize, batchSize: source.contextsPerChunk, maxSequences: 0, skipPositions: 0, backend: source.backend },
+    () => {},
+  );
+  const { session, config } = hooked;
+  if (config.dModel !== params.config.dIn) {
+    await session.release();
+    throw new JobError('invalid-params', `The model's width at ${source.hook} is ${config.dModel} but the SAE's d_in is ${params.config.dIn}; they must match.`, {
+      field: 'dIn',
+      width: config.dModel,
+      dIn: params.config.dIn,
+    });
+  }
+  const count = Math.ceil(hooked.source.numSequences / source.contextsPerChunk);
+  if (count < 1) {
+    await session.release();
+    throw new JobError('invalid-params', `The text is shorter than one context of ${source.contextSize} tokens.`, { field: 'tokens' });
+  }
+  return createActivationSource(
+    {
+      count,
+      dModel: config.dModel,
+      async read(index) {
+        let rows: Float32Array | undefined;
+        const at = { nextSequence: index * source.contextsPerChunk, chunkIndex: index, tokensEmitted: 0 };
+        await new Extractor(session, hooked.source, config, (chunk) => void (rows = chunk.activations), at).step();
+        return rows ?? new Float32Array(0);
+      },
+      close: () => session.release(),
+    },
+    source.seed,
+  );
 }
 
 /** The branch's starting state, refused (naming both sizes) when its dIn / dSae differ from the new config. */
@@ -240,6 +293,7 @@ export const trainJob: JobKind<TrainParams, TrainState> = {
   },
   release(jobId) {
     live.get(jobId)?.trainer.destroy();
+    void live.get(jobId)?.source.close?.();
     live.delete(jobId);
   },
 };

@@ -7,7 +7,7 @@ import { RunDashboard } from '../../components/RunDashboard';
 import { TemplatesPanel } from '../../components/TemplatesPanel';
 import { act, gpu, report } from '../../state/gpu';
 import { createLive } from '../../state/live';
-import { getDb, newId, type ActivationSetRecord, type JobPriority, type RunRecord } from '../../storage/db';
+import { getDb, newId, type ActivationSetRecord, type JobPriority, type ModelRecord, type RunRecord } from '../../storage/db';
 import { formatBytes } from '../../storage/persistence';
 import { ARCHITECTURES } from '../../sae/types';
 import { DEFAULT_FORM, dSaeOf, estimateMemory, toParams, validateForm, type TrainForm } from './form';
@@ -36,6 +36,8 @@ export function TrainingPage() {
   const [ui, setUi] = createStore({ priority: 'normal' as JobPriority, showErrors: false });
   const runs = createLive<RunRecord[]>(() => getDb().runs.orderBy('createdAt').reverse().toArray());
   const sets = createLive<ActivationSetRecord[]>(() => getDb().activationSets.where('status').equals('ready').toArray());
+  const models = createLive<ModelRecord[]>(() => getDb().models.toArray());
+  const hookPoints = () => ((models()?.find((m) => m.id === form.liveModelId)?.summary as { hookPoints?: string[] } | undefined)?.hookPoints ?? []);
   const limits = () => report()?.adapter?.limits;
   const errors = createMemo(() => validateForm({ ...form }, limits()));
   const shown = (k: keyof TrainForm) => (ui.showErrors ? errors()[k] : undefined);
@@ -96,6 +98,7 @@ export function TrainingPage() {
                 <select name="sourceType" value={form.sourceType} onChange={(e) => setForm('sourceType', e.currentTarget.value as TrainForm['sourceType'])}>
                   <option value="synthetic">synthetic ground truth</option>
                   <option value="activations">stored activation set</option>
+                  <option value="live">live extraction from a model</option>
                 </select>
               </Field>
               <Show when={form.sourceType === 'activations'}>
@@ -113,6 +116,30 @@ export function TrainingPage() {
                   </select>
                 </Field>
               </Show>
+              <Show when={form.sourceType === 'live'}>
+                <Field label="Model" error={shown('liveModelId')} hint={models()?.length ? undefined : 'None yet: add one on the Models page.'}>
+                  <select
+                    name="liveModelId"
+                    value={form.liveModelId}
+                    onChange={(e) => {
+                      const model = models()?.find((m) => m.id === e.currentTarget.value);
+                      const summary = model?.summary as { dModel?: number } | undefined;
+                      setForm({ liveModelId: e.currentTarget.value, liveHook: '', ...(summary?.dModel ? { dIn: summary.dModel } : {}) });
+                    }}
+                  >
+                    <option value="">choose…</option>
+                    <For each={models() ?? []}>{(m) => <option value={m.id}>{`${m.repo} (${m.variant})`}</option>}</For>
+                  </select>
+                </Field>
+                <Field label="Hook point" error={shown('liveHook')}>
+                  <select name="liveHook" value={form.liveHook} onChange={(e) => setForm('liveHook', e.currentTarget.value)}>
+                    <option value="">choose…</option>
+                    <For each={hookPoints()}>{(h) => <option value={h}>{h}</option>}</For>
+                  </select>
+                </Field>
+                {num('liveContextSize', 'Context size (tokens)')}
+                {num('liveContexts', 'Contexts per forward pass')}
+              </Show>
               <Show when={form.sourceType === 'synthetic'}>
                 {num('dIn', 'd_in (width)')}
                 {num('nFeatures', 'True features')}
@@ -121,6 +148,11 @@ export function TrainingPage() {
               </Show>
               {num('sourceSeed', form.sourceType === 'synthetic' ? 'Data seed' : 'Shuffle seed')}
             </div>
+            <Show when={form.sourceType === 'live'}>
+              <Field label="Text to extract from" error={shown('liveText')} hint="Activations are computed on the fly as training needs them; nothing is stored.">
+                <textarea name="liveText" rows="3" value={form.liveText} onInput={(e) => setForm('liveText', e.currentTarget.value)} />
+              </Field>
+            </Show>
             <Show when={form.sourceType === 'synthetic'}>
               <p class="muted small">Synthetic ground truth: sparse combinations of known directions, so feature recovery is measurable.</p>
             </Show>

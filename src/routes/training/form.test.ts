@@ -22,6 +22,8 @@ describe('training form', () => {
     ['bad expansion', { sizeMode: 'expansion', expansion: 0 }, 'expansion', /> 0/],
     ['sparsity above the feature count', { sparsity: 1000 }, 'sparsity', /\(0, 512\]/],
     ['an activation source without a set', { sourceType: 'activations', setId: '' }, 'setId', /Choose an activation set/],
+    ['live extraction without a model', { sourceType: 'live', liveModelId: '' }, 'liveModelId', /Choose a model/],
+    ['live extraction without text', { sourceType: 'live', liveModelId: 'm', liveHook: 'blocks.0.hook_resid_post', liveText: ' ' }, 'liveText', /text to extract/],
   ];
   for (const [name, patch, field, message] of cases) {
     it(`rejects ${name} on the ${field} field`, () => {

@@ -9,9 +9,15 @@ import { ARCHITECTURES } from '../../sae/types';
 export interface TrainForm {
   name: string;
   arch: Architecture;
-  sourceType: 'synthetic' | 'activations';
+  sourceType: 'synthetic' | 'activations' | 'live';
   /** Activation set (sourceType 'activations'); its width fixes dIn. */
   setId: string;
+  /** Live extraction (sourceType 'live'): model, hook point, text, context size, contexts per chunk. */
+  liveModelId: string;
+  liveHook: string;
+  liveText: string;
+  liveContextSize: number;
+  liveContexts: number;
   /** Synthetic source */
   dIn: number;
   nFeatures: number;
@@ -40,6 +46,11 @@ export const DEFAULT_FORM: TrainForm = {
   arch: 'topk',
   sourceType: 'synthetic',
   setId: '',
+  liveModelId: '',
+  liveHook: '',
+  liveText: '',
+  liveContextSize: 32,
+  liveContexts: 8,
   dIn: 64,
   nFeatures: 512,
   sparsity: 4,
@@ -69,7 +80,7 @@ export const TRAIN_TEMPLATE_SCHEMA: TemplateSchema = Object.fromEntries(
 Object.assign(TRAIN_TEMPLATE_SCHEMA, {
   arch: ARCHITECTURES,
   sizeMode: ['dSae', 'expansion'],
-  sourceType: ['synthetic', 'activations'],
+  sourceType: ['synthetic', 'activations', 'live'],
   lrDecay: ['constant', 'linear', 'cosine'],
   normalizeActivations: ['none', 'expected_average_only_in'],
 });
@@ -120,6 +131,13 @@ export function validateForm(f: TrainForm, limits?: Record<string, number>): Fie
   };
   if (!f.name.trim()) errors.name = 'Give the run a name.';
   if (f.sourceType === 'activations' && !f.setId) errors.setId = 'Choose an activation set (extract one on the Extraction page).';
+  if (f.sourceType === 'live') {
+    if (!f.liveModelId) errors.liveModelId = 'Choose a model (add one on the Models page).';
+    if (!f.liveHook) errors.liveHook = 'Choose a hook point.';
+    if (!f.liveText.trim()) errors.liveText = 'Give the text to extract activations from.';
+    int('liveContextSize', 1, 'The context size');
+    int('liveContexts', 1, 'Contexts per chunk');
+  }
   int('dIn', 1, 'd_in');
   int('nFeatures', 1, 'The number of true features');
   if (!(f.sparsity > 0) || f.sparsity > f.nFeatures) errors.sparsity = `Mean active features must be in (0, ${f.nFeatures}].`;
@@ -156,7 +174,18 @@ export function toParams(f: TrainForm, runId: string): TrainParams {
     source:
       f.sourceType === 'activations'
         ? { type: 'activations', setId: f.setId, seed: f.sourceSeed }
-        : { type: 'synthetic', nFeatures: f.nFeatures, sparsity: f.sparsity, noise: f.noise, seed: f.sourceSeed },
+        : f.sourceType === 'live'
+          ? {
+              type: 'live',
+              modelId: f.liveModelId,
+              hook: f.liveHook,
+              tokens: { type: 'text', text: f.liveText },
+              contextSize: f.liveContextSize,
+              contextsPerChunk: f.liveContexts,
+              seed: f.sourceSeed,
+              backend: 'auto',
+            }
+          : { type: 'synthetic', nFeatures: f.nFeatures, sparsity: f.sparsity, noise: f.noise, seed: f.sourceSeed },
     totalSteps: f.totalSteps,
     checkpointEvery: f.checkpointEvery,
   };
