@@ -2,6 +2,7 @@
 // from a checkpoint sees exactly the batches it would have seen. Each epoch visits the chunks
 // in a seeded order, W chunks at a time (a window); a window's rows are shuffled by a seeded
 // permutation. The whole position is (epoch, window, offset): small enough for a checkpoint.
+import { seededRandom } from '../../lm/random';
 import { JobError } from '../types';
 
 export interface ChunkReader {
@@ -27,18 +28,6 @@ interface Position {
   offset: number;
 }
 
-/** mulberry32 over a 32-bit seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function mix(...parts: number[]): number {
   let h = 0x811c9dc5;
   for (const p of parts) h = Math.imul(h ^ (p >>> 0), 0x01000193) >>> 0;
@@ -49,7 +38,7 @@ function mix(...parts: number[]): number {
 function permutation(n: number, seed: number): Uint32Array {
   const p = new Uint32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
-  const r = rng(seed);
+  const r = seededRandom(seed);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(r() * (i + 1));
     const t = p[i];

@@ -1,7 +1,7 @@
 // Extraction: choose a model, a hook point and tokens (a tokenized dataset or pasted text), run the
 // extraction job, and list activation sets with their shape, progress and controls.
 import { A } from '@solidjs/router';
-import { createEffect, createMemo, For, Show, type JSX } from 'solid-js';
+import { createEffect, createMemo, For, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { JobControls } from '../../components/JobControls';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -17,22 +17,9 @@ import { getDb, newId, type ActivationSetRecord, type DatasetRecord, type JobRec
 import { formatBytes } from '../../storage/persistence';
 import { deleteRecord } from '../../storage/repository';
 import { DEFAULT_EXTRACT_FORM, templateBody, toExtractParams, validateExtractForm, type ExtractForm } from './form';
+import { Field } from '../../components/Field';
 
 type NumKey = 'layer' | 'contextSize' | 'batchSize' | 'maxSequences' | 'skipPositions';
-
-function Field(props: { label: string; error?: string; hint?: string; wide?: boolean; children: JSX.Element }) {
-  return (
-    <label class="field" classList={{ invalid: Boolean(props.error), 'field-wide': props.wide }}>
-      <span class="field-label">{props.label}</span>
-      {props.children}
-      <Show when={props.error} fallback={<Show when={props.hint}><span class="field-hint">{props.hint}</span></Show>}>
-        <span class="field-error" role="alert">
-          {props.error}
-        </span>
-      </Show>
-    </label>
-  );
-}
 
 function ExtractionProblem(props: { job: JobRecord }) {
   return (

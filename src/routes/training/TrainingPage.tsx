@@ -1,7 +1,7 @@
 // Training: configure an SAE run (validated field by field, with a memory estimate against
 // this device), start it as a job, and watch its live dashboard.
 import { useSearchParams } from '@solidjs/router';
-import { createMemo, For, Show, type JSX } from 'solid-js';
+import { createMemo, For, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { RunDashboard } from '../../components/RunDashboard';
 import { TemplatesPanel } from '../../components/TemplatesPanel';
@@ -11,24 +11,11 @@ import { getDb, newId, type ActivationSetRecord, type JobPriority, type ModelRec
 import { formatBytes } from '../../storage/persistence';
 import { ARCHITECTURES } from '../../sae/types';
 import { DEFAULT_FORM, dSaeOf, estimateMemory, toParams, validateForm, type TrainForm } from './form';
+import { Field } from '../../components/Field';
 
 type NumKey = { [K in keyof TrainForm]: TrainForm[K] extends number ? K : never }[keyof TrainForm];
 
 const ARCH_LABEL: Record<string, string> = { relu: 'ReLU + L1', topk: 'TopK (+AuxK)', batchtopk: 'BatchTopK', jumprelu: 'JumpReLU' };
-
-function Field(props: { label: string; error?: string; hint?: string; children: JSX.Element }) {
-  return (
-    <label class="field" classList={{ invalid: Boolean(props.error) }}>
-      <span class="field-label">{props.label}</span>
-      {props.children}
-      <Show when={props.error} fallback={<Show when={props.hint}><span class="field-hint">{props.hint}</span></Show>}>
-        <span class="field-error" role="alert">
-          {props.error}
-        </span>
-      </Show>
-    </label>
-  );
-}
 
 export function TrainingPage() {
   const [params, setParams] = useSearchParams<{ run?: string }>();
