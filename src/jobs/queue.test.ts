@@ -2,7 +2,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LanternDb, type JobRecord } from '../storage/db';
-import { JobQueue } from './queue';
+import type { JobQueue } from './queue';
+import { cpuQueue } from './testing';
 import { JobError, type JobEvent, type JobKind } from './types';
 
 interface CountParams { steps: number; failAt?: number }
@@ -46,13 +47,7 @@ let finished: string[];
 let dbn = 0;
 
 function makeQueue(kind: JobKind<CountParams, CountState>) {
-  const q = new JobQueue({
-    db,
-    onEvent: (e) => events.push(e),
-    context: (jobId) => ({ db, jobId, device: () => { throw new Error('no gpu'); }, adapterName: () => 'none' }),
-  });
-  q.register(kind);
-  return q;
+  return cpuQueue(db, [kind as unknown as JobKind], (e) => events.push(e));
 }
 
 async function until(pred: (jobs: JobRecord[]) => boolean, ms = 10_000): Promise<JobRecord[]> {

@@ -14,8 +14,9 @@ import { activationChunkCount, readActivationChunk } from '../../storage/activat
 import { makeChunks } from '../../storage/chunks';
 import { LanternDb, type JobRecord } from '../../storage/db';
 import { JobQueue } from '../queue';
-import { JobError } from '../types';
+import type { JobKind } from '../types';
 import { extractJob, type ExtractParams } from './extract';
+import { cpuQueue, settled as settledIn } from '../testing';
 
 const REPO = `${FIXTURE_ORG}/tiny-gpt2`;
 const TEXT = 'The quick brown fox jumps over the lazy dog. Colours: red, green, blue. Numbers: 1 2 3 4 5 6 7 8 9 10. '.repeat(3);
@@ -38,19 +39,7 @@ beforeEach(async () => {
   const f = fixture('tiny-gpt2');
   const config = JSON.parse(new TextDecoder().decode(f.files.get('config.json'))) as Record<string, unknown>;
   await db.models.put({ id: 'm1', repo: REPO, revision: 'main', variant: 'fp32', summary: { ...summarizeConfig(config) }, bytes: 1, createdAt: 1, host: mirror.url });
-  queue = new JobQueue({
-    db,
-    onEvent: () => {},
-    context: (jobId) => ({
-      db,
-      jobId,
-      device: () => {
-        throw new JobError('webgpu-unavailable', 'none');
-      },
-      adapterName: () => 'none',
-    }),
-  });
-  queue.register(extractJob);
+  queue = cpuQueue(db, [extractJob as unknown as JobKind]);
   queue.start();
 });
 afterEach(async () => {
@@ -58,14 +47,7 @@ afterEach(async () => {
   await db.delete();
 });
 
-async function settled(id: string, statuses: JobRecord['status'][] = ['done', 'failed', 'cancelled']): Promise<JobRecord> {
-  for (let i = 0; i < 4000; i++) {
-    const job = await db.jobs.get(id);
-    if (job && statuses.includes(job.status)) return job;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`job ${id} did not settle`);
-}
+const settled = (id: string, statuses?: JobRecord['status'][]) => settledIn(db, id, statuses);
 
 const params = (over: Partial<ExtractParams> = {}): ExtractParams => ({
   setId: 'act_1',

@@ -9,10 +9,11 @@ import { LanternDb, type JobRecord } from '../../storage/db';
 import { DEMO_DATASET, startDatasetsMirror } from '../../../scripts/datasets-mirror';
 import { generateDemoCorpus } from '../../data/demoCorpus';
 import { JobQueue } from '../queue';
-import { JobError } from '../types';
+import type { JobKind } from '../types';
 import { ingestJob, type FileSource, type IngestParams } from './ingest';
 import { datasetRowReader } from './ingestRows';
 import { tokenizationIdFor, tokenizeJob } from './tokenize';
+import { cpuQueue, settled as settledIn } from '../testing';
 
 let db: LanternDb;
 let queue: JobQueue;
@@ -21,20 +22,7 @@ let n = 0;
 beforeEach(async () => {
   db = new LanternDb(`lantern-ingest-test-${n++}`);
   await db.open();
-  queue = new JobQueue({
-    db,
-    onEvent: () => {},
-    context: (jobId) => ({
-      db,
-      jobId,
-      device: () => {
-        throw new JobError('webgpu-unavailable', 'none');
-      },
-      adapterName: () => 'none',
-    }),
-  });
-  queue.register(ingestJob);
-  queue.register(tokenizeJob);
+  queue = cpuQueue(db, [ingestJob, tokenizeJob] as unknown as JobKind[]);
   queue.start();
 });
 afterEach(async () => {
@@ -42,14 +30,7 @@ afterEach(async () => {
   await db.delete();
 });
 
-async function settled(id: string, statuses: JobRecord['status'][] = ['done', 'failed', 'cancelled']): Promise<JobRecord> {
-  for (let i = 0; i < 2000; i++) {
-    const job = await db.jobs.get(id);
-    if (job && statuses.includes(job.status)) return job;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`job ${id} did not settle`);
-}
+const settled = (id: string, statuses?: JobRecord['status'][]) => settledIn(db, id, statuses);
 
 function fileSource(content: BlobPart, fileName: string, extra: Partial<FileSource> = {}): FileSource {
   const format = fileName.split('.').pop() as FileSource['format'];
