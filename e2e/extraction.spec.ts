@@ -8,6 +8,7 @@ import { buildFixtureRepo, FIXTURE_ORG } from '../src/lm/fixtures/repos';
 import { referenceForward } from '../src/lm/reference/forward';
 import { loadTokenizer } from '../src/lm/tokenizer';
 import { decodeActivationChunk } from '../src/storage/activations';
+import { storedRows } from './idb';
 
 const GPT2 = `${FIXTURE_ORG}/tiny-gpt2`;
 const fixture = buildFixtureRepo('tiny-gpt2');
@@ -41,21 +42,7 @@ async function fillForm(page: Page, o: { text: string; layer: number; hookKind: 
 
 /** Every stored chunk row of the activation sets, raw, straight from IndexedDB. */
 function storedChunks(page: Page): Promise<{ index: number; bytes: number[] }[]> {
-  return page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('lantern');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const req = open.result.transaction('activationChunks').objectStore('activationChunks').getAll();
-          req.onsuccess = () => {
-            resolve((req.result as { index: number; bytes: ArrayBuffer }[]).map((r) => ({ index: r.index, bytes: Array.from(new Uint8Array(r.bytes)) })));
-            open.result.close();
-          };
-          req.onerror = () => reject(req.error);
-        };
-      }),
-  );
+  return storedRows(page, 'activationChunks');
 }
 
 test('extracts pasted text on WASM and lists the activation set with its shape; a layer out of range is refused', async ({ page }) => {

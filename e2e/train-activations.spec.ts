@@ -4,6 +4,7 @@
 import { expect, test } from '@playwright/test';
 import { startHubMirror, type HubMirror } from '../scripts/hub-mirror';
 import { buildFixtureRepo, FIXTURE_ORG } from '../src/lm/fixtures/repos';
+import { storedRows } from './idb';
 
 const GPT2 = `${FIXTURE_ORG}/tiny-gpt2`;
 let mirror: HubMirror;
@@ -70,15 +71,6 @@ test('a TopK SAE trains on live extraction from the model, nothing stored', asyn
   await expect(page.getByTestId('run-config')).toContainText('type=live');
   const loss = Number(await page.getByTestId('stat-loss').textContent());
   expect(Number.isFinite(loss) && loss > 0).toBe(true);
-  const stored = await page.evaluate(
-    () =>
-      new Promise<number>((resolve) => {
-        const open = indexedDB.open('lantern');
-        open.onsuccess = () => {
-          const req = open.result.transaction('activationChunks').objectStore('activationChunks').count();
-          req.onsuccess = () => (resolve(req.result), open.result.close());
-        };
-      }),
-  );
+  const stored = (await storedRows(page, 'activationChunks')).length;
   expect(stored).toBe(0);
 });

@@ -2,6 +2,7 @@
 // move, pause, resume, reload mid-run (it resumes by itself from its checkpoint; steps and
 // curves continue without a gap or duplicate), and invalid fields are refused.
 import { expect, test, type Page } from '@playwright/test';
+import { storedRows } from './idb';
 
 async function fill(page: Page, values: Record<string, string>) {
   for (const [name, value] of Object.entries(values)) await page.locator(`[name="${name}"]`).fill(value);
@@ -49,17 +50,8 @@ test('a TopK run on the synthetic source trains live, pauses, resumes and surviv
   await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThan(afterReload + 5);
 
   // The stored history is one row per step from 1 to the current step: no gap, no duplicate.
-  const { steps, unique } = await page.evaluate(async () => {
-    const open = indexedDB.open('lantern');
-    const db: IDBDatabase = await new Promise((res, rej) => ((open.onsuccess = () => res(open.result)), (open.onerror = () => rej(open.error))));
-    const rows: { step: number }[] = await new Promise((res) => {
-      const req = db.transaction('metrics').objectStore('metrics').getAll();
-      req.onsuccess = () => res(req.result);
-    });
-    db.close();
-    const s = rows.map((r) => r.step);
-    return { steps: s, unique: new Set(s).size };
-  });
+  const steps = (await storedRows<{ step: number }>(page, 'metrics')).map((r) => r.step);
+  const unique = new Set(steps).size;
   expect(unique).toBe(steps.length);
   expect(Math.min(...steps)).toBe(1);
   expect(Math.max(...steps)).toBe(steps.length);

@@ -10,6 +10,7 @@ import { buildFixtureRepo, FIXTURE_ORG } from '../src/lm/fixtures/repos';
 import { referenceForward } from '../src/lm/reference/forward';
 import { loadTokenizer } from '../src/lm/tokenizer';
 import { decodeActivationChunk } from '../src/storage/activations';
+import { storedRows } from './idb';
 
 const WGSL_TRIG = 2 ** -11;
 const CASES: [name: string, hookKind: string, layer: number, atol: number][] = [
@@ -48,20 +49,7 @@ for (const [name, hookKind, layer, atol] of CASES) {
     const row = page.getByTestId('set-row');
     await expect(row).toHaveAttribute('data-status', 'ready', { timeout: 300_000 });
     await expect(row).toContainText('WebGPU');
-    const bytes = await page.evaluate(
-      () =>
-        new Promise<number[]>((resolve, reject) => {
-          const open = indexedDB.open('lantern');
-          open.onerror = () => reject(open.error);
-          open.onsuccess = () => {
-            const req = open.result.transaction('activationChunks').objectStore('activationChunks').getAll();
-            req.onsuccess = () => {
-              resolve(Array.from(new Uint8Array((req.result as { bytes: ArrayBuffer }[])[0].bytes)));
-              open.result.close();
-            };
-          };
-        }),
-    );
+    const [{ bytes }] = await storedRows<{ bytes: number[] }>(page, 'activationChunks');
     const chunk = decodeActivationChunk(new Uint8Array(bytes).buffer);
     expect(Array.from(chunk.tokenIds)).toEqual(ids);
     const ref = referenceForward(fixture.spec, fixture.weights, Int32Array.from(ids)).hooks[`blocks.${layer}.${hookKind}`];

@@ -1,18 +1,11 @@
 // Shared helpers for kernel tests: seeded random inputs and the atol + rtol·|ref| comparison.
 import { expect } from 'vitest';
+import { seededRandom } from '@/lm/random';
 
-/** Deterministic uniform floats in [lo, hi) from a 32-bit seed (mulberry32). */
+/** Deterministic uniform floats in [lo, hi) from a 32-bit seed (the shared mulberry32). */
 export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
+  const rand = seededRandom(seed);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * rand());
 }
 
 export interface Tolerance {
