@@ -1,6 +1,6 @@
 // Plain-TypeScript forward pass of the fixture families (GPT-2, Llama): the oracle for hook
 // values, steering, splicing and generation. Float64 loops over one unpadded sequence, no tricks.
-import { dHead, ropeInvFreq, type FixtureSpec, type FixtureWeights } from '../fixtures/spec';
+import { dHead, ropeTables, type FixtureSpec, type FixtureWeights } from '../fixtures/spec';
 
 export interface ReferenceOptions {
   /** Added to the hook value: [dModel] (every position) or [seq·dModel]. */
@@ -111,15 +111,14 @@ function attention(q: Float64Array, k: Float64Array, v: Float64Array, n: number,
 }
 
 /** Rotary embedding in place on x [n, heads·hd] (rotate-half convention), positions 0..n-1. */
-function rotary(x: Float64Array, n: number, heads: number, hd: number, invFreq: Float32Array) {
+function rotary(x: Float64Array, n: number, heads: number, hd: number, tables: { cos: Float32Array; sin: Float32Array }) {
   const half = hd / 2;
   for (let i = 0; i < n; i++) {
     for (let h = 0; h < heads; h++) {
       const o = i * heads * hd + h * hd;
       for (let c = 0; c < half; c++) {
-        const angle = Math.fround(i * invFreq[c]);
-        const cos = Math.cos(angle);
-        const sin = Math.sin(angle);
+        const cos = tables.cos[i * hd + c];
+        const sin = tables.sin[i * hd + c];
         const a = x[o + c];
         const b = x[o + c + half];
         x[o + c] = a * cos - b * sin;
@@ -157,7 +156,7 @@ export function referenceForward(
       x[i * d + j] = w.embed[tokens[i] * d + j] + (w.pos ? w.pos[i * d + j] : 0);
     }
   }
-  const invFreq = ropeInvFreq(spec);
+  const tables = ropeTables(spec);
   // 2. Blocks: resid_pre → attention → resid_mid → MLP → resid_post.
   for (let l = 0; l < spec.nLayers; l++) {
     const p = `blocks.${l}.`;
@@ -181,8 +180,8 @@ export function referenceForward(
       const q = matmul(h, L.wq, n, d, spec.nHeads * hd);
       const k = matmul(h, L.wk, n, d, spec.nKvHeads * hd);
       const v = matmul(h, L.wv, n, d, spec.nKvHeads * hd);
-      rotary(q, n, spec.nHeads, hd, invFreq);
-      rotary(k, n, spec.nKvHeads, hd, invFreq);
+      rotary(q, n, spec.nHeads, hd, tables);
+      rotary(k, n, spec.nKvHeads, hd, tables);
       attnOut = matmul(attention(q, k, v, n, spec.nHeads, spec.nKvHeads, hd), L.wo, n, spec.nHeads * hd, d);
     }
     hook(p + 'hook_attn_out', attnOut);
