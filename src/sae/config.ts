@@ -1,5 +1,6 @@
 // SAE training configuration: defaults (SAELens / sparsify conventions), validation against the
-// device's limits, and the typed error every bad field raises.
+// device's limits (and the feature-dimension shard plan they imply), and the typed error every
+// bad field raises.
 import type { Architecture } from './types';
 import { ARCHITECTURES } from './types';
 
@@ -143,13 +144,33 @@ export function validateConfig(c: SaeConfig, limits?: Pick<GPUSupportedLimits, '
   if (!['geometric_median', 'mean', 'zeros'].includes(c.bDecInit)) throw new SaeConfigError('bDecInit', `unknown mode "${c.bDecInit}"`);
   if (c.histogramEvery % c.metricsEvery !== 0) throw new SaeConfigError('histogramEvery', `must be a multiple of metricsEvery (${c.metricsEvery})`, { value: c.histogramEvery });
   if (c.batchSize >= 2 ** 31 || c.deadFeatureWindow >= 2 ** 31) throw new SaeConfigError('deadFeatureWindow', 'must be below 2^31 tokens');
-  if (limits) {
-    const max = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-    const weightBytes = 4 * c.dIn * c.dSae;
-    if (weightBytes > max) throw new SaeConfigError('dSae', `dIn·dSae·4 = ${weightBytes} bytes exceeds this device's largest storage binding (${max} bytes)`, { bytes: weightBytes, limit: max });
-    // TopK-family steps stack the AuxK rows under the main activations.
-    const rows = c.arch === 'topk' || c.arch === 'batchtopk' ? 2 * c.batchSize : c.batchSize;
-    const actBytes = 4 * rows * c.dSae;
-    if (actBytes > max) throw new SaeConfigError('batchSize', `activations of ${rows}×${c.dSae} f32 (${actBytes} bytes) exceed this device's largest storage binding (${max} bytes); lower batchSize`, { bytes: actBytes, limit: max });
+  if (limits) planShards(c, limits);
+}
+
+/** Most shards a run may be split into (each adds dispatches to every step). */
+export const MAX_SHARDS = 64;
+
+/**
+ * Latents per shard so that every per-shard buffer ([dIn, size] weights, [rows, size] activations,
+ * rows = 2·batchSize with AuxK) fits min(maxStorageBufferBindingSize, maxBufferSize): one shard
+ * of dSae when everything fits, else full shards and a smaller last one. Throws SaeConfigError
+ * naming the field when even a single-latent shard or the shared [rows, dIn] buffers cannot fit,
+ * or when more than MAX_SHARDS would be needed.
+ */
+export function planShards(c: SaeConfig, limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>): number[] {
+  const max = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  // TopK-family steps stack the AuxK rows under the main activations.
+  const rows = c.arch === 'topk' || c.arch === 'batchtopk' ? 2 * c.batchSize : c.batchSize;
+  if (4 * c.dIn > max) throw new SaeConfigError('dIn', `one encoder column of ${c.dIn} f32 exceeds this device's largest storage binding (${max} bytes)`, { bytes: 4 * c.dIn, limit: max });
+  const sharedBytes = 4 * rows * c.dIn;
+  if (sharedBytes > max) {
+    throw new SaeConfigError('batchSize', `inputs and reconstructions of ${rows}×${c.dIn} f32 (${sharedBytes} bytes) exceed this device's largest storage binding (${max} bytes); lower batchSize`, { bytes: sharedBytes, limit: max });
   }
+  const width = Math.floor(max / (4 * Math.max(c.dIn, rows)));
+  const count = Math.ceil(c.dSae / width);
+  if (count > MAX_SHARDS) {
+    throw new SaeConfigError('dSae', `needs ${count} shards of ${width} latents to fit this device's largest storage binding (${max} bytes), at most ${MAX_SHARDS}; lower dSae or batchSize`, { shards: count, limit: max });
+  }
+  return Array.from({ length: count }, (_, s) => Math.min(width, c.dSae - s * width));
+}
 }
