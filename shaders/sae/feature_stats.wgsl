@@ -5,6 +5,8 @@
 //   count (one invocation):
 //     dead  = #{j : since_fired[j] ≥ window}      → dead_info[0], metrics[8]
 //     dense = #{j : fires_j / nTok > dense_frac}  → dead_info[1], metrics[9]
+//   ACCUMULATE (latents split into column shards, shards after the first): count adds this shard's
+//     counts to dead_info[0..1] instead of overwriting them, and writes the totals to metrics.
 // Reference: src/sae/reference/feature_stats.ts
 //
 // Bindings: feat [2*dSae] (fires at dSae + j), since_fired [dSae] u32 (read_write),
@@ -21,6 +23,7 @@ struct Dims { nTok: u32, dSae: u32, window: u32, dense_frac: f32 }
 @group(0) @binding(5) var<uniform> dims: Dims;
 
 override WG: u32 = 64u;
+override ACCUMULATE: bool = false;
 
 @compute @workgroup_size(WG)
 fn update(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -39,6 +42,10 @@ fn update(@builtin(global_invocation_id) gid: vec3<u32>) {
 fn count() {
   var dead = 0u;
   var dense = 0u;
+  if (ACCUMULATE) {
+    dead = dead_info[0];
+    dense = dead_info[1];
+  }
   let limit = dims.dense_frac * f32(dims.nTok);
   for (var j = 0u; j < dims.dSae; j++) {
     if (since_fired[j] >= dims.window) { dead++; }

@@ -12,12 +12,18 @@
 //     when the loss is not finite. metrics = [loss, mse, sparsity, aux, nmse, ev, l0, l1, …].
 //     SPARSITY 1: c·Σ_j ‖W_dec_j‖·Σ_n acts[n,j] / nTok (decoder-norm-weighted L1);
 //     SPARSITY 2: c·Σ_j fires_j / nTok (JumpReLU L0);  0: none.
+//   Latents split into column shards (trainer buffers above the storage-binding limit): `columns`
+//   runs on shard 0, then per shard s > 0 (dims.dSae = its width):
+//     columns_shard: g_b_dec[i] −= Σ_j W_enc_s[i,j]·g_b_enc_s[j]
+//     shard_sums (one invocation): sums = (Σ_j feat[j], Σ_j fires_j, Σ_j ‖W_dec_j‖·feat[j]) over the
+//       shard, continuing the totals of the shards before it when ACCUMULATE (same order as finalize)
+//   and finalize_sums takes l1, l0 and the weighted L1 from `sums` instead of walking feat.
 // Reference: src/sae/reference/sae_loss.ts
 //
 // Bindings: recon [rows*dIn], xs [nTok*dIn], b_dec [dIn], d_recon [rows*dIn] (out),
 // partials [nTok*4] (out), dead_info [4] u32, W_enc [dIn*dSae], g_b_enc [dSae], g_b_dec [dIn] (out),
 // col_x [dIn] (out), feat [2*dSae] (Σ acts, fires per latent), norms [dSae], metrics [16] (out),
-// step {.., sparsity coef, aux coef}, dims {nTok, dIn, dSae, kAux}.
+// sums [3] (shards), step {.., sparsity coef, aux coef}, dims {nTok, dIn, dSae, kAux}.
 
 struct Dims { nTok: u32, dIn: u32, dSae: u32, kAux: u32 }
 struct Step { lr: f32, bc1: f32, sqrt_bc2: f32, beta1: f32, beta2: f32, eps: f32, sparsity_coef: f32, aux_coef: f32 }
@@ -37,10 +43,12 @@ struct Step { lr: f32, bc1: f32, sqrt_bc2: f32, beta1: f32, beta2: f32, eps: f32
 @group(0) @binding(12) var<storage, read_write> metrics: array<f32>;
 @group(0) @binding(13) var<uniform> step: Step;
 @group(0) @binding(14) var<uniform> dims: Dims;
+@group(0) @binding(15) var<storage, read_write> sums: array<f32>;
 
 override WG: u32 = 64u;
 override AUX: bool = false;
 override SPARSITY: u32 = 0u;
+override ACCUMULATE: bool = false;
 
 @compute @workgroup_size(WG)
 fn rows(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -92,6 +100,36 @@ fn columns(@builtin(global_invocation_id) gid: vec3<u32>) {
   g_b_dec[i] = cg - back;
 }
 
+@compute @workgroup_size(WG)
+fn columns_shard(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= dims.dIn) { return; }
+  var back = 0.0;
+  let row = i * dims.dSae;
+  for (var j = 0u; j < dims.dSae; j++) { back += W_enc[row + j] * g_b_enc[j]; }
+  g_b_dec[i] -= back;
+}
+
+@compute @workgroup_size(1)
+fn shard_sums() {
+  var l1 = 0.0;
+  var l0 = 0.0;
+  var weighted = 0.0;
+  if (ACCUMULATE) {
+    l1 = sums[0];
+    l0 = sums[1];
+    weighted = sums[2];
+  }
+  for (var j = 0u; j < dims.dSae; j++) {
+    l1 += feat[j];
+    l0 += feat[dims.dSae + j];
+    if (SPARSITY == 1u) { weighted += norms[j] * feat[j]; }
+  }
+  sums[0] = l1;
+  sums[1] = l0;
+  sums[2] = weighted;
+}
+
 /** Tested on the bits: WGSL lets compilers assume float comparisons never see NaN or Inf. */
 fn finite(v: f32) -> bool {
   return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
@@ -99,6 +137,24 @@ fn finite(v: f32) -> bool {
 
 @compute @workgroup_size(1)
 fn finalize() {
+  var l1 = 0.0;
+  var l0 = 0.0;
+  var weighted = 0.0;
+  for (var j = 0u; j < dims.dSae; j++) {
+    l1 += feat[j];
+    l0 += feat[dims.dSae + j];
+    if (SPARSITY == 1u) { weighted += norms[j] * feat[j]; }
+  }
+  write_metrics(l1, l0, weighted);
+}
+
+@compute @workgroup_size(1)
+fn finalize_sums() {
+  write_metrics(sums[0], sums[1], sums[2]);
+}
+
+/** Sums the partials into metrics and sets the sticky halted flag when the loss is not finite. */
+fn write_metrics(l1: f32, l0: f32, weighted: f32) {
   let n = f32(dims.nTok);
   var se = 0.0;
   var sx = 0.0;
@@ -112,14 +168,6 @@ fn finalize() {
   for (var i = 0u; i < dims.dIn; i++) {
     let m = col_x[i] / n;
     mean_sq += m * m;
-  }
-  var l1 = 0.0;
-  var l0 = 0.0;
-  var weighted = 0.0;
-  for (var j = 0u; j < dims.dSae; j++) {
-    l1 += feat[j];
-    l0 += feat[dims.dSae + j];
-    if (SPARSITY == 1u) { weighted += norms[j] * feat[j]; }
   }
   let mse = se / n;
   var sparsity = 0.0;

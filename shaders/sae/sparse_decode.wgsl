@@ -3,6 +3,8 @@
 //   grad_acts: d_acts[r, j] = acts[r,j] ≠ 0 ? d_recon[r, :] · W_dec[j, :] : 0  (= (d_recon · W_decᵀ) masked)
 // Only the masked entries of ∂L/∂acts are ever used by TopK-family backward passes, so the masked
 // product is exact for them. Cost per row: a scan of dSae plus nnz·dIn FMAs, against dSae·dIn dense.
+// ACCUMULATE: decode adds to recon instead of overwriting it (latents split into column shards:
+// shard s > 0 continues the sum where shard s − 1 stopped, in the same order as unsharded).
 // Reference: src/sae/reference/sparse_decode.ts
 //
 // One invocation per row r < rows. Bindings: acts [rows*dSae], W_dec [dSae*dIn],
@@ -19,13 +21,16 @@ struct Dims { rows: u32, dIn: u32, dSae: u32, _a: u32 }
 @group(0) @binding(5) var<uniform> dims: Dims;
 
 override WG: u32 = 64u;
+override ACCUMULATE: bool = false;
 
 @compute @workgroup_size(WG)
 fn decode(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = gid.x + gid.y * nwg.x * WG;
   if (r >= dims.rows) { return; }
   let out = r * dims.dIn;
-  for (var i = 0u; i < dims.dIn; i++) { recon[out + i] = 0.0; }
+  if (!ACCUMULATE) {
+    for (var i = 0u; i < dims.dIn; i++) { recon[out + i] = 0.0; }
+  }
   let row = r * dims.dSae;
   for (var j = 0u; j < dims.dSae; j++) {
     let a = acts[row + j];

@@ -10,6 +10,8 @@
 // far; `pick` (one invocation) walks the bins from the top to find the digit holding the
 // remaining rank and clears the bins. After 4 rounds the prefix is T. Ties at T are all kept.
 // Zeros never count as kept, so with fewer than k·nTok positives every positive is kept.
+// Latents split into column shards: each round runs `histogram` once per shard into the same bins
+// before `pick`, and `apply` once per shard (dims.dSae is then the shard's width).
 //
 // Bindings: pre [nTok*dSae], acts [nTok*dSae] (out), sel [2 + 256] u32 (prefix, remaining rank,
 // bins; zero it before the first round), threshold [1] f32, dead_info [4] u32 (halted flag at [2]),

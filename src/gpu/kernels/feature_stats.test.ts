@@ -1,6 +1,7 @@
 // feature_stats kernel vs its CPU reference: firing counters, dead and dense counts.
 import { describe, expect, it } from 'vitest';
 import { featureCountReference, featureUpdateReference } from '@/sae/reference/feature_stats';
+import { shardsOf, splitRows } from '@/sae/shards';
 import { readF32, readU32, runChecked, upload, zeros } from '../harness';
 import { nodeDevice } from '../nodeDevice';
 import { randomArray } from '../testing';
@@ -36,4 +37,27 @@ describe('feature_stats', () => {
       expect([metrics[8], metrics[9]]).toEqual([expected.dead, expected.dense]);
     });
   }
+
+  it('sums dead and dense counts over column shards (nTok=37, shards 20/20/8)', async () => {
+    const { device } = await nodeDevice();
+    const [nTok, window, denseFrac] = [37, 74, 0.3];
+    const shards = shardsOf([20, 20, 8]);
+    const since = Uint32Array.from(randomArray(48, 3, 0, 3 * nTok), Math.floor);
+    const fires = Float32Array.from(randomArray(48, 4, -nTok, nTok + 1), (v) => Math.max(0, Math.floor(v)));
+    const sinceShards = splitRows(since, 1, shards);
+    const firesShards = splitRows(fires, 1, shards);
+    const deadInfo = upload(device, new Uint32Array([99, 99, 0, 0]));
+    const metrics = zeros(device, 16);
+    const calls = shards.map((sh, s) => {
+      const feat = new Float32Array([...new Float32Array(sh.size), ...firesShards[s]]);
+      const b = { feat: upload(device, feat), sinceFired: upload(device, sinceShards[s]), fireCount: zeros(device, sh.size), deadInfo, metrics };
+      return featureStatsCalls(device, b, { nTok, dSae: sh.size, window, denseFrac, accumulate: s > 0 }).count;
+    });
+    await runChecked(device, calls);
+    const expected = featureCountReference(new Float32Array([...new Float32Array(48), ...fires]), since, nTok, 48, window, denseFrac);
+    const info = await readU32(device, deadInfo, 4);
+    expect([info[0], info[1]]).toEqual([expected.dead, expected.dense]);
+    const m = await readF32(device, metrics, 16);
+    expect([m[8], m[9]]).toEqual([expected.dead, expected.dense]);
+  });
 });

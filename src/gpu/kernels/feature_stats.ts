@@ -20,6 +20,8 @@ export interface FeatureStatsOptions {
   window: number;
   /** Dense when firing on more than this fraction of a batch. */
   denseFrac: number;
+  /** count adds to the dead/dense counts already in dead_info (column shards after the first). */
+  accumulate?: boolean;
 }
 
 export function featureStatsCalls(device: GPUDevice, b: FeatureStatsBuffers, o: FeatureStatsOptions): { update: KernelCall; count: KernelCall } {
@@ -30,6 +32,6 @@ export function featureStatsCalls(device: GPUDevice, b: FeatureStatsBuffers, o: 
   const u = undefined;
   return {
     update: makeCall(device, 'feature_stats-update', cachedPipeline(device, 'feature_stats', source, 'update', { WG }), [b.feat, b.sinceFired, b.fireCount, b.deadInfo, u, dims], [groups(o.dSae, WG)]),
-    count: makeCall(device, 'feature_stats-count', cachedPipeline(device, 'feature_stats', source, 'count', {}), [b.feat, b.sinceFired, u, b.deadInfo, b.metrics, dims], [1]),
+    count: makeCall(device, 'feature_stats-count', cachedPipeline(device, 'feature_stats', source, 'count', { ACCUMULATE: o.accumulate ? 1 : 0 }), [b.feat, b.sinceFired, u, b.deadInfo, b.metrics, dims], [1]),
   };
 }

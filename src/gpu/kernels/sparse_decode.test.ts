@@ -2,6 +2,7 @@
 import { describe, it } from 'vitest';
 import { matmulReference } from '../reference/matmul';
 import { sparseDecodeReference, sparseGradActsReference } from '@/sae/reference/sparse_decode';
+import { joinColumns, shardsOf, splitRows } from '@/sae/shards';
 import { readF32, runChecked, upload, zeros } from '../harness';
 import { nodeDevice } from '../nodeDevice';
 import { expectClose, randomArray } from '../testing';
@@ -29,4 +30,17 @@ describe('sparse_decode', () => {
       expectClose(await readF32(device, b.dActs, rows * dSae), sparseGradActsReference(acts, wDec, dRecon, rows, dIn, dSae), TOL);
     });
   }
+
+  it('accumulates column shards into one reconstruction (rows=37, dIn=24, shards 20/20/8)', async () => {
+    const { device } = await nodeDevice();
+    const [rows, dIn] = [37, 24];
+    const shards = shardsOf([20, 20, 8]);
+    const acts = shards.map((sh, s) => randomArray(rows * sh.size, 40 + s).map((v, i) => (i % 5 === 0 ? v : 0)));
+    const wDec = randomArray(48 * dIn, 41);
+    const wDecShards = splitRows(wDec, dIn, shards);
+    const recon = zeros(device, rows * dIn);
+    const calls = shards.map((sh, s) => sparseDecodeCalls(device, { acts: upload(device, acts[s]), wDec: upload(device, wDecShards[s]), recon, dRecon: zeros(device, rows * dIn), dActs: zeros(device, rows * sh.size) }, rows, dIn, sh.size, s > 0).decode);
+    await runChecked(device, calls);
+    expectClose(await readF32(device, recon, rows * dIn), sparseDecodeReference(joinColumns(acts, rows, shards), wDec, rows, dIn, 48), TOL);
+  });
 });

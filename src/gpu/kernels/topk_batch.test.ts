@@ -1,10 +1,11 @@
 // topk_batch kernel vs its CPU reference: batch-wide selection and the threshold EMA.
 import { describe, expect, it } from 'vitest';
 import { batchThresholdReference, topkBatchReference } from '@/sae/reference/topk_batch';
+import { joinColumns, shardsOf } from '@/sae/shards';
 import { readF32, runChecked, upload, zeros } from '../harness';
 import { nodeDevice } from '../nodeDevice';
 import { expectClose, randomArray } from '../testing';
-import { topkBatchCalls, topkBatchThresholdCall } from './topk_batch';
+import { topkBatchCalls, topkBatchShardedCalls, topkBatchThresholdCall } from './topk_batch';
 
 describe('topk_batch', () => {
   for (const [nTok, dSae, k, lo] of [
@@ -31,6 +32,28 @@ describe('topk_batch', () => {
       expectClose(got, ref.acts, { atol: 0, rtol: 0 });
       const [threshold] = await readF32(device, bufs.threshold, 1);
       expect(threshold).toBeCloseTo(batchThresholdReference(0.5, ref.t, rate), 6);
+    });
+  }
+
+  for (const [nTok, sizes, k] of [
+    [37, [20, 20, 8], 4],
+    [9, [300, 300, 100], 20],
+  ] as [number, number[], number][]) {
+    it(`selects over column shards ${sizes.join('/')} (k=${k}, nTok=${nTok}) as over the joined batch`, async () => {
+      const { device } = await nodeDevice();
+      const shards = shardsOf(sizes);
+      const pre = shards.map((sh, s) => randomArray(nTok * sh.size, 60 + s));
+      const bufs = shards.map((sh, s) => ({ dS: sh.size, pre: upload(device, pre[s]), acts: zeros(device, nTok * sh.size) }));
+      const b = { sel: zeros(device, 258), threshold: upload(device, new Float32Array([0.5])), deadInfo: zeros(device, 4) };
+      const calls = topkBatchShardedCalls(device, bufs, b.sel, nTok, k);
+      await runChecked(device, [...calls, topkBatchThresholdCall(device, { ...b, pre: bufs[0].pre, acts: bufs[0].acts }, nTok, sizes[0], k, 0.25)]);
+      const dSae = sizes.reduce((a, v) => a + v, 0);
+      const ref = topkBatchReference(joinColumns(pre, nTok, shards), nTok, k);
+      const got = joinColumns(await Promise.all(bufs.map((x, s) => readF32(device, x.acts, nTok * sizes[s]))), nTok, shards);
+      expectClose(got, ref.acts, { atol: 0, rtol: 0 });
+      expect(got.length).toBe(nTok * dSae);
+      const [threshold] = await readF32(device, b.threshold, 1);
+      expect(threshold).toBeCloseTo(batchThresholdReference(0.5, ref.t, 0.25), 6);
     });
   }
 });

@@ -27,17 +27,29 @@ function dims(device: GPUDevice, nTok: number, dSae: number, k: number, round: n
 
 /** The selection calls (8 radix calls + apply). `sel` must be zero before the first. */
 export function topkBatchCalls(device: GPUDevice, b: TopkBatchBuffers, nTok: number, dSae: number, k: number): KernelCall[] {
+  return topkBatchShardedCalls(device, [{ pre: b.pre, acts: b.acts, dS: dSae }], b.sel, nTok, k);
+}
+
+export interface TopkBatchShard {
+  /** Latents in this shard. */ dS: number;
+  /** [nTok, dS] hidden_pre */ pre: GPUBuffer;
+  /** [nTok, dS] out */ acts: GPUBuffer;
+}
+
+/** The selection over latents split into column shards: each round histograms every shard into `sel`, then picks. */
+export function topkBatchShardedCalls(device: GPUDevice, shards: TopkBatchShard[], sel: GPUBuffer, nTok: number, k: number): KernelCall[] {
   const calls: KernelCall[] = [];
   const hist = cachedPipeline(device, 'topk_batch', source, 'histogram', { WG, PER_THREAD });
   const pick = cachedPipeline(device, 'topk_batch', source, 'pick', {});
   const apply = cachedPipeline(device, 'topk_batch', source, 'apply', { WG });
   for (let round = 0; round < 4; round++) {
-    const d = dims(device, nTok, dSae, k, round, 0);
-    calls.push(makeCall(device, 'topk_batch-histogram', hist, [b.pre, undefined, b.sel, undefined, undefined, d], grid(nTok * dSae, WG * PER_THREAD)));
-    calls.push(makeCall(device, 'topk_batch-pick', pick, [undefined, undefined, b.sel, undefined, undefined, d], [1]));
+    for (const sh of shards) {
+      const d = dims(device, nTok, sh.dS, k, round, 0);
+      calls.push(makeCall(device, 'topk_batch-histogram', hist, [sh.pre, undefined, sel, undefined, undefined, d], grid(nTok * sh.dS, WG * PER_THREAD)));
+    }
+    calls.push(makeCall(device, 'topk_batch-pick', pick, [undefined, undefined, sel, undefined, undefined, dims(device, nTok, 0, k, round, 0)], [1]));
   }
-  const d = dims(device, nTok, dSae, k, 0, 0);
-  calls.push(makeCall(device, 'topk_batch-apply', apply, [b.pre, b.acts, b.sel, undefined, undefined, d], grid(nTok * dSae, WG)));
+  for (const sh of shards) calls.push(makeCall(device, 'topk_batch-apply', apply, [sh.pre, sh.acts, sel, undefined, undefined, dims(device, nTok, sh.dS, k, 0, 0)], grid(nTok * sh.dS, WG)));
   return calls;
 }
 
