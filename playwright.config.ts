@@ -1,12 +1,8 @@
 // Playwright e2e against the built app (vite preview), in system Chromium with WebGPU on
 // SwiftShader; falls back to Playwright's own Chromium on a laptop.
-import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { chromiumPath as executablePath, QUIET_ARGS as quiet, WEBGPU_ARGS as webgpu } from './scripts/chromium';
 
-const executablePath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
-
-const quiet = ['--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const webgpu = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader'];
 const PORT = Number(process.env.E2E_PORT ?? 4173);
 /** Serve another build folder (e.g. when several checkouts test at once); default dist/. */
 const OUT_DIR = process.env.E2E_OUT_DIR ? ` --outDir ${process.env.E2E_OUT_DIR}` : '';

@@ -1,38 +1,49 @@
-// Hook points on WebGPU in Chromium, for both families and their fused (ORT-optimised) forms:
-// each fixture is added from the local Hub mirror, activations are extracted on the WebGPU
-// execution provider, and the stored values match the TypeScript reference forward pass.
-// Tolerance: 1e-4 for GPT-2. Llama computes its rotary cos/sin inside the graph, and WGSL only
-// guarantees sin/cos to 2^-11 (≈ 4.9e-4) absolute, so its bound is that; on WASM the unit tests
-// hold every family to 1e-4.
+// Hook points on WebGPU in Chromium, for both families and their fused (ORT-optimised) forms.
+// 1. The app path, once: tiny-gpt2 is added from the local Hub mirror, one hook is extracted on the
+//    WebGPU execution provider, and the stored activations match the TypeScript reference.
+// 2. Every hook point of every fixture at once, through a harness page running the same LM modules:
+//    one WebGPU session per model exposes all hooks (and steers three), and every value matches the
+//    reference forward pass within 1e-4; steer = 0 leaves the unmodified model's WebGPU logits
+//    bit-identical, and a nonzero steer matches the reference's steered logits within 1e-4.
 import { expect, test } from '@playwright/test';
+import { startHarnessServer, type HarnessServer } from '../scripts/chromium';
 import { startHubMirror, type HubMirror } from '../scripts/hub-mirror';
+import { listHooks } from '../src/lm/hooks';
+import { seededRandom } from '../src/lm/random';
 import { buildFixtureRepo, FIXTURE_ORG } from '../src/lm/fixtures/repos';
 import { referenceForward } from '../src/lm/reference/forward';
 import { loadTokenizer } from '../src/lm/tokenizer';
 import { decodeActivationChunk } from '../src/storage/activations';
+import type { HarnessModel, LmHarness } from './harness/hooks';
 import { storedRows } from './idb';
 
-const WGSL_TRIG = 2 ** -11;
-const CASES: [name: string, hookKind: string, layer: number, atol: number][] = [
-  ['tiny-gpt2', 'hook_mlp_out', 0, 1e-4],
-  ['tiny-gpt2-fused', 'hook_resid_post', 1, 1e-4],
-  ['tiny-llama', 'hook_attn_out', 1, WGSL_TRIG],
-  ['tiny-llama-fused', 'hook_resid_pre', 1, WGSL_TRIG],
-];
-const fixtures = Object.fromEntries(CASES.map(([name]) => [name, buildFixtureRepo(name)]));
+const ATOL = 1e-4;
+const MODELS = ['tiny-gpt2', 'tiny-gpt2-fused', 'tiny-llama', 'tiny-llama-fused'];
+const fixtures = Object.fromEntries(MODELS.map((name) => [name, buildFixtureRepo(name)]));
+const json = (name: string, path: string) => JSON.parse(new TextDecoder().decode(fixtures[name].files.get(path))) as Record<string, unknown>;
 
-let mirror: HubMirror;
-test.beforeAll(async () => {
-  mirror = await startHubMirror({ repos: Object.fromEntries(CASES.map(([name]) => [`${FIXTURE_ORG}/${name}`, fixtures[name].files])) });
-});
-test.afterAll(() => mirror.close());
+/** Largest |a[i] − b[i]|, after checking the lengths agree. */
+function worstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
 
-for (const [name, hookKind, layer, atol] of CASES) {
-  test(`${name}: blocks.${layer}.${hookKind} on WebGPU matches the reference within ${atol.toPrecision(2)}`, async ({ page }) => {
+test.describe('app path', () => {
+  let mirror: HubMirror;
+  test.beforeAll(async () => {
+    mirror = await startHubMirror({ repos: { [`${FIXTURE_ORG}/tiny-gpt2`]: fixtures['tiny-gpt2'].files } });
+  });
+  test.afterAll(() => mirror.close());
+
+  test('tiny-gpt2: extracting blocks.0.hook_mlp_out on WebGPU stores the reference values within 1e-4', async ({ page }) => {
     test.slow();
+    const name = 'tiny-gpt2';
+    const layer = 0;
+    const hookKind = 'hook_mlp_out';
     const fixture = fixtures[name];
-    const json = (path: string) => JSON.parse(new TextDecoder().decode(fixture.files.get(path))) as object;
-    const ids = loadTokenizer(json('tokenizer.json'), json('tokenizer_config.json')).encode('Steer the lantern, gently.');
+    const ids = loadTokenizer(json(name, 'tokenizer.json'), json(name, 'tokenizer_config.json')).encode('Steer the lantern, gently.');
     await page.goto('/models');
     await page.getByTestId('model-host').fill(mirror.url);
     await page.getByTestId('model-repo').fill(`${FIXTURE_ORG}/${name}`);
@@ -53,9 +64,55 @@ for (const [name, hookKind, layer, atol] of CASES) {
     const chunk = decodeActivationChunk(new Uint8Array(bytes).buffer);
     expect(Array.from(chunk.tokenIds)).toEqual(ids);
     const ref = referenceForward(fixture.spec, fixture.weights, Int32Array.from(ids)).hooks[`blocks.${layer}.${hookKind}`];
-    expect(chunk.activations.length).toBe(ref.length);
-    let worst = 0;
-    for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(chunk.activations[i] - ref[i]));
-    expect(worst).toBeLessThan(atol);
+    expect(worstDiff(chunk.activations, ref)).toBeLessThan(ATOL);
   });
-}
+});
+
+test.describe('every hook point', () => {
+  const SEQS = [
+    [3, 104, 101, 108, 108, 111, 32, 119, 111],
+    [276, 65, 66, 67, 260, 270, 271, 120, 121],
+  ];
+  const STEER_HOOKS = ['blocks.0.hook_resid_post', 'blocks.1.hook_attn_out', 'blocks.1.hook_resid_mid'];
+  let server: HarnessServer;
+  test.beforeAll(async () => {
+    server = await startHarnessServer(['e2e/harness/hooks.html']);
+  });
+  test.afterAll(() => server.close());
+
+  for (const name of MODELS) {
+    test(`${name}: every hook and steering on WebGPU match the reference within 1e-4`, async ({ page }) => {
+      test.slow();
+      const { spec, weights, files } = fixtures[name];
+      const d = spec.dModel;
+      const model: HarnessModel = { onnx: Buffer.from(files.get('onnx/model.onnx')!).toString('base64'), config: json(name, 'config.json') };
+      const hooks = listHooks(spec.nLayers);
+      const rand = seededRandom(7);
+      const vectors = Object.fromEntries(STEER_HOOKS.map((h) => [h, Float32Array.from({ length: d }, () => 2 * rand() - 1)]));
+      const zeroFeeds = Object.fromEntries(STEER_HOOKS.map((h) => [`steer.${h}`, new Array<number>(d).fill(0)]));
+      const steerFeeds = Object.fromEntries(STEER_HOOKS.map((h) => [`steer.${h}`, Array.from(vectors[h])]));
+      await page.goto(`${server.url}/e2e/harness/hooks.html`);
+      await page.waitForFunction(() => 'lmHarness' in window);
+      expect(await page.evaluate(() => window.lmHarness.adapter())).toBe('swiftshader');
+      const run = (...args: Parameters<LmHarness['run']>) => page.evaluate((a) => window.lmHarness.run(...a), args);
+      const ids = SEQS.flat();
+      const plain = await run(model, {}, ['webgpu'], ids, SEQS.length, [{}]);
+      const hooked = await run(model, { expose: hooks, steer: STEER_HOOKS }, ['webgpu'], ids, SEQS.length, [zeroFeeds, steerFeeds]);
+      expect(plain.backend).toBe('webgpu');
+      expect(hooked.backend).toBe('webgpu');
+      const [zero, steered] = hooked.runs;
+      expect(zero.logits).toEqual(plain.runs[0].logits);
+      const seq = SEQS[0].length;
+      const rowOf = (data: number[], r: number, width: number) => data.slice(r * width, (r + 1) * width);
+      for (let r = 0; r < SEQS.length; r++) {
+        const ref = referenceForward(spec, weights, SEQS[r]);
+        for (const h of hooks) expect(worstDiff(rowOf(zero[h], r, seq * d), ref.hooks[h]), h).toBeLessThan(ATOL);
+        expect(worstDiff(rowOf(zero.logits, r, seq * spec.vocabSize), ref.logits), 'logits').toBeLessThan(ATOL);
+        const refSteered = referenceForward(spec, weights, SEQS[r], { steer: vectors });
+        const steeredRow = rowOf(steered.logits, r, seq * spec.vocabSize);
+        expect(worstDiff(steeredRow, refSteered.logits), 'steered logits').toBeLessThan(ATOL);
+        expect(worstDiff(steeredRow, ref.logits), 'steering moves the logits').toBeGreaterThan(1e-2);
+      }
+    });
+  }
+});
