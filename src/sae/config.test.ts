@@ -1,6 +1,6 @@
 // Config validation: every bad field raises SaeConfigError naming that field.
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, SaeConfigError, validateConfig, type SaeConfigInput } from './config';
+import { MAX_SHARDS, planShards, resolveConfig, SaeConfigError, validateConfig, type SaeConfigInput } from './config';
 import { DuplicateArchitectureError, registerArchitecture } from './architectures';
 import { topk } from './architectures/topk';
 
@@ -36,11 +36,32 @@ describe('validateConfig', () => {
     expect(fieldOf({ ...base, lr: -1e-3 })).toBe('lr');
     expect(fieldOf({ ...base, lr: NaN })).toBe('lr');
   });
-  it('rejects dSae beyond the device storage binding limit', () => {
-    expect(fieldOf({ ...base, dIn: 4096, dSae: 1 << 17 }, { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 1 << 31 })).toBe('dSae');
+  it('shards dSae and batch buffers beyond the storage binding limit instead of rejecting them', () => {
+    expect(fieldOf({ ...base, dIn: 4096, kAux: 8, dSae: 1 << 17 }, { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 2 ** 31 })).toBeUndefined();
+    expect(planShards(resolveConfig({ ...base, dIn: 4096, kAux: 8, dSae: 1 << 17 }), { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 2 ** 31 })).toEqual([1 << 16, 1 << 16]);
+    expect(fieldOf({ ...base, batchSize: 1 << 20 })).toBeUndefined();
   });
-  it('rejects a batch whose activations exceed the binding limit', () => {
-    expect(fieldOf({ ...base, batchSize: 1 << 20 })).toBe('batchSize');
+  it('plans full shards and a smaller last one, or a single shard when everything fits', () => {
+    const c = resolveConfig({ arch: 'relu', dIn: 24, dSae: 48, batchSize: 37 });
+    expect(planShards(c, LIMITS)).toEqual([48]);
+    // Widest shard: ⌊limit / (4·max(dIn, rows))⌋ = ⌊2960 / 148⌋ = 20 latents.
+    expect(planShards(c, LIMITS, 2960)).toEqual([20, 20, 8]);
+    // TopK stacks the AuxK rows: 74 rows per latent.
+    expect(planShards({ ...c, arch: 'topk' }, LIMITS, 2960)).toEqual([10, 10, 10, 10, 8]);
+    expect(planShards({ ...c, dSae: 4096 }, { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 148 * 1024 })).toEqual([1024, 1024, 1024, 1024]);
+    // A cap below one latent's buffers is the option's fault.
+    expect(() => planShards(c, LIMITS, 100)).toThrow(expect.objectContaining({ field: 'maxShardBytes' }));
+  });
+  it('rejects shapes that no sharding can fit, naming the field', () => {
+    // One encoder column [dIn, 1] exceeds the limit.
+    expect(fieldOf({ ...base, dIn: 1 << 20, kAux: 8 }, { maxStorageBufferBindingSize: 1 << 20, maxBufferSize: 1 << 30 })).toBe('dIn');
+    // The shared [rows, dIn] inputs / reconstructions (and a [rows, 1] activation column) exceed it.
+    expect(fieldOf({ ...base, batchSize: 1 << 20 }, { maxStorageBufferBindingSize: 1 << 24, maxBufferSize: 1 << 30 })).toBe('batchSize');
+    expect(fieldOf({ ...base, dIn: 1, kAux: 1, batchSize: 1 << 20 }, { maxStorageBufferBindingSize: 1 << 20, maxBufferSize: 1 << 30 })).toBe('batchSize');
+    // More than MAX_SHARDS shards.
+    expect(fieldOf({ ...base, dIn: 4096, kAux: 8, dSae: 1 << 17 }, { maxStorageBufferBindingSize: 1 << 24, maxBufferSize: 1 << 30 })).toBe('dSae');
+    expect(fieldOf({ ...base, dSae: 64 * MAX_SHARDS + 1 }, { maxStorageBufferBindingSize: 4 * 512 * 64, maxBufferSize: 1 << 30 })).toBe('dSae');
+    expect(fieldOf({ ...base, dSae: 64 * MAX_SHARDS }, { maxStorageBufferBindingSize: 4 * 512 * 64, maxBufferSize: 1 << 30 })).toBeUndefined();
   });
   it('rejects bad shapes, betas and schedules', () => {
     expect(fieldOf({ ...base, dIn: 0 })).toBe('dIn');

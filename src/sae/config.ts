@@ -152,12 +152,13 @@ export const MAX_SHARDS = 64;
 
 /**
  * Latents per shard so that every per-shard buffer ([dIn, size] weights, [rows, size] activations,
- * rows = 2·batchSize with AuxK) fits min(maxStorageBufferBindingSize, maxBufferSize): one shard
- * of dSae when everything fits, else full shards and a smaller last one. Throws SaeConfigError
- * naming the field when even a single-latent shard or the shared [rows, dIn] buffers cannot fit,
- * or when more than MAX_SHARDS would be needed.
+ * rows = 2·batchSize with AuxK) fits min(maxStorageBufferBindingSize, maxBufferSize, maxShardBytes):
+ * one shard of dSae when everything fits, else full shards and a smaller last one. The shared
+ * [rows, dIn] buffers must fit the device's limits. Throws SaeConfigError naming the field when
+ * even a single-latent shard or the shared buffers cannot fit, or when more than MAX_SHARDS would
+ * be needed. `maxShardBytes` (default: no cap below the device's) forces smaller shards.
  */
-export function planShards(c: SaeConfig, limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>): number[] {
+export function planShards(c: SaeConfig, limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>, maxShardBytes = Infinity): number[] {
   const max = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   // TopK-family steps stack the AuxK rows under the main activations.
   const rows = c.arch === 'topk' || c.arch === 'batchtopk' ? 2 * c.batchSize : c.batchSize;
@@ -166,11 +167,14 @@ export function planShards(c: SaeConfig, limits: Pick<GPUSupportedLimits, 'maxSt
   if (sharedBytes > max) {
     throw new SaeConfigError('batchSize', `inputs and reconstructions of ${rows}×${c.dIn} f32 (${sharedBytes} bytes) exceed this device's largest storage binding (${max} bytes); lower batchSize`, { bytes: sharedBytes, limit: max });
   }
-  const width = Math.floor(max / (4 * Math.max(c.dIn, rows)));
+  const latentBytes = 4 * Math.max(c.dIn, rows);
+  if (!(maxShardBytes >= latentBytes)) {
+    throw new SaeConfigError('maxShardBytes', `must be at least one latent's ${latentBytes} bytes, got ${maxShardBytes}`, { value: maxShardBytes, min: latentBytes });
+  }
+  const width = Math.floor(Math.min(max, maxShardBytes) / latentBytes);
   const count = Math.ceil(c.dSae / width);
   if (count > MAX_SHARDS) {
-    throw new SaeConfigError('dSae', `needs ${count} shards of ${width} latents to fit this device's largest storage binding (${max} bytes), at most ${MAX_SHARDS}; lower dSae or batchSize`, { shards: count, limit: max });
+    throw new SaeConfigError('dSae', `needs ${count} shards of ${width} latents to fit the largest storage binding (${Math.min(max, maxShardBytes)} bytes), at most ${MAX_SHARDS}; lower dSae or batchSize`, { shards: count, limit: max });
   }
   return Array.from({ length: count }, (_, s) => Math.min(width, c.dSae - s * width));
-}
 }

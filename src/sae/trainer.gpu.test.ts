@@ -1,9 +1,10 @@
 // One full GPU training step (forward, backward, Adam, decoder normalisation, counters) matches the
-// CPU reference step for each architecture, over three steps so AuxK sees dead latents.
+// CPU reference step for each architecture, over three steps so AuxK sees dead latents, both
+// unsharded and with the latents split into uneven column shards (20/20/8).
 import { describe, expect, it } from 'vitest';
 import { nodeDevice } from '@/gpu/nodeDevice';
 import { expectClose, randomArray } from '@/gpu/testing';
-import { resolveConfig, type SaeConfigInput } from './config';
+import { planShards, resolveConfig, type SaeConfigInput } from './config';
 import { referenceStep } from './reference/step';
 import { initialState, PARAM_NAMES } from './state';
 import { createSaeTrainer } from './trainer';
@@ -43,14 +44,22 @@ const CASES: SaeConfigInput[] = [
   { arch: 'jumprelu', dIn: 24, dSae: 48, sparsityCoefficient: 0.01, bandwidth: 0.2, initialThreshold: 0.1, lrWarmupSteps: 2 },
 ];
 
+/** maxShardBytes that splits dSae 48 into shards of 20 latents. */
+function twentyLatents(config: ReturnType<typeof resolveConfig>): number {
+  const rows = config.arch === 'topk' || config.arch === 'batchtopk' ? 2 * config.batchSize : config.batchSize;
+  return 20 * 4 * Math.max(config.dIn, rows);
+}
+
 describe('SAE training step', () => {
-  for (const input of CASES) {
+  for (const [input, sharded] of [...CASES.map((c) => [c, false] as const), ...CASES.map((c) => [c, true] as const)]) {
     // eps 1e-6: Adam maps a numerically-zero gradient (±1e-9 from summation order) to ±lr with the
     // default 1e-8, which would compare rounding noise instead of the math.
     const config = resolveConfig({ batchSize: 37, lr: 1e-3, eps: 1e-6, deadFeatureWindow: 37, metricsEvery: 1, histogramEvery: 100, seed: 3, ...input });
-    it(`${config.arch}${config.unitNormDecoder ? ' (unit-norm decoder)' : ''}${config.forceDense ? ' (dense path)' : ''} matches the CPU reference step for 3 steps`, async () => {
+    it(`${config.arch}${config.unitNormDecoder ? ' (unit-norm decoder)' : ''}${config.forceDense ? ' (dense path)' : ''}${sharded ? ' over shards 20/20/8' : ''} matches the CPU reference step for 3 steps`, async () => {
       const { device } = await nodeDevice();
-      const trainer = await createSaeTrainer(device, config);
+      const maxShardBytes = sharded ? twentyLatents(config) : undefined;
+      if (sharded) expect(planShards(config, device.limits, maxShardBytes)).toEqual([20, 20, 8]);
+      const trainer = await createSaeTrainer(device, config, { maxShardBytes });
       const ref = initialState(config);
       let sawDead = false;
       for (let s = 0; s < 3; s++) {

@@ -1,9 +1,15 @@
 // GPU SAE trainer: owns every buffer of a run, records one compute pass and one queue submit per
 // step, and reads metrics back every `metricsEvery` steps through a ring of staging buffers.
+// When a [batch, dSae] or [dIn, dSae] buffer would exceed the storage-binding limit, the latents
+// are split into contiguous column shards (config.ts planShards): every per-latent buffer exists
+// once per shard, per-latent kernels run once per shard, and the cross-latent steps (decoder sum,
+// TopK / BatchTopK selection, loss sums, dead counts, b_dec gradient) merge the shards. Saved
+// state and weights keep the SAELens layout. With one shard the step is the unsharded one.
 // Headless in Node (the `webgpu` package) and in the GPU worker alike:
 //   const t = await createSaeTrainer(device, { arch: 'topk', dIn: 64, dSae: 512, k: 8 });
 //   await t.step(batch); const m = await t.metrics();
 import { readBytes, storageBuffer, Usage } from '@/gpu/buffers';
+import { accumulateCall } from '@/gpu/kernels/accumulate';
 import { adamCall } from '@/gpu/kernels/adam';
 import { biasActCall } from '@/gpu/kernels/bias_act';
 import { centerInputCall } from '@/gpu/kernels/center_input';
@@ -11,20 +17,22 @@ import { decoderNormCalls } from '@/gpu/kernels/decoder_norm';
 import { encodeBackwardCall } from '@/gpu/kernels/encode_backward';
 import { featureStatsCalls } from '@/gpu/kernels/feature_stats';
 import { matmulCall } from '@/gpu/kernels/matmul';
-import { saeLossCalls } from '@/gpu/kernels/sae_loss';
+import { saeLossCalls, saeLossShardCalls } from '@/gpu/kernels/sae_loss';
 import { sparseDecodeCalls } from '@/gpu/kernels/sparse_decode';
 import { sparseWeightGradsCall } from '@/gpu/kernels/sparse_weight_grads';
-import { topkBatchCalls, topkBatchThresholdCall, TOPK_BATCH_SEL_BYTES } from '@/gpu/kernels/topk_batch';
+import { topkBatchShardedCalls, topkBatchThresholdCall, TOPK_BATCH_SEL_BYTES } from '@/gpu/kernels/topk_batch';
 import { topkRowsCall } from '@/gpu/kernels/topk_rows';
+import { topkRowsShardedCalls, TOPK_ROWS_SHARDED_SEL_WORDS } from '@/gpu/kernels/topk_rows_sharded';
 import { encodeCall, type KernelCall } from '@/gpu/pipelines';
 import { architecture, type ArchitectureDef } from './architectures';
-import { resolveConfig, SaeConfigError, validateConfig, type SaeConfig, type SaeConfigInput } from './config';
+import { planShards, resolveConfig, SaeConfigError, validateConfig, type SaeConfig, type SaeConfigInput } from './config';
 import { adamCorrections } from './reference/adam';
 import { METRICS_LEN } from './reference/sae_loss';
 import { Rng } from './rng';
 import { lrAt, sparsityCoefAt } from './schedule';
 import { STEP_PARAMS_BYTES, stepParamsWords } from './stepParams';
-import { cloneState, initialState, initializeFromBatch, PARAM_NAMES, paramLength, type ParamName, type ParamSet, type SaeState } from './state';
+import { joinColumns, joinRows, shardsOf, splitColumns, splitRows, type Shard } from './shards';
+import { cloneState, initialState, initializeFromBatch, PARAM_NAMES, type ParamName, type ParamSet, type SaeState } from './state';
 import type { SaeWeights } from './types';
 
 export interface SaeStepMetrics {
@@ -108,12 +116,39 @@ interface RingSlot {
   busy?: Promise<void>;
 }
 
-export async function createSaeTrainer(device: GPUDevice, input: SaeConfigInput): Promise<SaeTrainer> {
+export interface SaeTrainerOptions {
+  /**
+   * Caps every per-shard buffer at this many bytes (below the device's binding limit), which splits
+   * the latents into more shards; the step's math is unchanged. Tests use it to exercise sharding.
+   */
+  maxShardBytes?: number;
+}
+
+export async function createSaeTrainer(device: GPUDevice, input: SaeConfigInput, options: SaeTrainerOptions = {}): Promise<SaeTrainer> {
   const config = resolveConfig(input);
   validateConfig(config, device.limits);
-  const trainer = new GpuSaeTrainer(device, config, architecture(config.arch));
+  const trainer = new GpuSaeTrainer(device, config, architecture(config.arch), shardsOf(planShards(config, device.limits, options.maxShardBytes)));
   await trainer.loadState(initialState(config));
   return trainer;
+}
+
+/** Parameters with one block per shard; b_dec is shared. */
+const SHARD_PARAMS = ['W_enc', 'W_dec', 'b_enc', 'log_threshold'] as const;
+type ShardParam = (typeof SHARD_PARAMS)[number];
+type SetName = 'p' | 'g' | 'm' | 'v';
+const SET_PREFIX: Record<SetName, string> = { p: '', g: 'grad.', m: 'adam_m.', v: 'adam_v.' };
+
+/** Every per-latent buffer of one column shard. */
+interface ShardBuffers extends Shard {
+  /** Parameters, gradients, Adam moments: W_enc [dIn, size], W_dec [size, dIn], b_enc / log_threshold [size]. */
+  sets: Record<SetName, Record<ShardParam, GPUBuffer>>;
+  /** [batch, size] hidden_pre */ pre: GPUBuffer;
+  /** [rows, size] */ acts: GPUBuffer;
+  /** [rows, size] */ dActs: GPUBuffer;
+  /** [size] */ norms: GPUBuffer;
+  /** [2·size] Σ acts, fires */ feat: GPUBuffer;
+  /** [size] u32 */ sinceFired: GPUBuffer;
+  /** [size] u32 */ fireCount: GPUBuffer;
 }
 
 class GpuSaeTrainer implements SaeTrainer {
@@ -122,10 +157,8 @@ class GpuSaeTrainer implements SaeTrainer {
   private readonly n: number;
   private readonly rows: number;
   private readonly buffers: GPUBuffer[] = [];
-  private readonly p: Record<ParamName, GPUBuffer>;
-  private readonly g: Record<ParamName, GPUBuffer>;
-  private readonly m: Record<ParamName, GPUBuffer>;
-  private readonly v: Record<ParamName, GPUBuffer>;
+  private readonly shards: ShardBuffers[];
+  private readonly bDec: Record<SetName, GPUBuffer>;
   private readonly b: Record<string, GPUBuffer>;
   private calls: KernelCall[] = [];
   private readonly ring: RingSlot[];
@@ -143,6 +176,7 @@ class GpuSaeTrainer implements SaeTrainer {
     private readonly device: GPUDevice,
     config: SaeConfig,
     def: ArchitectureDef,
+    shards: Shard[],
   ) {
     this.config = config;
     this.def = def;
@@ -154,34 +188,44 @@ class GpuSaeTrainer implements SaeTrainer {
       this.buffers.push(b);
       return b;
     };
-    const set = (prefix: string) => Object.fromEntries(PARAM_NAMES.map((name) => [name, buf(paramLength(config, name), `${prefix}${name}`)])) as Record<ParamName, GPUBuffer>;
-    this.p = set('');
-    this.g = set('grad.');
-    this.m = set('adam_m.');
-    this.v = set('adam_v.');
+    const one = shards.length === 1;
+    this.shards = shards.map((sh, i) => {
+      const tag = (label: string) => (one ? label : `${label}.${i}`);
+      const set = (prefix: string) => Object.fromEntries(SHARD_PARAMS.map((name) => [name, buf(shardParamLength(name, sh.size, dIn), tag(`${prefix}${name}`))])) as Record<ShardParam, GPUBuffer>;
+      return {
+        ...sh,
+        sets: { p: set(SET_PREFIX.p), g: set(SET_PREFIX.g), m: set(SET_PREFIX.m), v: set(SET_PREFIX.v) },
+        pre: buf(n * sh.size, tag('pre')),
+        acts: buf(this.rows * sh.size, tag('acts')),
+        dActs: buf(this.rows * sh.size, tag('d_acts')),
+        norms: buf(sh.size, tag('norms')),
+        feat: buf(2 * sh.size, tag('feat')),
+        sinceFired: buf(sh.size, tag('since_fired')),
+        fireCount: buf(sh.size, tag('fire_count')),
+      };
+    });
+    this.bDec = { p: buf(dIn, 'b_dec'), g: buf(dIn, 'grad.b_dec'), m: buf(dIn, 'adam_m.b_dec'), v: buf(dIn, 'adam_v.b_dec') };
     const step = device.createBuffer({ label: 'step-params', size: STEP_PARAMS_BYTES, usage: Usage.UNIFORM | Usage.COPY_DST });
     this.buffers.push(step);
     this.b = {
       x: buf(n * dIn, 'x'),
       xIn: buf(n * dIn, 'x_in'),
-      pre: buf(n * dSae, 'pre'),
-      acts: buf(this.rows * dSae, 'acts'),
-      dActs: buf(this.rows * dSae, 'd_acts'),
       recon: buf(this.rows * dIn, 'recon'),
       dRecon: buf(this.rows * dIn, 'd_recon'),
-      norms: buf(dSae, 'norms'),
-      feat: buf(2 * dSae, 'feat'),
       partials: buf(n * 4, 'partials'),
       colX: buf(dIn, 'col_x'),
       metrics: buf(METRICS_LEN, 'metrics'),
       history: buf(config.metricsEvery * METRICS_LEN, 'metrics-history'),
       deadInfo: buf(4, 'dead_info'),
-      sinceFired: buf(dSae, 'since_fired'),
-      fireCount: buf(dSae, 'fire_count'),
       sel: buf(TOPK_BATCH_SEL_BYTES / 4, 'topk_batch-sel'),
       threshold: buf(1, 'batch-threshold'),
       step,
     };
+    if (!one) {
+      this.b.sums = buf(3, 'latent-sums');
+      if (def.selection === 'rows' || def.aux) this.b.rowSel = buf(n * TOPK_ROWS_SHARDED_SEL_WORDS, 'topk_rows-sel');
+      if (def.selection === 'none' || config.forceDense) this.b.reconPart = buf(this.rows * dIn, 'recon-part');
+    }
     this.stagingWords = config.metricsEvery * METRICS_LEN + 2 * dSae;
     this.ring = Array.from({ length: RING }, (_, i) => {
       const buffer = device.createBuffer({ label: `metrics-staging-${i}`, size: this.stagingWords * 4, usage: Usage.MAP_READ | Usage.COPY_DST });
@@ -190,74 +234,130 @@ class GpuSaeTrainer implements SaeTrainer {
     });
   }
 
-  /** The step's dispatches in order; see src/sae/reference/step.ts for the same sequence on the CPU. */
+  /** One buffer per shard for a sharded parameter, the shared one for b_dec. */
+  private paramBuffers(set: SetName, name: ParamName): GPUBuffer[] {
+    return name === 'b_dec' ? [this.bDec[set]] : this.shards.map((sh) => sh.sets[set][name]);
+  }
+
+  /**
+   * The step's dispatches in order; see src/sae/reference/step.ts for the same sequence on the CPU.
+   * Per-latent kernels run once per shard; with one shard no merging call is added.
+   */
   private buildCalls(): KernelCall[] {
-    const { device, def, config: c, n, rows, b, p, g } = this;
-    const { dIn, dSae } = c;
+    const { device, def, config: c, n, rows, b, shards, bDec } = this;
+    const { dIn } = c;
+    const one = shards.length === 1;
     const calls: KernelCall[] = [];
     // 1. Decoder norms (L1 weights, histogram) and the centred input.
-    const dec = decoderNormCalls(device, { wDec: p.W_dec, norms: b.norms, gWDec: g.W_dec, feat: b.feat, deadInfo: b.deadInfo, step: b.step }, { dSae, dIn, nTok: n, weightedL1: def.sparsity === 1, unitNorm: c.unitNormDecoder });
-    calls.push(dec.norms);
-    calls.push(centerInputCall(device, { x: b.x, bDec: p.b_dec, xIn: b.xIn }, n, dIn, this.host.normScale));
-    // 2. Encoder: pre = x_in·W_enc, bias + activation, then top-k selection.
-    calls.push(matmulCall(device, { a: b.xIn, b: p.W_enc, c: b.pre }, n, dSae, dIn, 'nn'));
-    calls.push(biasActCall(device, { pre: b.pre, bEnc: p.b_enc, logThreshold: p.log_threshold, acts: b.acts }, n, dSae, def.biasAct));
-    if (def.selection === 'rows') calls.push(topkRowsCall(device, { s: b.pre, out: b.acts }, n, dSae, { k: c.k, relu: true }));
-    if (def.selection === 'batch') calls.push(...topkBatchCalls(device, { pre: b.pre, acts: b.acts, sel: b.sel, threshold: b.threshold, deadInfo: b.deadInfo }, n, dSae, c.k));
-    if (def.aux) {
-      calls.push(topkRowsCall(device, { s: b.pre, out: b.acts, sinceFired: b.sinceFired, deadInfo: b.deadInfo }, n, dSae, { k: c.kAux, relu: false, window: c.deadFeatureWindow, outRow0: n }));
+    const decs = shards.map((sh) =>
+      decoderNormCalls(device, { wDec: sh.sets.p.W_dec, norms: sh.norms, gWDec: sh.sets.g.W_dec, feat: sh.feat, deadInfo: b.deadInfo, step: b.step }, { dSae: sh.size, dIn, nTok: n, weightedL1: def.sparsity === 1, unitNorm: c.unitNormDecoder }),
+    );
+    for (const dec of decs) calls.push(dec.norms);
+    calls.push(centerInputCall(device, { x: b.x, bDec: bDec.p, xIn: b.xIn }, n, dIn, this.host.normScale));
+    // 2. Encoder: pre = x_in·W_enc, bias + activation, then top-k selection (over every shard).
+    for (const sh of shards) {
+      const p = sh.sets.p;
+      calls.push(matmulCall(device, { a: b.xIn, b: p.W_enc, c: sh.pre }, n, sh.size, dIn, 'nn'));
+      calls.push(biasActCall(device, { pre: sh.pre, bEnc: p.b_enc, logThreshold: p.log_threshold, acts: sh.acts }, n, sh.size, def.biasAct));
     }
-    // 3. Decoder (main and AuxK rows together) and the losses. TopK-family activations are sparse,
-    //    so their decoder products skip the zeros unless the dense path is forced.
+    const main = { k: c.k, relu: true };
+    const aux = { k: c.kAux, relu: false, window: c.deadFeatureWindow, outRow0: n };
+    if (def.selection === 'rows') {
+      if (one) calls.push(topkRowsCall(device, { s: shards[0].pre, out: shards[0].acts }, n, c.dSae, main));
+      else calls.push(...topkRowsShardedCalls(device, shards.map((sh) => ({ dS: sh.size, s: sh.pre, out: sh.acts })), { sel: b.rowSel }, n, main));
+    }
+    if (def.selection === 'batch') calls.push(...topkBatchShardedCalls(device, shards.map((sh) => ({ dS: sh.size, pre: sh.pre, acts: sh.acts })), b.sel, n, c.k));
+    if (def.aux) {
+      if (one) calls.push(topkRowsCall(device, { s: shards[0].pre, out: shards[0].acts, sinceFired: shards[0].sinceFired, deadInfo: b.deadInfo }, n, c.dSae, aux));
+      else calls.push(...topkRowsShardedCalls(device, shards.map((sh) => ({ dS: sh.size, s: sh.pre, out: sh.acts, sinceFired: sh.sinceFired })), { sel: b.rowSel, deadInfo: b.deadInfo }, n, aux));
+    }
+    // 3. Decoder (main and AuxK rows together, summed over shards) and the losses. TopK-family
+    //    activations are sparse, so their decoder products skip the zeros unless the dense path is forced.
     const sparse = def.selection !== 'none' && !c.forceDense;
-    const sd = sparseDecodeCalls(device, { acts: b.acts, wDec: p.W_dec, recon: b.recon, dRecon: b.dRecon, dActs: b.dActs }, rows, dIn, dSae);
-    calls.push(sparse ? sd.decode : matmulCall(device, { a: b.acts, b: p.W_dec, c: b.recon }, rows, dIn, dSae, 'nn'));
+    const sds = shards.map((sh, i) => sparseDecodeCalls(device, { acts: sh.acts, wDec: sh.sets.p.W_dec, recon: b.recon, dRecon: b.dRecon, dActs: sh.dActs }, rows, dIn, sh.size, i > 0));
+    shards.forEach((sh, i) => {
+      if (sparse) calls.push(sds[i].decode);
+      else if (i === 0) calls.push(matmulCall(device, { a: sh.acts, b: sh.sets.p.W_dec, c: b.recon }, rows, dIn, sh.size, 'nn'));
+      else calls.push(matmulCall(device, { a: sh.acts, b: sh.sets.p.W_dec, c: b.reconPart }, rows, dIn, sh.size, 'nn'), accumulateCall(device, { acc: b.recon, add: b.reconPart }, rows * dIn));
+    });
+    const sh0 = shards[0];
     const loss = saeLossCalls(
       device,
-      { recon: b.recon, xs: b.x, bDec: p.b_dec, dRecon: b.dRecon, partials: b.partials, deadInfo: b.deadInfo, wEnc: p.W_enc, gBEnc: g.b_enc, gBDec: g.b_dec, colX: b.colX, feat: b.feat, norms: b.norms, metrics: b.metrics, step: b.step },
-      { nTok: n, dIn, dSae, kAux: def.aux ? c.kAux : undefined, sparsity: def.sparsity },
+      {
+        recon: b.recon,
+        xs: b.x,
+        bDec: bDec.p,
+        dRecon: b.dRecon,
+        partials: b.partials,
+        deadInfo: b.deadInfo,
+        wEnc: sh0.sets.p.W_enc,
+        gBEnc: sh0.sets.g.b_enc,
+        gBDec: bDec.g,
+        colX: b.colX,
+        feat: sh0.feat,
+        norms: sh0.norms,
+        metrics: b.metrics,
+        step: b.step,
+        sums: one ? undefined : b.sums,
+      },
+      { nTok: n, dIn, dSae: sh0.size, kAux: def.aux ? c.kAux : undefined, sparsity: def.sparsity },
     );
     calls.push(loss.rows);
     // 4. Backward: dActs = dRecon·W_decᵀ, through the activation, then the weight gradients
     //    (walking only the active entries on the sparse path).
-    calls.push(sparse ? sd.gradActs : matmulCall(device, { a: b.dRecon, b: p.W_dec, c: b.dActs }, rows, dSae, dIn, 'nt'));
-    calls.push(
-      encodeBackwardCall(
-        device,
-        {
-          pre: b.pre,
-          acts: b.acts,
-          dActs: b.dActs,
-          norms: b.norms,
-          logThreshold: p.log_threshold,
-          gBEnc: g.b_enc,
-          gLogThreshold: g.log_threshold,
-          feat: b.feat,
-          step: b.step,
-        },
-        { nTok: n, dSae, arch: def.backward, aux: def.aux, bandwidth: c.bandwidth },
-      ),
-    );
-    if (sparse) {
-      calls.push(sparseWeightGradsCall(device, { dPre: b.dActs, acts: b.acts, xIn: b.xIn, dRecon: b.dRecon, gWEnc: g.W_enc, gWDec: g.W_dec }, n, rows, dIn, dSae));
-    } else {
-      calls.push(matmulCall(device, { a: b.xIn, b: b.dActs, c: g.W_enc }, dIn, dSae, n, 'tn'));
-      calls.push(matmulCall(device, { a: b.acts, b: b.dRecon, c: g.W_dec }, dSae, dIn, rows, 'tn'));
+    shards.forEach((sh, i) => calls.push(sparse ? sds[i].gradActs : matmulCall(device, { a: b.dRecon, b: sh.sets.p.W_dec, c: sh.dActs }, rows, sh.size, dIn, 'nt')));
+    for (const sh of shards) {
+      calls.push(
+        encodeBackwardCall(
+          device,
+          {
+            pre: sh.pre,
+            acts: sh.acts,
+            dActs: sh.dActs,
+            norms: sh.norms,
+            logThreshold: sh.sets.p.log_threshold,
+            gBEnc: sh.sets.g.b_enc,
+            gLogThreshold: sh.sets.g.log_threshold,
+            feat: sh.feat,
+            step: b.step,
+          },
+          { nTok: n, dSae: sh.size, arch: def.backward, aux: def.aux, bandwidth: c.bandwidth },
+        ),
+      );
+    }
+    for (const sh of shards) {
+      const g = sh.sets.g;
+      if (sparse) {
+        calls.push(sparseWeightGradsCall(device, { dPre: sh.dActs, acts: sh.acts, xIn: b.xIn, dRecon: b.dRecon, gWEnc: g.W_enc, gWDec: g.W_dec }, n, rows, dIn, sh.size));
+      } else {
+        calls.push(matmulCall(device, { a: b.xIn, b: sh.dActs, c: g.W_enc }, dIn, sh.size, n, 'tn'));
+        calls.push(matmulCall(device, { a: sh.acts, b: b.dRecon, c: g.W_dec }, sh.size, dIn, rows, 'tn'));
+      }
     }
     calls.push(loss.columns);
-    if (dec.grad) calls.push(dec.grad);
+    const lossShards = one
+      ? []
+      : shards.map((sh, i) => saeLossShardCalls(device, { wEnc: sh.sets.p.W_enc, gBEnc: sh.sets.g.b_enc, gBDec: bDec.g, feat: sh.feat, norms: sh.norms, sums: b.sums }, { dIn, dS: sh.size, sparsity: def.sparsity, accumulate: i > 0 }));
+    for (const ls of lossShards.slice(1)) calls.push(ls.columns);
+    for (const dec of decs) if (dec.grad) calls.push(dec.grad);
     // 5. Metrics and the halt check, then Adam (skipped on the GPU once halted) and renormalisation.
+    for (const ls of lossShards) calls.push(ls.sums);
     calls.push(loss.finalize);
     const trained: ParamName[] = ['W_enc', 'W_dec', 'b_enc', 'b_dec'];
     if (c.arch === 'jumprelu') trained.push('log_threshold');
     for (const name of trained) {
-      calls.push(adamCall(device, { p: p[name], g: g[name], m: this.m[name], v: this.v[name], deadInfo: b.deadInfo, step: b.step }, paramLength(c, name), `adam-${name}`));
+      const [p, g, m, v] = (['p', 'g', 'm', 'v'] as const).map((set) => this.paramBuffers(set, name));
+      const lengths = name === 'b_dec' ? [dIn] : shards.map((sh) => shardParamLength(name, sh.size, dIn));
+      p.forEach((_, i) => calls.push(adamCall(device, { p: p[i], g: g[i], m: m[i], v: v[i], deadInfo: b.deadInfo, step: b.step }, lengths[i], `adam-${name}`)));
     }
-    if (dec.normalize) calls.push(dec.normalize);
-    // 6. Firing counters, dead/dense counts, BatchTopK threshold.
-    const stats = featureStatsCalls(device, { feat: b.feat, sinceFired: b.sinceFired, fireCount: b.fireCount, deadInfo: b.deadInfo, metrics: b.metrics }, { nTok: n, dSae, window: c.deadFeatureWindow, denseFrac: c.denseThreshold });
-    calls.push(stats.update, stats.count);
-    if (def.selection === 'batch') calls.push(topkBatchThresholdCall(device, { pre: b.pre, acts: b.acts, sel: b.sel, threshold: b.threshold, deadInfo: b.deadInfo }, n, dSae, c.k, c.thresholdRate));
+    for (const dec of decs) if (dec.normalize) calls.push(dec.normalize);
+    // 6. Firing counters, dead/dense counts (summed over shards), BatchTopK threshold.
+    const stats = shards.map((sh, i) =>
+      featureStatsCalls(device, { feat: sh.feat, sinceFired: sh.sinceFired, fireCount: sh.fireCount, deadInfo: b.deadInfo, metrics: b.metrics }, { nTok: n, dSae: sh.size, window: c.deadFeatureWindow, denseFrac: c.denseThreshold, accumulate: i > 0 }),
+    );
+    for (const st of stats) calls.push(st.update);
+    for (const st of stats) calls.push(st.count);
+    if (def.selection === 'batch') calls.push(topkBatchThresholdCall(device, { pre: sh0.pre, acts: sh0.acts, sel: b.sel, threshold: b.threshold, deadInfo: b.deadInfo }, n, sh0.size, c.k, c.thresholdRate));
     return calls;
   }
 
@@ -309,7 +409,7 @@ class GpuSaeTrainer implements SaeTrainer {
     initializeFromBatch(s, batch);
     this.host.normScale = s.normScale;
     this.host.initialized = true;
-    this.write(this.p.b_dec, s.params.b_dec);
+    this.write(this.bDec.p, s.params.b_dec);
     this.calls = this.buildCalls();
   }
 
@@ -326,9 +426,11 @@ class GpuSaeTrainer implements SaeTrainer {
     enc.copyBufferToBuffer(b.history, 0, slot.buffer, 0, this.pending.length * METRICS_LEN * 4);
     if (histogram) {
       const off = c.metricsEvery * METRICS_LEN * 4;
-      enc.copyBufferToBuffer(b.norms, 0, slot.buffer, off, c.dSae * 4);
-      enc.copyBufferToBuffer(b.fireCount, 0, slot.buffer, off + c.dSae * 4, c.dSae * 4);
-      enc.clearBuffer(b.fireCount);
+      for (const sh of this.shards) {
+        enc.copyBufferToBuffer(sh.norms, 0, slot.buffer, off + sh.j0 * 4, sh.size * 4);
+        enc.copyBufferToBuffer(sh.fireCount, 0, slot.buffer, off + (c.dSae + sh.j0) * 4, sh.size * 4);
+        enc.clearBuffer(sh.fireCount);
+      }
     }
   }
 
@@ -423,10 +525,42 @@ class GpuSaeTrainer implements SaeTrainer {
     return new Uint32Array(await readBytes(this.device, buf, words * 4));
   }
 
-  private async readSet(set: Record<ParamName, GPUBuffer>): Promise<ParamSet> {
+  /** One parameter (or its gradient / Adam moment) in the SAELens layout, joined from the shards. */
+  private async readParam(set: SetName, name: ParamName): Promise<Float32Array> {
+    const { config: c, shards } = this;
+    const lengths = name === 'b_dec' ? [c.dIn] : shards.map((sh) => shardParamLength(name, sh.size, c.dIn));
+    const parts: Float32Array[] = [];
+    for (const [i, buf] of this.paramBuffers(set, name).entries()) parts.push(await this.readF32(buf, lengths[i]));
+    if (name === 'b_dec') return parts[0];
+    if (name === 'W_enc') return joinColumns(parts, c.dIn, shards);
+    return joinRows(parts, name === 'W_dec' ? c.dIn : 1, shards);
+  }
+
+  private writeParam(set: SetName, name: ParamName, data: Float32Array): void {
+    const { config: c, shards } = this;
+    const bufs = this.paramBuffers(set, name);
+    let parts: Float32Array[];
+    if (name === 'b_dec') parts = [data];
+    else if (name === 'W_enc') parts = splitColumns(data, c.dIn, shards);
+    else parts = splitRows(data, name === 'W_dec' ? c.dIn : 1, shards);
+    parts.forEach((part, i) => this.write(bufs[i], part));
+  }
+
+  private async readSet(set: SetName): Promise<ParamSet> {
     const out: Partial<ParamSet> = {};
-    for (const name of PARAM_NAMES) out[name] = await this.readF32(set[name], paramLength(this.config, name));
+    for (const name of PARAM_NAMES) out[name] = await this.readParam(set, name);
     return out as ParamSet;
+  }
+
+  /** A per-latent u32 counter joined from the shards. */
+  private async readCounter(key: 'sinceFired' | 'fireCount'): Promise<Uint32Array> {
+    const parts: Uint32Array[] = [];
+    for (const sh of this.shards) parts.push(await this.readU32(sh[key], sh.size));
+    return joinRows(parts, 1, this.shards);
+  }
+
+  private writeCounter(key: 'sinceFired' | 'fireCount', data: Uint32Array): void {
+    splitRows(data, 1, this.shards).forEach((part, i) => this.write(this.shards[i][key], part));
   }
 
   /** The state as it is on the GPU now, without waiting for metrics (used during initialisation). */
@@ -435,11 +569,11 @@ class GpuSaeTrainer implements SaeTrainer {
     return {
       config: { ...c },
       ...this.host,
-      params: await this.readSet(this.p),
-      adamM: await this.readSet(this.m),
-      adamV: await this.readSet(this.v),
-      sinceFired: await this.readU32(b.sinceFired, c.dSae),
-      fireCount: await this.readU32(b.fireCount, c.dSae),
+      params: await this.readSet('p'),
+      adamM: await this.readSet('m'),
+      adamV: await this.readSet('v'),
+      sinceFired: await this.readCounter('sinceFired'),
+      fireCount: await this.readCounter('fireCount'),
       deadInfo: await this.readU32(b.deadInfo, 4),
       batchThreshold: (await this.readF32(b.threshold, 1))[0],
     };
@@ -458,12 +592,12 @@ class GpuSaeTrainer implements SaeTrainer {
     await Promise.all(this.ring.map((s) => s.busy)).catch(() => undefined);
     const s = cloneState(state);
     for (const name of PARAM_NAMES) {
-      this.write(this.p[name], s.params[name]);
-      this.write(this.m[name], s.adamM[name]);
-      this.write(this.v[name], s.adamV[name]);
+      this.writeParam('p', name, s.params[name]);
+      this.writeParam('m', name, s.adamM[name]);
+      this.writeParam('v', name, s.adamV[name]);
     }
-    this.write(this.b.sinceFired, s.sinceFired);
-    this.write(this.b.fireCount, s.fireCount);
+    this.writeCounter('sinceFired', s.sinceFired);
+    this.writeCounter('fireCount', s.fireCount);
     // A loaded state is a good state: clear the halted flag.
     this.write(this.b.deadInfo, Uint32Array.of(s.deadInfo[0], s.deadInfo[1], 0, 0));
     this.write(this.b.threshold, Float32Array.of(s.batchThreshold));
@@ -482,7 +616,7 @@ class GpuSaeTrainer implements SaeTrainer {
     // After a non-finite loss this still exports: the GPU holds the last good weights.
     await this.flushAll();
     const c = this.config;
-    const p = await this.readSet(this.p);
+    const p = await this.readSet('p');
     const s = this.host.normScale;
     // Fold the normalisation in: pre-activations are unchanged for x in the caller's units.
     const weights: SaeWeights = {
@@ -578,6 +712,10 @@ class GpuSaeTrainer implements SaeTrainer {
   destroy(): void {
     for (const b of this.buffers) b.destroy();
   }
+}
+
+function shardParamLength(name: ShardParam, size: number, dIn: number): number {
+  return name === 'W_enc' || name === 'W_dec' ? dIn * size : size;
 }
 
 function histogram(values: ArrayLike<number>, bins: number): Histogram {

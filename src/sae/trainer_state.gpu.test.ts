@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { nodeDevice } from '@/gpu/nodeDevice';
 import { expectClose } from '@/gpu/testing';
-import { SaeConfigError, type SaeConfigInput } from './config';
+import { MAX_SHARDS, SaeConfigError, type SaeConfigInput } from './config';
 import { createSyntheticSource } from './synthetic';
 import { createSaeTrainer, SaeNumericError } from './trainer';
 import './architectures';
@@ -95,9 +95,10 @@ describe('SAE trainer state', () => {
     t.destroy();
   });
 
-  it('rejects dSae beyond the device limits before allocating', async () => {
+  it('rejects a dSae that no sharding fits in the device limits before allocating', async () => {
     const { device } = await nodeDevice();
-    const dSae = Math.ceil(device.limits.maxStorageBufferBindingSize / (4 * 1024)) + 1;
+    const width = Math.floor(Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize) / (4 * 1024));
+    const dSae = MAX_SHARDS * width + 1;
     const err = await createSaeTrainer(device, { arch: 'relu', dIn: 1024, dSae, batchSize: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SaeConfigError);
     expect((err as SaeConfigError).field).toBe('dSae');
