@@ -1,7 +1,7 @@
 // System Chromium with WebGPU on SwiftShader, shared by the Playwright config, the e2e harness specs
 // and the Chromium bench suite; plus a Vite dev server for harness pages (ENVIRONMENT.md).
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 /** Debian's Chromium (or CHROMIUM_PATH); undefined lets Playwright use its own browser on a laptop. */
@@ -21,12 +21,14 @@ export interface HarnessServer {
 
 /**
  * A Vite dev server over the repository (the app's config: aliases, `?raw` shaders, cross-origin
- * isolation) that pre-bundles only what the given harness pages import. Pages load at `/<path>`.
+ * isolation) that pre-bundles only what the given harness pages import, in a cache of its own so it
+ * never rewrites the one `npm run dev` uses. Pages load at `/<path>`.
  */
 export async function startHarnessServer(pages: string[]): Promise<HarnessServer> {
   const { createServer } = await import('vite');
   const server = await createServer({
     configFile: resolve('vite.config.ts'),
+    cacheDir: resolve('node_modules/.vite-harness', basename(dirname(pages[0]))),
     server: { host: '127.0.0.1', port: 0, hmr: false, ws: false },
     optimizeDeps: { entries: pages },
     logLevel: 'error',

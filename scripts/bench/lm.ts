@@ -1,20 +1,8 @@
-// LM runtime bench: extraction tokens/s of a hooked graph (one exposed hook) and of a graph pruned
-// to a middle hook, each against the unmodified graph on the same backend (ratio = time ÷ unmodified
-// time), and generation tokens/s with the KV cache, plain and steered. WASM always; WebGPU too when
-// Dawn gives Node an adapter.
-import { buildOnnxFixture } from '../../src/lm/fixtures/onnxModel';
-import { gpt2Spec, makeWeights, type FixtureSpec } from '../../src/lm/fixtures/spec';
-import { generateAll } from '../../src/lm/generate';
-import { LmSession, ort, type Backend } from '../../src/lm/session';
-import { hookModel, inspectModel } from '../../src/lm/surgery';
+// LM runtime bench in Node: the shared bodies (./bodies/lm.ts) on WASM, and on WebGPU too when Dawn
+// gives Node an adapter (onnxruntime-web's WebGPU EP fails there today; ./chromium.ts measures it).
 import { useNodeWasm } from '../../src/lm/testing';
-import type { BenchOptions, BenchSuite } from './types';
-
-/** Wider and deeper than the test fixtures so per-op overheads do not dominate. */
-function benchSpec(quick: boolean): FixtureSpec {
-  const tiny = gpt2Spec(7);
-  return quick ? tiny : { ...tiny, dModel: 256, nHeads: 8, nKvHeads: 8, dMlp: 1024, nLayers: 4 };
-}
+import { benchLmBackend, benchModel, benchSpec } from './bodies/lm';
+import type { BenchSuite } from './types';
 
 /** Gives onnxruntime-web a `navigator.gpu` from Dawn when the WebGPU-in-Node environment is set. */
 async function nodeWebGpu(log: (s: string) => void): Promise<boolean> {
@@ -33,105 +21,16 @@ async function nodeWebGpu(log: (s: string) => void): Promise<boolean> {
   }
 }
 
-async function seconds(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return (performance.now() - t0) / 1000;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-/** Median seconds of each function, timed round-robin so load from other processes hits all alike. */
-async function interleaved(fns: (() => Promise<unknown>)[], reps: number): Promise<number[]> {
-  for (const f of fns) await f();
-  const times: number[][] = fns.map(() => []);
-  for (let i = 0; i < reps; i++) for (let k = 0; k < fns.length; k++) times[k].push(await seconds(fns[k]));
-  return times.map(median);
-}
-
-async function benchBackend(backend: Backend, model: Uint8Array, spec: FixtureSpec, opts: BenchOptions) {
-  const hook = `blocks.${spec.nLayers - 1}.hook_resid_mid`;
-  const early = `blocks.${spec.nLayers >> 1}.hook_resid_pre`;
-  const plain = await LmSession.create(model, inspectModel(model).signature, { backends: [backend] });
-  const exposed = hookModel(model, { expose: [hook] });
-  const hooked = await LmSession.create(exposed.bytes, exposed.signature, { backends: [backend] });
-  const cut = hookModel(model, { expose: [early], pruneToHooks: true });
-  const pruned = await LmSession.create(cut.bytes, cut.signature, { backends: [backend] });
-  if (plain.backend !== backend || hooked.backend !== backend) throw new Error(`${backend} session fell back`);
-  // 1. Extraction: batch × ctx tokens per forward, alternating the two sessions so drift hits both.
-  const batch = opts.quick ? 4 : 8;
-  const ctx = opts.quick ? 32 : 64;
-  const ids = Array.from({ length: batch * ctx }, (_, i) => (i * 31 + 7) % 256);
-  const reps = opts.quick ? 3 : backend === 'webgpu' ? 5 : 15;
-  const run = (s: LmSession) => () => s.forward({ inputIds: ids, batch });
-  const [tPlain, tHooked, tPruned] = await interleaved([run(plain), run(hooked), run(pruned)], reps);
-  const tokens = batch * ctx;
-  const shape = `d=${spec.dModel} L=${spec.nLayers} batch=${batch}×${ctx}`;
-  opts.emit({
-    bench: 'extract',
-    metric: 'hook_overhead',
-    value: tokens / tHooked,
-    unit: 'tok/s',
-    peer: 'unmodified',
-    peerValue: tokens / tPlain,
-    ratio: tHooked / tPlain,
-    adapter: backend,
-    note: `median of ${reps}; ${shape}, exposing ${hook}`,
-  });
-  opts.emit({
-    bench: 'extract',
-    metric: 'pruned_ratio',
-    value: tokens / tPruned,
-    unit: 'tok/s',
-    peer: 'unmodified',
-    peerValue: tokens / tPlain,
-    ratio: tPruned / tPlain,
-    adapter: backend,
-    note: `median of ${reps}; ${shape}, graph pruned to ${early}`,
-  });
-  await pruned.release();
-  await hooked.release();
-  // 2. Generation: greedy, KV cache, then the same with a steer input at the last residual.
-  const steerHook = `blocks.${spec.nLayers - 1}.hook_resid_post`;
-  const steered = hookModel(model, { steer: [steerHook] });
-  const steerSession = await LmSession.create(steered.bytes, steered.signature, { backends: [backend] });
-  const prompt = [276, 104, 101, 108, 108, 111, 32, 116];
-  const n = opts.quick ? 16 : backend === 'webgpu' ? 16 : 32;
-  const feeds = { [`steer.${steerHook}`]: new ort.Tensor('float32', new Float32Array(spec.dModel).fill(0.5), [spec.dModel]) };
-  const [gPlain, gSteer] = await interleaved(
-    [() => generateAll(plain, prompt, { maxNewTokens: n }), () => generateAll(steerSession, prompt, { maxNewTokens: n, feeds })],
-    opts.quick ? 1 : 3,
-  );
-  const note = `greedy, ${prompt.length}-token prompt, ${n} new tokens, d=${spec.dModel} L=${spec.nLayers}`;
-  opts.emit({ bench: 'generate', metric: 'tokens_per_s', value: n / gPlain, unit: 'tok/s', adapter: backend, note });
-  opts.emit({
-    bench: 'generate',
-    metric: 'tokens_per_s',
-    value: n / gSteer,
-    unit: 'tok/s',
-    peer: 'unsteered',
-    peerValue: n / gPlain,
-    ratio: gSteer / gPlain,
-    adapter: backend,
-    note: `steered at ${steerHook}; ${note}`,
-  });
-  await steerSession.release();
-  await plain.release();
-}
-
 export const suite: BenchSuite = {
   name: 'lm',
   async run(opts) {
     useNodeWasm();
     const spec = benchSpec(opts.quick);
-    const { model } = buildOnnxFixture(spec, makeWeights(spec));
-    await benchBackend('wasm', model, spec, opts);
+    const model = benchModel(spec);
+    await benchLmBackend('wasm', model, spec, opts);
     if (await nodeWebGpu(opts.log)) {
       try {
-        await benchBackend('webgpu', model, spec, opts);
+        await benchLmBackend('webgpu', model, spec, opts);
       } catch (e) {
         opts.log(`webgpu: skipped (${(e as Error).message})`);
       }

@@ -1,8 +1,7 @@
 // TF.js (tfjs-backend-webgpu) peer for the benchmarks: matmul GFLOP/s and the same SAE training step
-// written with tf ops, on the same Dawn adapter as our kernels, so ratios compare like with like.
-import { createRequire } from 'node:module';
+// written with tf ops, on the same adapter as our kernels, so ratios compare like with like. Works
+// on any `tf` whose WebGPU backend is ready: Dawn in Node (./tfjsNode.ts) or a browser page.
 import type * as Tf from '@tensorflow/tfjs-core';
-import { nodeGpu } from '../../../src/gpu/nodeDevice';
 
 export interface SaeStepOptions {
   dIn: number;
@@ -30,22 +29,9 @@ const MAX_REPS = 50;
 /** L1 coefficient of the relu step; its value does not change the work done. */
 const L1_COEFF = 5;
 
-/**
- * Starts TF.js on WebGPU in Node. tfjs-backend-webgpu registers its backend at import time only if
- * `navigator.gpu` exists, so the Dawn GPU object is installed as `navigator.gpu` before importing it.
- */
-export async function createTfjsPeer(): Promise<TfjsPeer> {
-  const gpu = await nodeGpu();
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  const tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-backend-webgpu');
-  // tfjs-core's Node bundle ships no gradients (the @tensorflow/tfjs union package registers them).
-  // Its ESM `register_all_gradients` is loaded by path so Vite transforms it instead of handing it to
-  // Node as CommonJS; it registers into tfjs' global gradient registry, shared with the bundle.
-  const gradients = createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-  await import(/* @vite-ignore */ gradients);
-  if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not initialise its WebGPU backend on the Dawn adapter');
-  await tf.ready();
+/** The peer on `tf`, whose active backend must already be a ready 'webgpu'. */
+export function tfjsPeer(tf: typeof Tf): TfjsPeer {
+  if (tf.getBackend() !== 'webgpu') throw new Error(`TF.js runs on ${tf.getBackend()}, not webgpu`);
   const info = (tf.backend() as unknown as { adapterInfo?: { architecture?: string; vendor?: string } }).adapterInfo;
   const adapter = info?.architecture || info?.vendor || 'unknown';
 
