@@ -5,7 +5,7 @@
 //    one WebGPU session per model exposes all hooks (and steers three), and every value matches the
 //    reference forward pass within 1e-4; steer = 0 leaves the unmodified model's WebGPU logits
 //    bit-identical, and a nonzero steer matches the reference's steered logits within 1e-4.
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { startHarnessServer, type HarnessServer } from '../scripts/chromium';
 import { startHubMirror, type HubMirror } from '../scripts/hub-mirror';
 import { listHooks } from '../src/lm/hooks';
@@ -75,13 +75,21 @@ test.describe('every hook point', () => {
   ];
   const STEER_HOOKS = ['blocks.0.hook_resid_post', 'blocks.1.hook_attn_out', 'blocks.1.hook_resid_mid'];
   let server: HarnessServer;
-  test.beforeAll(async () => {
+  /** One page for every model: ORT and its WASM load once. */
+  let page: Page;
+  test.beforeAll(async ({ browser }) => {
     server = await startHarnessServer(['e2e/harness/hooks.html']);
+    page = await browser.newPage();
+    await page.goto(`${server.url}/e2e/harness/hooks.html`);
+    await page.waitForFunction(() => 'lmHarness' in window);
   });
-  test.afterAll(() => server.close());
+  test.afterAll(async () => {
+    await page.close();
+    await server.close();
+  });
 
   for (const name of MODELS) {
-    test(`${name}: every hook and steering on WebGPU match the reference within 1e-4`, async ({ page }) => {
+    test(`${name}: every hook and steering on WebGPU match the reference within 1e-4`, async () => {
       test.slow();
       const { spec, weights, files } = fixtures[name];
       const d = spec.dModel;
@@ -91,8 +99,6 @@ test.describe('every hook point', () => {
       const vectors = Object.fromEntries(STEER_HOOKS.map((h) => [h, Float32Array.from({ length: d }, () => 2 * rand() - 1)]));
       const zeroFeeds = Object.fromEntries(STEER_HOOKS.map((h) => [`steer.${h}`, new Array<number>(d).fill(0)]));
       const steerFeeds = Object.fromEntries(STEER_HOOKS.map((h) => [`steer.${h}`, Array.from(vectors[h])]));
-      await page.goto(`${server.url}/e2e/harness/hooks.html`);
-      await page.waitForFunction(() => 'lmHarness' in window);
       expect(await page.evaluate(() => window.lmHarness.adapter())).toBe('swiftshader');
       const run = (...args: Parameters<LmHarness['run']>) => page.evaluate((a) => window.lmHarness.run(...a), args);
       const ids = SEQS.flat();

@@ -29,7 +29,7 @@ export async function startHarnessServer(pages: string[]): Promise<HarnessServer
   const server = await createServer({
     configFile: resolve('vite.config.ts'),
     cacheDir: resolve('node_modules/.vite-harness', basename(dirname(pages[0]))),
-    server: { host: '127.0.0.1', port: 0, hmr: false, ws: false },
+    server: { host: '127.0.0.1', port: 0, hmr: false, ws: false, watch: null },
     optimizeDeps: { entries: pages },
     logLevel: 'error',
     clearScreen: false,
