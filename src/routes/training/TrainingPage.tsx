@@ -28,7 +28,7 @@ export function TrainingPage() {
   const limits = () => report()?.adapter?.limits;
   const errors = createMemo(() => validateForm({ ...form }, limits()));
   const shown = (k: keyof TrainForm) => (ui.showErrors ? errors()[k] : undefined);
-  const memory = createMemo(() => estimateMemory({ ...form }));
+  const memory = createMemo(() => estimateMemory({ ...form }, limits()));
   const selected = createMemo(() => runs()?.find((r) => r.id === params.run) ?? runs()?.[0]);
   const canStart = () => report()?.webgpu === true;
 
@@ -198,7 +198,8 @@ export function TrainingPage() {
           <div class="memory" data-testid="memory-estimate" classList={{ over: Boolean(errors().dSae || errors().batchSize) }}>
             GPU memory ≈ <b>{formatBytes(memory().totalBytes)}</b> (weights, gradients and Adam {formatBytes(memory().parameterBytes)}; activations{' '}
             {formatBytes(memory().activationBytes)}); largest buffer {formatBytes(memory().largestBufferBytes)} of{' '}
-            {formatBytes(limits()?.maxStorageBufferBindingSize)} allowed.
+            {formatBytes(limits()?.maxStorageBufferBindingSize)} allowed
+            <Show when={memory().shards > 1}>, with the latents split into {memory().shards} shards</Show>.
           </div>
           <Show when={ui.showErrors && errors().form}>
             <div class="banner banner-err">{errors().form}</div>

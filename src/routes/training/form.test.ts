@@ -31,14 +31,24 @@ describe('training form', () => {
     });
   }
 
-  it('names d_sae when the weights exceed the device binding limit', () => {
-    const errors = validateForm(form({ dSae: 1 << 20 }), { maxStorageBufferBindingSize: 1 << 26, maxBufferSize: 1 << 28 });
-    expect(errors.dSae).toMatch(/exceeds this device's largest storage binding/);
+  it('names d_sae when even the most shards cannot hold the latents', () => {
+    const errors = validateForm(form({ dSae: 1 << 20 }), { maxStorageBufferBindingSize: 1 << 20, maxBufferSize: 1 << 28 });
+    expect(errors.dSae).toMatch(/shards .* at most 64/);
+  });
+
+  it('accepts latents beyond one binding and says how they are sharded', () => {
+    const limits = { maxStorageBufferBindingSize: 1 << 20, maxBufferSize: 1 << 28 };
+    const f = form({ dIn: 64, dSae: 4096, batchSize: 256, arch: 'topk' });
+    expect(validateForm(f, limits).dSae).toBeUndefined();
+    const m = estimateMemory(f, limits);
+    expect(m.shards).toBe(8);
+    expect(m.largestBufferBytes).toBeLessThanOrEqual(limits.maxStorageBufferBindingSize);
   });
 
   it('estimates memory from the shapes', () => {
     const m = estimateMemory(form({ dIn: 10, dSae: 20, batchSize: 4, arch: 'relu' }));
     expect(m.parameterBytes).toBe(4 * 4 * (2 * 10 * 20 + 2 * 20 + 10));
     expect(m.largestBufferBytes).toBe(4 * 200);
+    expect(m.shards).toBe(1);
   });
 });

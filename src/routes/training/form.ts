@@ -1,6 +1,6 @@
 // The training form's model: defaults, conversion to job parameters, per-field validation
 // (with the engine's own SaeConfigError), and a memory estimate against the device limits.
-import { resolveConfig, SaeConfigError, validateConfig, type SaeConfig } from '../../sae/config';
+import { planShards, resolveConfig, SaeConfigError, validateConfig, type SaeConfig } from '../../sae/config';
 import type { Architecture } from '../../sae/types';
 import type { TrainParams } from '../../jobs/kinds/train';
 import { registerTemplateSchema, type TemplateSchema } from '../../storage/templates';
@@ -152,7 +152,7 @@ export function validateForm(f: TrainForm, limits?: Record<string, number>): Fie
   const defaults = resolveConfig({ arch: config.arch, dIn: 64, dSae: 512 });
   for (let i = 0; i < 20; i++) {
     try {
-      validateConfig(config, limits as Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'> | undefined);
+      validateConfig(config, limits as BufferLimits | undefined);
       break;
     } catch (e) {
       if (!(e instanceof SaeConfigError)) throw e;
@@ -197,20 +197,33 @@ export interface MemoryEstimate {
   /** Per-step activations and scratch. */
   activationBytes: number;
   totalBytes: number;
-  /** Largest single buffer, compared with maxStorageBufferBindingSize. */
+  /** Largest single buffer once the latents are split into `shards`, compared with maxStorageBufferBindingSize. */
   largestBufferBytes: number;
+  /** Latent shards the trainer will use on this device (1 when everything fits one binding or no limits are known). */
+  shards: number;
 }
 
-export function estimateMemory(f: TrainForm): MemoryEstimate {
+type BufferLimits = Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>;
+
+export function estimateMemory(f: TrainForm, limits?: Record<string, number>): MemoryEstimate {
   const dSae = dSaeOf(f);
   const params = 2 * f.dIn * dSae + 2 * dSae + f.dIn;
   const parameterBytes = 4 * params * 4;
   const rows = f.arch === 'topk' || f.arch === 'batchtopk' ? 2 * f.batchSize : f.batchSize;
   const activationBytes = 4 * (3 * rows * dSae + 4 * f.batchSize * f.dIn);
+  let widths = [dSae];
+  if (limits) {
+    try {
+      widths = planShards(configOf(f), limits as BufferLimits);
+    } catch (e) {
+      if (!(e instanceof SaeConfigError)) throw e;
+    }
+  }
   return {
     parameterBytes,
     activationBytes,
     totalBytes: parameterBytes + activationBytes,
-    largestBufferBytes: 4 * Math.max(f.dIn * dSae, rows * dSae),
+    largestBufferBytes: 4 * Math.max(f.dIn * widths[0], rows * widths[0], rows * f.dIn),
+    shards: widths.length,
   };
 }
