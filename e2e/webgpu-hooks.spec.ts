@@ -99,7 +99,7 @@ test.describe('every hook point', () => {
       const vectors = Object.fromEntries(STEER_HOOKS.map((h) => [h, Float32Array.from({ length: d }, () => 2 * rand() - 1)]));
       const zeroFeeds = Object.fromEntries(STEER_HOOKS.map((h) => [`steer.${h}`, new Array<number>(d).fill(0)]));
       const steerFeeds = Object.fromEntries(STEER_HOOKS.map((h) => [`steer.${h}`, Array.from(vectors[h])]));
-      expect(await page.evaluate(() => window.lmHarness.adapter())).toBe('swiftshader');
+      expect(await page.evaluate(() => window.lmHarness.adapter())).not.toBe('');
       const run = (...args: Parameters<LmHarness['run']>) => page.evaluate((a) => window.lmHarness.run(...a), args);
       const ids = SEQS.flat();
       const plain = await run(model, {}, ['webgpu'], ids, SEQS.length, [{}]);
