@@ -374,7 +374,8 @@ class GpuSaeTrainer implements SaeTrainer {
     const { device, b } = this;
     if (!this.host.initialized) await this.initializeFrom(batch);
     const s = this.host.step;
-    const flush = this.pending.length + 1 === c.metricsEvery;
+    // Read back on step multiples of metricsEvery, so an early flush (resampling, saveState) keeps the cadence.
+    const flush = (s + 1) % c.metricsEvery === 0;
     const slot = flush ? await this.freeSlot() : undefined;
 
     // 1. Per-step uniforms: scheduled LR and sparsity coefficient, Adam bias corrections.

@@ -86,6 +86,17 @@ describe('SAE trainer state', () => {
     t.destroy();
   });
 
+  it('keeps the histogram cadence when resampling flushes the metrics between readbacks', async () => {
+    const { device } = await nodeDevice();
+    const t = await createSaeTrainer(device, { ...SMALL, arch: 'relu', resampleEvery: 3 });
+    const data = source();
+    for (let s = 0; s < 4; s++) await t.step(data.next(37));
+    await t.metrics();
+    expect(t.takeMetrics().map((m) => m.step)).toEqual([0, 1, 2, 3]);
+    expect(t.histograms()?.step).toBe(4);
+    t.destroy();
+  });
+
   it('rejects a batch of the wrong width with an error naming the field', async () => {
     const { device } = await nodeDevice();
     const t = await createSaeTrainer(device, SMALL);
