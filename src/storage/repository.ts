@@ -10,7 +10,12 @@ export interface TableStats {
   name: TableName;
   rows: number;
   bytes: number;
+  /** Bytes scaled up from the first STATS_SAMPLE rows (large record tables, e.g. metrics). */
+  sampled: boolean;
 }
+
+/** Record rows read per table for the size estimate; the Storage page re-runs it on every write. */
+export const STATS_SAMPLE = 1000;
 
 /** Rough in-memory size of a structured-clone value (strings as UTF-16). */
 export function estimateBytes(value: unknown): number {
@@ -38,14 +43,17 @@ export async function tableStats(db: LanternDb): Promise<TableStats[]> {
     const table = db.table(name);
     const rows = await table.count();
     let bytes = 0;
+    let sampled = false;
     if (CHUNK_TABLES.includes(name)) {
       for (const key of await table.orderBy('byteLength').keys()) bytes += key as number;
     } else {
-      await table.each((row: unknown) => {
+      await table.limit(STATS_SAMPLE).each((row: unknown) => {
         bytes += estimateBytes(row);
       });
+      sampled = rows > STATS_SAMPLE;
+      if (sampled) bytes = Math.round((bytes * rows) / STATS_SAMPLE);
     }
-    out.push({ name, rows, bytes });
+    out.push({ name, rows, bytes, sampled });
   }
   return out;
 }

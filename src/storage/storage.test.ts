@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LanternDb } from './db';
 import { makeChunks, readChunks } from './chunks';
-import { deleteRecord, tableStats } from './repository';
+import { deleteRecord, estimateBytes, STATS_SAMPLE, tableStats } from './repository';
 import { exportAll, importAll } from './transfer';
 import { IntegrityError, StorageError, StorageQuotaError, guardWrite } from './errors';
 
@@ -88,6 +88,20 @@ describe('table stats', () => {
     expect(stats.checkpointChunks.bytes).toBe(4000);
     expect(stats.metrics.rows).toBe(3);
     expect(stats.runs.bytes).toBeGreaterThan(0);
+    expect(stats.metrics.sampled).toBe(false);
+  });
+
+  it('scales the size of a large record table up from a sample', async () => {
+    const n = 2 * STATS_SAMPLE + 500;
+    await db.metrics.bulkPut(Array.from({ length: n }, (_, step) => ({ runId: 'big', step, values: { loss: 1 / (step + 1), l0: step % 7 } })));
+    let exact = 0;
+    await db.metrics.each((row) => {
+      exact += estimateBytes(row);
+    });
+    const stats = (await tableStats(db)).find((s) => s.name === 'metrics')!;
+    expect(stats.rows).toBe(n);
+    expect(stats.sampled).toBe(true);
+    expect(Math.abs(stats.bytes - exact) / exact).toBeLessThan(0.05);
   });
 });
 

@@ -8,7 +8,7 @@ import { createLive, createLiveQuery } from '../../state/live';
 import { toast } from '../../state/toasts';
 import { getDb, TABLES, type TableName } from '../../storage/db';
 import { formatBytes, requestPersistence, storageInfo } from '../../storage/persistence';
-import { CHUNK_TABLES, deleteRecord, listRecords, tableStats, type TableStats } from '../../storage/repository';
+import { CHUNK_TABLES, deleteRecord, listRecords, STATS_SAMPLE, tableStats, type TableStats } from '../../storage/repository';
 import { exportAll, importAll } from '../../storage/transfer';
 
 const TABLE_NAMES = Object.keys(TABLES) as TableName[];
@@ -152,7 +152,10 @@ export function StoragePage() {
                     <td class="num mono" data-testid="rows">
                       {t.rows}
                     </td>
-                    <td class="num mono">{formatBytes(t.bytes)}</td>
+                    <td class="num mono" title={t.sampled ? `estimated from the first ${STATS_SAMPLE} rows` : undefined}>
+                      {t.sampled ? '≈ ' : ''}
+                      {formatBytes(t.bytes)}
+                    </td>
                   </tr>
                 )}
               </For>
