@@ -1,6 +1,6 @@
 // Config validation: every bad field raises SaeConfigError naming that field.
 import { describe, expect, it } from 'vitest';
-import { MAX_SHARDS, planShards, resolveConfig, SaeConfigError, validateConfig, type SaeConfigInput } from './config';
+import { MAX_SHARDS, planShards, resolveConfig, SaeConfigError, usesSparseProducts, validateConfig, type SaeConfigInput } from './config';
 import { DuplicateArchitectureError, registerArchitecture } from './architectures';
 import { topk } from './architectures/topk';
 
@@ -71,6 +71,19 @@ describe('validateConfig', () => {
     expect(fieldOf({ ...base, metricsEvery: 10, histogramEvery: 15 })).toBe('histogramEvery');
     expect(fieldOf({ ...base, arch: 'jumprelu', bandwidth: 0 })).toBe('bandwidth');
     expect(fieldOf({ ...base, arch: 'nope' as never })).toBe('arch');
+    expect(fieldOf({ ...base, sparseProducts: 'csr' as never })).toBe('sparseProducts');
+  });
+
+  it('runs sparse decoder products only for sparse enough TopK-family activations, unless told', () => {
+    const sparse = (input: Partial<SaeConfigInput>) => usesSparseProducts(resolveConfig({ arch: 'topk', dIn: 64, dSae: 512, ...input }));
+    expect(sparse({ k: 32, kAux: 32 })).toBe(false);
+    expect(sparse({ dSae: 1024, k: 32, kAux: 32 })).toBe(false);
+    expect(sparse({ dSae: 2048, k: 32, kAux: 32 })).toBe(true);
+    expect(sparse({ dSae: 2048, k: 32, kAux: 64 })).toBe(false);
+    expect(sparse({ arch: 'batchtopk', dSae: 6144, k: 32 })).toBe(true);
+    expect(sparse({ k: 32, kAux: 32, sparseProducts: 'sparse' })).toBe(true);
+    expect(sparse({ dSae: 6144, k: 32, sparseProducts: 'dense' })).toBe(false);
+    expect(sparse({ arch: 'relu', dSae: 6144, sparseProducts: 'sparse' })).toBe(false);
   });
 });
 

@@ -38,9 +38,9 @@ function named(name: string, check: () => void): void {
 const CASES: SaeConfigInput[] = [
   { arch: 'relu', dIn: 24, dSae: 48, sparsityCoefficient: 0.05, sparsityWarmupSteps: 2, normalizeActivations: 'expected_average_only_in' },
   { arch: 'relu', dIn: 24, dSae: 48, sparsityCoefficient: 0.05, unitNormDecoder: true, lrDecay: 'cosine', totalSteps: 4 },
-  { arch: 'topk', dIn: 24, dSae: 48, k: 3, kAux: 6 },
-  { arch: 'topk', dIn: 24, dSae: 48, k: 3, kAux: 6, forceDense: true },
-  { arch: 'batchtopk', dIn: 24, dSae: 48, k: 3, kAux: 6, thresholdRate: 0.5 },
+  { arch: 'topk', dIn: 24, dSae: 48, k: 3, kAux: 6, sparseProducts: 'sparse' },
+  { arch: 'topk', dIn: 24, dSae: 48, k: 3, kAux: 6, sparseProducts: 'dense' },
+  { arch: 'batchtopk', dIn: 24, dSae: 48, k: 3, kAux: 6, thresholdRate: 0.5, sparseProducts: 'sparse' },
   { arch: 'jumprelu', dIn: 24, dSae: 48, sparsityCoefficient: 0.01, bandwidth: 0.2, initialThreshold: 0.1, lrWarmupSteps: 2 },
 ];
 
@@ -55,7 +55,7 @@ describe('SAE training step', () => {
     // eps 1e-6: Adam maps a numerically-zero gradient (±1e-9 from summation order) to ±lr with the
     // default 1e-8, which would compare rounding noise instead of the math.
     const config = resolveConfig({ batchSize: 37, lr: 1e-3, eps: 1e-6, deadFeatureWindow: 37, metricsEvery: 1, histogramEvery: 100, seed: 3, ...input });
-    it(`${config.arch}${config.unitNormDecoder ? ' (unit-norm decoder)' : ''}${config.forceDense ? ' (dense path)' : ''}${sharded ? ' over shards 20/20/8' : ''} matches the CPU reference step for 3 steps`, async () => {
+    it(`${config.arch}${config.unitNormDecoder ? ' (unit-norm decoder)' : ''}${config.sparseProducts === 'auto' ? '' : ` (${config.sparseProducts} products)`}${sharded ? ' over shards 20/20/8' : ''} matches the CPU reference step for 3 steps`, async () => {
       const { device } = await nodeDevice();
       const maxShardBytes = sharded ? twentyLatents(config) : undefined;
       if (sharded) expect(planShards(config, device.limits, maxShardBytes)).toEqual([20, 20, 8]);

@@ -25,7 +25,7 @@ import { topkRowsCall } from '@/gpu/kernels/topk_rows';
 import { topkRowsShardedCalls, TOPK_ROWS_SHARDED_SEL_WORDS } from '@/gpu/kernels/topk_rows_sharded';
 import { encodeCall, type KernelCall } from '@/gpu/pipelines';
 import { architecture, type ArchitectureDef } from './architectures';
-import { planShards, resolveConfig, SaeConfigError, validateConfig, type SaeConfig, type SaeConfigInput } from './config';
+import { planShards, resolveConfig, SaeConfigError, usesSparseProducts, validateConfig, type SaeConfig, type SaeConfigInput } from './config';
 import { adamCorrections } from './reference/adam';
 import { METRICS_LEN } from './reference/sae_loss';
 import { Rng } from './rng';
@@ -224,7 +224,7 @@ class GpuSaeTrainer implements SaeTrainer {
     if (!one) {
       this.b.sums = buf(3, 'latent-sums');
       if (def.selection === 'rows' || def.aux) this.b.rowSel = buf(n * TOPK_ROWS_SHARDED_SEL_WORDS, 'topk_rows-sel');
-      if (def.selection === 'none' || config.forceDense) this.b.reconPart = buf(this.rows * dIn, 'recon-part');
+      if (!usesSparseProducts(config)) this.b.reconPart = buf(this.rows * dIn, 'recon-part');
     }
     this.stagingWords = config.metricsEvery * METRICS_LEN + 2 * dSae;
     this.ring = Array.from({ length: RING }, (_, i) => {
@@ -273,7 +273,7 @@ class GpuSaeTrainer implements SaeTrainer {
     }
     // 3. Decoder (main and AuxK rows together, summed over shards) and the losses. TopK-family
     //    activations are sparse, so their decoder products skip the zeros unless the dense path is forced.
-    const sparse = def.selection !== 'none' && !c.forceDense;
+    const sparse = usesSparseProducts(c);
     const sds = shards.map((sh, i) => sparseDecodeCalls(device, { acts: sh.acts, wDec: sh.sets.p.W_dec, recon: b.recon, dRecon: b.dRecon, dActs: sh.dActs }, rows, dIn, sh.size, i > 0));
     shards.forEach((sh, i) => {
       if (sparse) calls.push(sds[i].decode);

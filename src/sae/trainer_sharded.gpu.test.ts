@@ -24,8 +24,8 @@ function source() {
 }
 
 const CONFIGS: SaeConfigInput[] = [
-  { ...SMALL, arch: 'topk' },
-  { ...SMALL, arch: 'batchtopk' },
+  { ...SMALL, arch: 'topk', sparseProducts: 'sparse' },
+  { ...SMALL, arch: 'batchtopk', sparseProducts: 'sparse' },
   { ...SMALL, arch: 'relu', sparsityCoefficient: 0.05, resampleEvery: 4 },
   { ...SMALL, arch: 'jumprelu', sparsityCoefficient: 0.01, bandwidth: 0.2, initialThreshold: 0.05 },
 ];
