@@ -79,7 +79,8 @@ describe('validateConfig', () => {
     expect(sparse({ k: 32, kAux: 32 })).toBe(false);
     expect(sparse({ dSae: 1024, k: 32, kAux: 32 })).toBe(false);
     expect(sparse({ dSae: 2048, k: 32, kAux: 32 })).toBe(true);
-    expect(sparse({ dSae: 2048, k: 32, kAux: 64 })).toBe(false);
+    expect(sparse({ dSae: 6144, k: 32, kAux: 384 })).toBe(true);
+    expect(sparse({ dSae: 2048, k: 64 })).toBe(false);
     expect(sparse({ arch: 'batchtopk', dSae: 6144, k: 32 })).toBe(true);
     expect(sparse({ k: 32, kAux: 32, sparseProducts: 'sparse' })).toBe(true);
     expect(sparse({ dSae: 6144, k: 32, sparseProducts: 'dense' })).toBe(false);

@@ -42,7 +42,7 @@ export interface SaeConfig {
   eps: number;
   /**
    * TopK family: decoder products and weight gradients by the sparse kernels (skip zero activations)
-   * or the dense matmuls; 'auto' picks sparse when fewer than 1 in SPARSE_MIN_RATIO latents fire per row.
+   * or the dense matmuls; 'auto' picks sparse when k is below 1 in SPARSE_MIN_RATIO latents.
    */
   sparseProducts: SparseProducts;
   /** Keep decoder rows at unit norm (gradient's parallel component removed, rows renormalised). */
@@ -66,7 +66,7 @@ export type SparseProducts = 'auto' | 'sparse' | 'dense';
 export const SPARSE_PRODUCTS: readonly SparseProducts[] = ['auto', 'sparse', 'dense'];
 
 /**
- * 'auto' uses the sparse kernels when dSae > SPARSE_MIN_RATIO × (latents active per row). Measured on
+ * 'auto' uses the sparse kernels when dSae > SPARSE_MIN_RATIO × k (latents active per row). Measured on
  * SwiftShader (dIn 64–256, batch 256–1024, k 32): dense wins at 1/16 and 1/32, sparse at 1/64 and below.
  */
 export const SPARSE_MIN_RATIO = 32;
@@ -75,7 +75,8 @@ export const SPARSE_MIN_RATIO = 32;
 export function usesSparseProducts(c: SaeConfig): boolean {
   if (c.arch !== 'topk' && c.arch !== 'batchtopk') return false;
   if (c.sparseProducts !== 'auto') return c.sparseProducts === 'sparse';
-  return c.dSae > SPARSE_MIN_RATIO * Math.max(c.k, c.kAux);
+  // AuxK rows hold at most min(kAux, dead latents), usually far fewer: the main rows' k decides.
+  return c.dSae > SPARSE_MIN_RATIO * c.k;
 }
 
 export type SaeConfigInput = Partial<SaeConfig> & Pick<SaeConfig, 'arch' | 'dIn' | 'dSae'>;
