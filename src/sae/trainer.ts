@@ -274,7 +274,7 @@ class GpuSaeTrainer implements SaeTrainer {
     // 3. Decoder (main and AuxK rows together, summed over shards) and the losses. TopK-family
     //    activations are sparse, so their decoder products skip the zeros unless the dense path is forced.
     const sparse = usesSparseProducts(c);
-    const sds = shards.map((sh, i) => sparseDecodeCalls(device, { acts: sh.acts, wDec: sh.sets.p.W_dec, recon: b.recon, dRecon: b.dRecon, dActs: sh.dActs }, rows, dIn, sh.size, i > 0));
+    const sds = sparse ? shards.map((sh, i) => sparseDecodeCalls(device, { acts: sh.acts, wDec: sh.sets.p.W_dec, recon: b.recon, dRecon: b.dRecon, dActs: sh.dActs }, rows, dIn, sh.size, i > 0)) : [];
     shards.forEach((sh, i) => {
       if (sparse) calls.push(sds[i].decode);
       else if (i === 0) calls.push(matmulCall(device, { a: sh.acts, b: sh.sets.p.W_dec, c: b.recon }, rows, dIn, sh.size, 'nn'));

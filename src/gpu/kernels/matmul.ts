@@ -1,7 +1,6 @@
-// Launcher for shaders/common/matmul.wgsl and matmul_vec4.wgsl: C[M,N] = op(A)·op(B) in layouts nn,
-// nt and tn; the vec4 kernel (same tile, same grid, same results) where the shape allows it.
+// Launcher for shaders/common/matmul.wgsl: C[M,N] = op(A)·op(B) in layouts nn, nt and tn; its vec4
+// entry points (same tile, same grid, same results) where the shape allows them.
 import source from '@shaders/common/matmul.wgsl?raw';
-import vec4Source from '@shaders/common/matmul_vec4.wgsl?raw';
 import { readFloat32, storageBuffer, uniformBuffer } from '../buffers';
 import { cachedPipeline, encodeCall, makeCall, submitCalls, type KernelCall } from '../pipelines';
 
@@ -19,7 +18,7 @@ export interface MatmulBuffers {
   /** [M, N] */ c: GPUBuffer;
 }
 
-/** 'vec4' when every operand's contiguous dimension is a multiple of 4 (see matmul_vec4.wgsl). */
+/** 'vec4' when every operand's contiguous dimension is a multiple of 4 (the *_vec4 entry points). */
 export function matmulVariant(M: number, N: number, K: number, layout: MatmulLayout): 'vec4' | 'scalar' {
   const aligned = layout === 'nn' ? K % 4 === 0 && N % 4 === 0 : layout === 'nt' ? K % 4 === 0 : M % 4 === 0 && N % 4 === 0;
   return aligned ? 'vec4' : 'scalar';
@@ -29,7 +28,7 @@ function prepare(device: GPUDevice, bufs: MatmulBuffers, M: number, N: number, K
   const dims = uniformBuffer(device, new Uint32Array([M, N, K, 0]).buffer, 'matmul-dims');
   const p =
     matmulVariant(M, N, K, layout) === 'vec4'
-      ? cachedPipeline(device, 'matmul_vec4', vec4Source, layout, { WG_X: WG, WG_Y: WG })
+      ? cachedPipeline(device, 'matmul', source, `${layout}_vec4`, { WG_X: WG, WG_Y: WG })
       : cachedPipeline(device, 'matmul', source, 'main', { WG_X: WG, WG_Y: WG, TRANS_A: layout === 'tn' ? 1 : 0, TRANS_B: layout === 'nt' ? 1 : 0 });
   const call = makeCall(device, `matmul-${layout}`, p, [bufs.a, bufs.b, bufs.c, dims], [Math.ceil(N / (WG * TILE_N)), Math.ceil(M / (WG * TILE_M))]);
   return { call, dims };
