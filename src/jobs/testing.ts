@@ -1,5 +1,5 @@
-// Test helpers for job kinds that need no GPU: a queue whose context has no device, and a
-// wait for a job to reach a status.
+// Test helpers for job kinds that need no GPU: a queue whose context has no device, a wait for
+// a job to reach a status, and a kind that asks its queue to pause after a given step.
 import type { JobRecord, LanternDb } from '../storage/db';
 import { JobQueue } from './queue';
 import { JobError, type JobEvent, type JobKind } from './types';
@@ -30,4 +30,39 @@ export async function settled(db: LanternDb, id: string, statuses: JobRecord['st
     await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error(`job ${id} did not settle`);
+}
+
+/**
+ * `kind` wrapped so a test can have its queue pause, stop or cancel a job right after a given
+ * step. Polling a job and then acting on it races the job, which may finish first on a fast
+ * machine; this does not. Register `kind` in place of the original, then call `after` before
+ * enqueueing.
+ */
+export function withControlPoint<K extends JobKind>(kind: K, queue: () => JobQueue) {
+  let armed: { steps: number; action: 'pause' | 'stop' | 'cancel'; when(params: unknown): boolean } | undefined;
+  const counts = new Map<string, number>();
+  const wrapped: K = {
+    ...kind,
+    async step(prev, params, ctx) {
+      const r = await kind.step(prev, params, ctx);
+      if (armed?.when(params)) {
+        const n = (counts.get(ctx.jobId) ?? 0) + 1;
+        counts.set(ctx.jobId, n);
+        if (n === armed.steps) {
+          const { action } = armed;
+          armed = undefined;
+          await queue()[action](ctx.jobId);
+        }
+      }
+      return r;
+    },
+  };
+  return {
+    kind: wrapped,
+    /** The next job of this kind whose params satisfy `when` gets `action` after its `steps`-th step. */
+    after(steps: number, action: 'pause' | 'stop' | 'cancel', when: (params: unknown) => boolean = () => true): void {
+      armed = { steps, action, when };
+      counts.clear();
+    },
+  };
 }

@@ -16,7 +16,7 @@ import { LanternDb, type JobRecord } from '../../storage/db';
 import { JobQueue } from '../queue';
 import type { JobKind } from '../types';
 import { extractJob, type ExtractParams } from './extract';
-import { cpuQueue, settled as settledIn } from '../testing';
+import { cpuQueue, settled as settledIn, withControlPoint } from '../testing';
 
 const REPO = `${FIXTURE_ORG}/tiny-gpt2`;
 const TEXT = 'The quick brown fox jumps over the lazy dog. Colours: red, green, blue. Numbers: 1 2 3 4 5 6 7 8 9 10. '.repeat(3);
@@ -24,6 +24,7 @@ const TEXT = 'The quick brown fox jumps over the lazy dog. Colours: red, green, 
 let mirror: HubMirror;
 let db: LanternDb;
 let queue: JobQueue;
+const extractKind = withControlPoint(extractJob, () => queue);
 let n = 0;
 
 beforeAll(async () => {
@@ -39,7 +40,7 @@ beforeEach(async () => {
   const f = fixture('tiny-gpt2');
   const config = JSON.parse(new TextDecoder().decode(f.files.get('config.json'))) as Record<string, unknown>;
   await db.models.put({ id: 'm1', repo: REPO, revision: 'main', variant: 'fp32', summary: { ...summarizeConfig(config) }, bytes: 1, createdAt: 1, host: mirror.url });
-  queue = cpuQueue(db, [extractJob as unknown as JobKind]);
+  queue = cpuQueue(db, [extractKind.kind as unknown as JobKind]);
   queue.start();
 });
 afterEach(async () => {
@@ -98,9 +99,8 @@ describe('extract job', () => {
   it('paused and resumed mid-way stores the same chunks as one run, none duplicated', async () => {
     const one = await settled(await queue.enqueue({ kind: 'extract', params: params({ setId: 'whole', batchSize: 1 }) }));
     expect(one.status).toBe('done');
+    extractKind.after(2, 'pause');
     const id = await queue.enqueue({ kind: 'extract', params: params({ setId: 'split', batchSize: 1 }) });
-    for (let i = 0; i < 4000 && ((await db.activationSets.get('split'))?.chunks ?? 0) < 2; i++) await new Promise((r) => setTimeout(r, 2));
-    await queue.pause(id);
     const paused = await settled(id, ['paused', 'done']);
     expect(paused.status).toBe('paused');
     expect((await db.activationSets.get('split'))?.status).toBe('running');

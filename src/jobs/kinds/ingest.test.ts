@@ -1,7 +1,7 @@
 // Ingest and tokenize jobs through the real queue on fake-indexeddb: rows stored in chunks with
 // statistics, bad input rejected with nothing stored, pause/resume without duplicates.
 import 'fake-indexeddb/auto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { builtinTokenizer } from '../../data/builtinTokenizer';
 import { DEFAULT_PRETOKENIZE_CONFIG, Pretokenizer } from '../../data/pretokenize';
 import { normalizeText } from '../../data/normalize';
@@ -13,16 +13,18 @@ import type { JobKind } from '../types';
 import { ingestJob, type FileSource, type IngestParams } from './ingest';
 import { datasetRowReader } from './ingestRows';
 import { tokenizationIdFor, tokenizeJob } from './tokenize';
-import { cpuQueue, settled as settledIn } from '../testing';
+import { cpuQueue, settled as settledIn, withControlPoint } from '../testing';
 
 let db: LanternDb;
 let queue: JobQueue;
 let n = 0;
+const ingestKind = withControlPoint(ingestJob, () => queue);
+const tokenizeKind = withControlPoint(tokenizeJob, () => queue);
 
 beforeEach(async () => {
   db = new LanternDb(`lantern-ingest-test-${n++}`);
   await db.open();
-  queue = cpuQueue(db, [ingestJob, tokenizeJob] as unknown as JobKind[]);
+  queue = cpuQueue(db, [ingestKind.kind, tokenizeKind.kind] as unknown as JobKind[]);
   queue.start();
 });
 afterEach(async () => {
@@ -69,13 +71,11 @@ describe('ingest job', () => {
   it('pause after a step and resume give every line exactly once', async () => {
     // ~9 MB: several steps of at most 4 MB each.
     const lines = Array.from({ length: 120_000 }, (_, i) => `line ${i} ${'x'.repeat(60)}`);
+    ingestKind.after(1, 'pause');
     const id = await queue.enqueue({
       kind: 'ingest',
       params: { datasetId: 'ds_big', name: 'big', source: fileSource(lines.join('\n'), 'big.txt', { txtSplit: 'line' }) },
     });
-    await settled(id, ['running']);
-    for (let i = 0; i < 2000 && !(await db.jobs.get(id))?.state; i++) await new Promise((r) => setTimeout(r, 5));
-    await queue.pause(id);
     expect((await settled(id, ['paused', 'done'])).status).toBe('paused');
     expect((await db.datasets.get('ds_big'))!.rows).toBeLessThan(lines.length);
     await queue.resume(id);
@@ -114,12 +114,11 @@ describe('ingest job', () => {
 
   it('a cancelled import leaves nothing stored', async () => {
     const lines = Array.from({ length: 120_000 }, (_, i) => `line ${i} ${'y'.repeat(60)}`);
+    ingestKind.after(1, 'cancel');
     const id = await queue.enqueue({
       kind: 'ingest',
       params: { datasetId: 'ds_c', name: 'c', source: fileSource(lines.join('\n'), 'c.txt', { txtSplit: 'line' }) },
     });
-    await settled(id, ['running']);
-    await queue.cancel(id);
     expect((await settled(id)).status).toBe('cancelled');
     await nothingStored();
   }, 60_000);
@@ -192,11 +191,14 @@ describe('tokenize job', () => {
     await ingest(fileSource(rows.join('\n'), 'many.txt', { txtSplit: 'line' }));
     const cfg = { ...DEFAULT_PRETOKENIZE_CONFIG, contextSize: 48, sequencesPerChunk: 64 };
     const tokenizationId = await tokenizationIdFor('ds_1', 'builtin:demo-bpe', cfg);
+    // A clock that jumps a second per reading ends every time-sliced step after one read of rows.
+    let t = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (t += 1000));
+    tokenizeKind.after(2, 'pause');
     const id = await queue.enqueue({ kind: 'tokenize', params: { datasetId: 'ds_1', tokenizationId, tokenizer: { type: 'builtin' }, config: cfg } });
-    await settled(id, ['running']);
-    for (let i = 0; i < 4000 && !(await db.jobs.get(id))?.state; i++) await new Promise((r) => setTimeout(r, 5));
-    await queue.pause(id);
-    expect((await settled(id, ['paused', 'done'])).status).toBe('paused');
+    const paused = await settled(id, ['paused', 'done']);
+    clock.mockRestore();
+    expect(paused.status).toBe('paused');
     expect((await db.tokenizations.get(tokenizationId))!.status).toBe('running');
     await queue.resume(id);
     expect((await settled(id)).status).toBe('done');
