@@ -394,8 +394,8 @@ test('a reload during import and during tokenization resumes with every row exac
     await expect(hits.first()).toHaveAttribute('data-index', String(i));
   }
 
-  // Tokenization of a smaller file, reloaded mid-way.
-  const medium = lines.slice(0, 30_000);
+  // Tokenization of a smaller file, reloaded mid-way (large enough to take many 300 ms steps).
+  const medium = lines.slice(0, 100_000);
   const mediumPath = info.outputPath('medium.txt');
   await writeFile(mediumPath, medium.join('\n'));
   await importFile(page, mediumPath, { txtSplit: 'line' });
