@@ -43,6 +43,7 @@ export interface GpuServiceOptions {
   db?: LanternDb;
   /** Web Locks (one queue across tabs); absent in Node. */
   locks?: LockManager;
+  /** Extra job kinds; one named like a built-in kind replaces it (tests wrap built-ins this way). */
   kinds?: JobKind[];
 }
 
@@ -79,7 +80,9 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
       adapterName: () => adapter?.architecture || adapter?.vendor || adapter?.description || 'unknown',
     }),
   });
-  for (const kind of [selfTestJob, trainJob, ingestJob, tokenizeJob, extractJob, ...(opts.kinds ?? [])] as unknown as JobKind[]) queue.register(kind);
+  const kinds = new Map<string, JobKind>();
+  for (const kind of [selfTestJob, trainJob, ingestJob, tokenizeJob, extractJob, ...(opts.kinds ?? [])] as unknown as JobKind[]) kinds.set(kind.kind, kind);
+  for (const kind of kinds.values()) queue.register(kind);
 
   const report = (): SystemReport => ({ webgpu: Boolean(device) || state === 'lost', reason, adapter, device: state, deviceRestores, queueOwner });
 

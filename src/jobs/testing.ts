@@ -38,8 +38,9 @@ export async function settled(db: LanternDb, id: string, statuses: JobRecord['st
  * machine; this does not. Register `kind` in place of the original, then call `after` before
  * enqueueing.
  */
-export function withControlPoint<K extends JobKind>(kind: K, queue: () => JobQueue) {
-  let armed: { steps: number; action: 'pause' | 'stop' | 'cancel'; when(params: unknown): boolean } | undefined;
+export function withControlPoint<K extends JobKind>(kind: K, queue: () => Pick<JobQueue, 'pause' | 'stop' | 'cancel'>) {
+  type Point = { at(step: number, state: unknown): boolean; action: 'pause' | 'stop' | 'cancel'; when(params: unknown): boolean };
+  let armed: Point | undefined;
   const counts = new Map<string, number>();
   const wrapped: K = {
     ...kind,
@@ -48,7 +49,7 @@ export function withControlPoint<K extends JobKind>(kind: K, queue: () => JobQue
       if (armed?.when(params)) {
         const n = (counts.get(ctx.jobId) ?? 0) + 1;
         counts.set(ctx.jobId, n);
-        if (n === armed.steps) {
+        if (armed.at(n, r.state)) {
           const { action } = armed;
           armed = undefined;
           await queue()[action](ctx.jobId);
@@ -59,9 +60,12 @@ export function withControlPoint<K extends JobKind>(kind: K, queue: () => JobQue
   };
   return {
     kind: wrapped,
-    /** The next job of this kind whose params satisfy `when` gets `action` after its `steps`-th step. */
-    after(steps: number, action: 'pause' | 'stop' | 'cancel', when: (params: unknown) => boolean = () => true): void {
-      armed = { steps, action, when };
+    /**
+     * The next job of this kind whose params satisfy `when` gets `action` after its `at`-th step,
+     * or (`at` a function) after the first step whose new state satisfies it.
+     */
+    after(at: number | ((state: unknown) => boolean), action: Point['action'], when: (params: unknown) => boolean = () => true): void {
+      armed = { at: typeof at === 'number' ? (n) => n === at : (_, state) => at(state), action, when };
       counts.clear();
     },
   };

@@ -5,10 +5,12 @@ import 'fake-indexeddb/auto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeGpu } from '../../gpu/nodeDevice';
 import { LanternDb, type JobRecord } from '../../storage/db';
+import type { JobKind } from '../types';
 import { readCheckpoint } from '../../storage/checkpoints';
 import { decodeCheckpoint } from '../../sae/checkpointCodec';
 import { createGpuService } from '../gpuService';
-import type { TrainState } from './train';
+import { trainJob, type TrainState } from './train';
+import { withControlPoint } from '../testing';
 import { makeActivationChunkRow } from '../../storage/activations';
 import { createSyntheticSource } from '../../sae/synthetic';
 
@@ -27,8 +29,10 @@ async function seedActivationSet(id: string, dModel: number, chunks: number) {
 const db = new LanternDb('train-job-test');
 const services: ReturnType<typeof createGpuService>[] = [];
 
+const train = withControlPoint(trainJob, () => services[services.length - 1]);
+
 async function service() {
-  const s = createGpuService({ gpu: await nodeGpu(), db });
+  const s = createGpuService({ gpu: await nodeGpu(), db, kinds: [train.kind as unknown as JobKind] });
   services.push(s);
   await s.init(() => {});
   return s;
@@ -81,12 +85,13 @@ describe('train job', () => {
 
   it('after a crash it resumes from the last checkpoint and recomputes identical steps', async () => {
     const a = await service();
+    // Job steps never cross a checkpoint: the first to pass step 20 ends between 21 and 30.
+    train.after((s) => (s as TrainState).step > 20, 'pause');
     const id = await a.enqueue({ kind: 'train', params: params('run-b', 40) });
-    await waitFor(id, (j) => (j.state as TrainState | undefined)?.checkpointStep === 20);
-    await a.pause(id);
     const paused = await waitFor(id, (j) => j.status === 'paused');
     const pausedAt = (paused.state as TrainState).step;
     expect(pausedAt).toBeGreaterThan(20);
+    expect(pausedAt).toBeLessThanOrEqual(30);
     const before = await db.metrics.where('runId').equals('run-b').toArray();
     // A crash right after step `pausedAt`: the job is still marked running, and the newest
     // checkpoint it knows is the one at step 20.
