@@ -1,5 +1,5 @@
-// Test helpers for job kinds that need no GPU: a queue whose context has no device, a wait for
-// a job to reach a status, and a kind that asks its queue to pause after a given step.
+// Job test helpers: a queue whose context has no device (for kinds that need no GPU), a wait for
+// a job to reach a status, and a kind that has its queue pause, stop or cancel it at a set step.
 import type { JobRecord, LanternDb } from '../storage/db';
 import { JobQueue } from './queue';
 import { JobError, type JobEvent, type JobKind } from './types';
@@ -39,14 +39,14 @@ export async function settled(db: LanternDb, id: string, statuses: JobRecord['st
  * enqueueing.
  */
 export function withControlPoint<K extends JobKind>(kind: K, queue: () => Pick<JobQueue, 'pause' | 'stop' | 'cancel'>) {
-  type Point = { at(step: number, state: unknown): boolean; action: 'pause' | 'stop' | 'cancel'; when(params: unknown): boolean };
+  type Point = { at(step: number, state: unknown): boolean; action: 'pause' | 'stop' | 'cancel' };
   let armed: Point | undefined;
   const counts = new Map<string, number>();
   const wrapped: K = {
     ...kind,
     async step(prev, params, ctx) {
       const r = await kind.step(prev, params, ctx);
-      if (armed?.when(params)) {
+      if (armed) {
         const n = (counts.get(ctx.jobId) ?? 0) + 1;
         counts.set(ctx.jobId, n);
         if (armed.at(n, r.state)) {
@@ -61,11 +61,11 @@ export function withControlPoint<K extends JobKind>(kind: K, queue: () => Pick<J
   return {
     kind: wrapped,
     /**
-     * The next job of this kind whose params satisfy `when` gets `action` after its `at`-th step,
-     * or (`at` a function) after the first step whose new state satisfies it.
+     * The next job of this kind gets `action` after its `at`-th step, or (`at` a function) after
+     * the first step whose new state satisfies it.
      */
-    after(at: number | ((state: unknown) => boolean), action: Point['action'], when: (params: unknown) => boolean = () => true): void {
-      armed = { at: typeof at === 'number' ? (n) => n === at : (_, state) => at(state), action, when };
+    after(at: number | ((state: unknown) => boolean), action: Point['action']): void {
+      armed = { at: typeof at === 'number' ? (n) => n === at : (_, state) => at(state), action };
       counts.clear();
     },
   };
