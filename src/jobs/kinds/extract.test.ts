@@ -126,8 +126,7 @@ describe('extract job', () => {
     extractKind.after(1, 'cancel');
     const id = await queue.enqueue({ kind: 'extract', params: params({ batchSize: 1 }) });
     expect((await settled(id)).status).toBe('cancelled');
-    for (let i = 0; i < 200 && (await db.activationSets.count()); i++) await new Promise((r) => setTimeout(r, 5));
-    expect(await db.activationSets.count()).toBe(0);
+    await expect.poll(() => db.activationSets.count(), { timeout: 10_000 }).toBe(0);
     expect(await db.activationChunks.count()).toBe(0);
   });
 

@@ -46,7 +46,7 @@ async function ingest(source: FileSource, datasetId = 'ds_1'): Promise<JobRecord
 
 /** The partial dataset of a failed job is discarded just after the job is marked failed. */
 async function nothingStored() {
-  await expect.poll(() => db.datasets.count()).toBe(0);
+  await expect.poll(() => db.datasets.count(), { timeout: 10_000 }).toBe(0);
   expect(await db.datasetChunks.count()).toBe(0);
 }
 
@@ -151,7 +151,7 @@ describe('ingest job from the Hub (local mirror)', () => {
         await queue.enqueue({ kind: 'ingest', params: { datasetId: 'ds_col', name: 'col', source: { ...source, column: 'body' } } }),
       );
       expect(wrongColumn.error?.code).toBe('missing-field');
-      await expect.poll(() => db.datasets.count()).toBe(2);
+      await expect.poll(() => db.datasets.count(), { timeout: 10_000 }).toBe(2);
       expect(await db.datasetChunks.where('ownerId').noneOf(['ds_hub', 'ds_pq']).count()).toBe(0);
     } finally {
       await mirror.close();
