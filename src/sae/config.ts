@@ -168,6 +168,11 @@ export function validateConfig(c: SaeConfig, limits?: Pick<GPUSupportedLimits, '
   if (limits) planShards(c, limits);
 }
 
+/** Rows of the step's activation buffers: TopK-family steps stack the AuxK rows under the main ones. */
+export function activationRows(c: Pick<SaeConfig, 'arch' | 'batchSize'>): number {
+  return c.arch === 'topk' || c.arch === 'batchtopk' ? 2 * c.batchSize : c.batchSize;
+}
+
 /** Most shards a run may be split into (each adds dispatches to every step). */
 export const MAX_SHARDS = 64;
 
@@ -181,8 +186,7 @@ export const MAX_SHARDS = 64;
  */
 export function planShards(c: SaeConfig, limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>, maxShardBytes = Infinity): number[] {
   const max = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-  // TopK-family steps stack the AuxK rows under the main activations.
-  const rows = c.arch === 'topk' || c.arch === 'batchtopk' ? 2 * c.batchSize : c.batchSize;
+  const rows = activationRows(c);
   if (4 * c.dIn > max) throw new SaeConfigError('dIn', `one encoder column of ${c.dIn} f32 exceeds this device's largest storage binding (${max} bytes)`, { bytes: 4 * c.dIn, limit: max });
   const sharedBytes = 4 * rows * c.dIn;
   if (sharedBytes > max) {

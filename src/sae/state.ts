@@ -31,7 +31,7 @@ export interface SaeState {
   batchThreshold: number;
 }
 
-export function paramLength(c: SaeConfig, name: ParamName): number {
+export function paramLength(c: Pick<SaeConfig, 'dIn' | 'dSae'>, name: ParamName): number {
   if (name === 'W_enc' || name === 'W_dec') return c.dIn * c.dSae;
   return name === 'b_dec' ? c.dIn : c.dSae;
 }

@@ -20,7 +20,7 @@ import { matmulCall } from '@/gpu/kernels/matmul';
 import { saeLossCalls, saeLossShardCalls } from '@/gpu/kernels/sae_loss';
 import { sparseDecodeCalls } from '@/gpu/kernels/sparse_decode';
 import { sparseWeightGradsCall } from '@/gpu/kernels/sparse_weight_grads';
-import { topkBatchShardedCalls, topkBatchThresholdCall, TOPK_BATCH_SEL_BYTES } from '@/gpu/kernels/topk_batch';
+import { topkBatchCalls, topkBatchThresholdCall, TOPK_BATCH_SEL_BYTES } from '@/gpu/kernels/topk_batch';
 import { topkRowsCall } from '@/gpu/kernels/topk_rows';
 import { topkRowsShardedCalls, TOPK_ROWS_SHARDED_SEL_WORDS } from '@/gpu/kernels/topk_rows_sharded';
 import { encodeCall, type KernelCall } from '@/gpu/pipelines';
@@ -32,7 +32,7 @@ import { Rng } from './rng';
 import { lrAt, sparsityCoefAt } from './schedule';
 import { STEP_PARAMS_BYTES, stepParamsWords } from './stepParams';
 import { joinColumns, joinRows, shardsOf, splitColumns, splitRows, type Shard } from './shards';
-import { cloneState, initialState, initializeFromBatch, PARAM_NAMES, type ParamName, type ParamSet, type SaeState } from './state';
+import { cloneState, initialState, initializeFromBatch, PARAM_NAMES, paramLength, type ParamName, type ParamSet, type SaeState } from './state';
 import type { SaeWeights } from './types';
 
 export interface SaeStepMetrics {
@@ -126,7 +126,7 @@ export interface SaeTrainerOptions {
 
 export async function createSaeTrainer(device: GPUDevice, input: SaeConfigInput, options: SaeTrainerOptions = {}): Promise<SaeTrainer> {
   const config = resolveConfig(input);
-  validateConfig(config, device.limits);
+  validateConfig(config);
   const trainer = new GpuSaeTrainer(device, config, architecture(config.arch), shardsOf(planShards(config, device.limits, options.maxShardBytes)));
   await trainer.loadState(initialState(config));
   return trainer;
@@ -191,7 +191,7 @@ class GpuSaeTrainer implements SaeTrainer {
     const one = shards.length === 1;
     this.shards = shards.map((sh, i) => {
       const tag = (label: string) => (one ? label : `${label}.${i}`);
-      const set = (prefix: string) => Object.fromEntries(SHARD_PARAMS.map((name) => [name, buf(shardParamLength(name, sh.size, dIn), tag(`${prefix}${name}`))])) as Record<ShardParam, GPUBuffer>;
+      const set = (prefix: string) => Object.fromEntries(SHARD_PARAMS.map((name) => [name, buf(paramLength({ dIn, dSae: sh.size }, name), tag(`${prefix}${name}`))])) as Record<ShardParam, GPUBuffer>;
       return {
         ...sh,
         sets: { p: set(SET_PREFIX.p), g: set(SET_PREFIX.g), m: set(SET_PREFIX.m), v: set(SET_PREFIX.v) },
@@ -239,6 +239,12 @@ class GpuSaeTrainer implements SaeTrainer {
     return name === 'b_dec' ? [this.bDec[set]] : this.shards.map((sh) => sh.sets[set][name]);
   }
 
+  /** Lengths of the buffers paramBuffers returns. */
+  private paramLengths(name: ParamName): number[] {
+    const { dIn } = this.config;
+    return name === 'b_dec' ? [dIn] : this.shards.map((sh) => paramLength({ dIn, dSae: sh.size }, name));
+  }
+
   /**
    * The step's dispatches in order; see src/sae/reference/step.ts for the same sequence on the CPU.
    * Per-latent kernels run once per shard; with one shard no merging call is added.
@@ -266,7 +272,7 @@ class GpuSaeTrainer implements SaeTrainer {
       if (one) calls.push(topkRowsCall(device, { s: shards[0].pre, out: shards[0].acts }, n, c.dSae, main));
       else calls.push(...topkRowsShardedCalls(device, shards.map((sh) => ({ dS: sh.size, s: sh.pre, out: sh.acts })), { sel: b.rowSel }, n, main));
     }
-    if (def.selection === 'batch') calls.push(...topkBatchShardedCalls(device, shards.map((sh) => ({ dS: sh.size, pre: sh.pre, acts: sh.acts })), b.sel, n, c.k));
+    if (def.selection === 'batch') calls.push(...topkBatchCalls(device, shards.map((sh) => ({ dS: sh.size, pre: sh.pre, acts: sh.acts })), b.sel, n, c.k));
     if (def.aux) {
       if (one) calls.push(topkRowsCall(device, { s: shards[0].pre, out: shards[0].acts, sinceFired: shards[0].sinceFired, deadInfo: b.deadInfo }, n, c.dSae, aux));
       else calls.push(...topkRowsShardedCalls(device, shards.map((sh) => ({ dS: sh.size, s: sh.pre, out: sh.acts, sinceFired: sh.sinceFired })), { sel: b.rowSel, deadInfo: b.deadInfo }, n, aux));
@@ -347,7 +353,7 @@ class GpuSaeTrainer implements SaeTrainer {
     if (c.arch === 'jumprelu') trained.push('log_threshold');
     for (const name of trained) {
       const [p, g, m, v] = (['p', 'g', 'm', 'v'] as const).map((set) => this.paramBuffers(set, name));
-      const lengths = name === 'b_dec' ? [dIn] : shards.map((sh) => shardParamLength(name, sh.size, dIn));
+      const lengths = this.paramLengths(name);
       p.forEach((_, i) => calls.push(adamCall(device, { p: p[i], g: g[i], m: m[i], v: v[i], deadInfo: b.deadInfo, step: b.step }, lengths[i], `adam-${name}`)));
     }
     for (const dec of decs) if (dec.normalize) calls.push(dec.normalize);
@@ -529,7 +535,7 @@ class GpuSaeTrainer implements SaeTrainer {
   /** One parameter (or its gradient / Adam moment) in the SAELens layout, joined from the shards. */
   private async readParam(set: SetName, name: ParamName): Promise<Float32Array> {
     const { config: c, shards } = this;
-    const lengths = name === 'b_dec' ? [c.dIn] : shards.map((sh) => shardParamLength(name, sh.size, c.dIn));
+    const lengths = this.paramLengths(name);
     const parts: Float32Array[] = [];
     for (const [i, buf] of this.paramBuffers(set, name).entries()) parts.push(await this.readF32(buf, lengths[i]));
     if (name === 'b_dec') return parts[0];
@@ -713,10 +719,6 @@ class GpuSaeTrainer implements SaeTrainer {
   destroy(): void {
     for (const b of this.buffers) b.destroy();
   }
-}
-
-function shardParamLength(name: ShardParam, size: number, dIn: number): number {
-  return name === 'W_enc' || name === 'W_dec' ? dIn * size : size;
 }
 
 function histogram(values: ArrayLike<number>, bins: number): Histogram {

@@ -35,9 +35,7 @@ window.benchPage = {
     const model = benchModel(spec);
     await benchLmBackend('wasm', model, spec, opts, 'wasm (chromium)');
     await benchLmBackend('webgpu', model, spec, opts, `webgpu (chromium, ${gpu})`);
-    if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not initialise its WebGPU backend');
-    await tf.ready();
-    const peer = tfjsPeer(tf);
+    const peer = await tfjsPeer(tf);
     try {
       await benchSae(device, report, `${gpu} (chromium)`, peer, opts);
     } finally {

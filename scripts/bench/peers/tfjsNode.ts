@@ -18,7 +18,5 @@ export async function createTfjsPeer(): Promise<TfjsPeer> {
   // Node as CommonJS; it registers into tfjs' global gradient registry, shared with the bundle.
   const gradients = createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js');
   await import(/* @vite-ignore */ gradients);
-  if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not initialise its WebGPU backend on the Dawn adapter');
-  await tf.ready();
   return tfjsPeer(tf);
 }

@@ -29,9 +29,10 @@ const MAX_REPS = 50;
 /** L1 coefficient of the relu step; its value does not change the work done. */
 const L1_COEFF = 5;
 
-/** The peer on `tf`, whose active backend must already be a ready 'webgpu'. */
-export function tfjsPeer(tf: typeof Tf): TfjsPeer {
-  if (tf.getBackend() !== 'webgpu') throw new Error(`TF.js runs on ${tf.getBackend()}, not webgpu`);
+/** The peer on `tf` with its WebGPU backend (registered by importing tfjs-backend-webgpu) made active. */
+export async function tfjsPeer(tf: typeof Tf): Promise<TfjsPeer> {
+  if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not initialise its WebGPU backend');
+  await tf.ready();
   const info = (tf.backend() as unknown as { adapterInfo?: { architecture?: string; vendor?: string } }).adapterInfo;
   const adapter = info?.architecture || info?.vendor || 'unknown';
 

@@ -5,7 +5,7 @@ import { joinColumns, shardsOf } from '@/sae/shards';
 import { readF32, runChecked, upload, zeros } from '../harness';
 import { nodeDevice } from '../nodeDevice';
 import { expectClose, randomArray } from '../testing';
-import { topkBatchCalls, topkBatchShardedCalls, topkBatchThresholdCall } from './topk_batch';
+import { topkBatchCalls, topkBatchThresholdCall } from './topk_batch';
 
 describe('topk_batch', () => {
   for (const [nTok, dSae, k, lo] of [
@@ -26,7 +26,7 @@ describe('topk_batch', () => {
         deadInfo: zeros(device, 4),
       };
       const rate = 0.25;
-      await runChecked(device, [...topkBatchCalls(device, bufs, nTok, dSae, k), topkBatchThresholdCall(device, bufs, nTok, dSae, k, rate)]);
+      await runChecked(device, [...topkBatchCalls(device, [{ dS: dSae, pre: bufs.pre, acts: bufs.acts }], bufs.sel, nTok, k), topkBatchThresholdCall(device, bufs, nTok, dSae, k, rate)]);
       const ref = topkBatchReference(pre, nTok, k);
       const got = await readF32(device, bufs.acts, nTok * dSae);
       expectClose(got, ref.acts, { atol: 0, rtol: 0 });
@@ -45,7 +45,7 @@ describe('topk_batch', () => {
       const pre = shards.map((sh, s) => randomArray(nTok * sh.size, 60 + s));
       const bufs = shards.map((sh, s) => ({ dS: sh.size, pre: upload(device, pre[s]), acts: zeros(device, nTok * sh.size) }));
       const b = { sel: zeros(device, 258), threshold: upload(device, new Float32Array([0.5])), deadInfo: zeros(device, 4) };
-      const calls = topkBatchShardedCalls(device, bufs, b.sel, nTok, k);
+      const calls = topkBatchCalls(device, bufs, b.sel, nTok, k);
       await runChecked(device, [...calls, topkBatchThresholdCall(device, { ...b, pre: bufs[0].pre, acts: bufs[0].acts }, nTok, sizes[0], k, 0.25)]);
       const dSae = sizes.reduce((a, v) => a + v, 0);
       const ref = topkBatchReference(joinColumns(pre, nTok, shards), nTok, k);

@@ -25,19 +25,18 @@ function dims(device: GPUDevice, nTok: number, dSae: number, k: number, round: n
   return uniformBuffer(device, words, 'topk_batch-dims');
 }
 
-/** The selection calls (8 radix calls + apply). `sel` must be zero before the first. */
-export function topkBatchCalls(device: GPUDevice, b: TopkBatchBuffers, nTok: number, dSae: number, k: number): KernelCall[] {
-  return topkBatchShardedCalls(device, [{ pre: b.pre, acts: b.acts, dS: dSae }], b.sel, nTok, k);
-}
-
 export interface TopkBatchShard {
   /** Latents in this shard. */ dS: number;
   /** [nTok, dS] hidden_pre */ pre: GPUBuffer;
   /** [nTok, dS] out */ acts: GPUBuffer;
 }
 
-/** The selection over latents split into column shards: each round histograms every shard into `sel`, then picks. */
-export function topkBatchShardedCalls(device: GPUDevice, shards: TopkBatchShard[], sel: GPUBuffer, nTok: number, k: number): KernelCall[] {
+/**
+ * The selection calls over latents in column shards (one shard: the whole [nTok, dSae]): each of the
+ * 4 radix rounds histograms every shard into `sel`, then picks; then apply per shard. `sel` must be
+ * zero before the first.
+ */
+export function topkBatchCalls(device: GPUDevice, shards: TopkBatchShard[], sel: GPUBuffer, nTok: number, k: number): KernelCall[] {
   const calls: KernelCall[] = [];
   const hist = cachedPipeline(device, 'topk_batch', source, 'histogram', { WG, PER_THREAD });
   const pick = cachedPipeline(device, 'topk_batch', source, 'pick', {});

@@ -1,6 +1,6 @@
 // The training form's model: defaults, conversion to job parameters, per-field validation
 // (with the engine's own SaeConfigError), and a memory estimate against the device limits.
-import { planShards, resolveConfig, SaeConfigError, validateConfig, type SaeConfig } from '../../sae/config';
+import { activationRows, planShards, resolveConfig, SaeConfigError, validateConfig, type SaeConfig } from '../../sae/config';
 import type { Architecture } from '../../sae/types';
 import type { TrainParams } from '../../jobs/kinds/train';
 import { registerTemplateSchema, type TemplateSchema } from '../../storage/templates';
@@ -209,7 +209,7 @@ export function estimateMemory(f: TrainForm, limits?: Record<string, number>): M
   const dSae = dSaeOf(f);
   const params = 2 * f.dIn * dSae + 2 * dSae + f.dIn;
   const parameterBytes = 4 * params * 4;
-  const rows = f.arch === 'topk' || f.arch === 'batchtopk' ? 2 * f.batchSize : f.batchSize;
+  const rows = activationRows(f);
   const activationBytes = 4 * (3 * rows * dSae + 4 * f.batchSize * f.dIn);
   let widths = [dSae];
   if (limits) {
