@@ -9,6 +9,7 @@ import { expectClose, randomArray } from '../testing';
 import { saeLossCalls, saeLossShardCalls } from './sae_loss';
 
 const TOL = { atol: 1e-5, rtol: 1e-4 };
+const STEP = { lr: 1e-3, bc1: 0.1, sqrtBc2: 0.03, beta1: 0.9, beta2: 0.999, eps: 1e-8, sparsityCoef: 0.7, auxCoef: 1 / 32 };
 
 describe('sae_loss', () => {
   for (const [nTok, dIn, dSae, aux, sparsity, dead] of [
@@ -28,7 +29,6 @@ describe('sae_loss', () => {
       const gBEnc = randomArray(dSae, 5, -0.01, 0.01);
       const feat = new Float32Array([...randomArray(dSae, 6, 0, 3), ...randomArray(dSae, 7, 0, nTok).map(Math.floor)]);
       const norms = randomArray(dSae, 8, 0.5, 1.5);
-      const step = { lr: 1e-3, bc1: 0.1, sqrtBc2: 0.03, beta1: 0.9, beta2: 0.999, eps: 1e-8, sparsityCoef: 0.7, auxCoef: 1 / 32 };
       const b = {
         recon: upload(device, recon),
         xs: upload(device, xs),
@@ -43,18 +43,18 @@ describe('sae_loss', () => {
         feat: upload(device, feat),
         norms: upload(device, norms),
         metrics: zeros(device, 16),
-        step: uniformF32(device, stepParamsWords(step)),
+        step: uniformF32(device, stepParamsWords(STEP)),
       };
       const calls = saeLossCalls(device, b, { nTok, dIn, dSae, kAux: aux ? kAux : undefined, sparsity });
       await runChecked(device, [calls.rows, calls.columns, calls.finalize]);
 
-      const r = lossRowsReference(recon, xs, bDec, { nTok, dIn, aux: aux ? { kAux, coef: step.auxCoef, dead } : undefined });
+      const r = lossRowsReference(recon, xs, bDec, { nTok, dIn, aux: aux ? { kAux, coef: STEP.auxCoef, dead } : undefined });
       expectClose(await readF32(device, b.dRecon, rows * dIn), r.dRecon, TOL);
       expectClose(await readF32(device, b.partials, nTok * 4), r.partials, TOL);
       const c = lossColumnsReference(xs, r.dRecon, wEnc, gBEnc, nTok, dIn, dSae);
       expectClose(await readF32(device, b.colX, dIn), c.colX, TOL);
       expectClose(await readF32(device, b.gBDec, dIn), c.gBDec, TOL);
-      const m = lossFinalizeReference({ partials: r.partials, colX: c.colX, feat, norms, nTok, dIn, dSae, sparsity, sparsityCoef: step.sparsityCoef });
+      const m = lossFinalizeReference({ partials: r.partials, colX: c.colX, feat, norms, nTok, dIn, dSae, sparsity, sparsityCoef: STEP.sparsityCoef });
       const got = await readF32(device, b.metrics, 16);
       expectClose(got.subarray(0, 8), m, TOL);
       expect(got[10]).toBe(1);
@@ -102,7 +102,6 @@ describe('sae_loss', () => {
       const acts = randomArray(dSae, 26, 0, 3);
       const fires = randomArray(dSae, 27, 0, nTok).map(Math.floor);
       const norms = randomArray(dSae, 28, 0.5, 1.5);
-      const step = { lr: 1e-3, bc1: 0.1, sqrtBc2: 0.03, beta1: 0.9, beta2: 0.999, eps: 1e-8, sparsityCoef: 0.7, auxCoef: 1 / 32 };
       const wEncShards = splitColumns(wEnc, dIn, shards);
       const [gBEncShards, actShards, fireShards, normShards] = [gBEnc, acts, fires, norms].map((a) => splitRows(a, 1, shards));
       const shardBufs = shards.map((_, s) => ({
@@ -122,7 +121,7 @@ describe('sae_loss', () => {
         gBDec: zeros(device, dIn),
         colX: zeros(device, dIn),
         metrics: zeros(device, 16),
-        step: uniformF32(device, stepParamsWords(step)),
+        step: uniformF32(device, stepParamsWords(STEP)),
         sums,
         ...shardBufs[0],
       };
@@ -134,7 +133,7 @@ describe('sae_loss', () => {
       const c = lossColumnsReference(xs, r.dRecon, wEnc, gBEnc, nTok, dIn, dSae);
       expectClose(await readF32(device, b.gBDec, dIn), c.gBDec, TOL);
       const feat = new Float32Array([...joinRows(actShards, 1, shards), ...joinRows(fireShards, 1, shards)]);
-      const m = lossFinalizeReference({ partials: r.partials, colX: c.colX, feat, norms, nTok, dIn, dSae, sparsity, sparsityCoef: step.sparsityCoef });
+      const m = lossFinalizeReference({ partials: r.partials, colX: c.colX, feat, norms, nTok, dIn, dSae, sparsity, sparsityCoef: STEP.sparsityCoef });
       const got = await readF32(device, b.metrics, 16);
       expectClose(got.subarray(0, 8), m, TOL);
       expect(got[10]).toBe(1);
