@@ -9,6 +9,7 @@ import { act } from '../../state/gpu';
 import { activeJobFor, DEMO_CORPUS_NAME, retrySkippingMalformed, startDemoImport, sweepAbandoned } from '../../state/datasets';
 import { allJobs, formatEta } from '../../state/jobs';
 import { createLive } from '../../state/live';
+import { createProblem, dismissProblem } from '../../state/problems';
 import { getDb, type DatasetRecord, type JobRecord, type TokenizationRecord } from '../../storage/db';
 import { formatBytes } from '../../storage/persistence';
 import { deleteRecord } from '../../storage/repository';
@@ -45,7 +46,7 @@ function ImportProblem(props: { job: JobRecord }) {
             Skip those lines and import
           </button>
         </Show>
-        <button class="btn btn-sm" data-testid="dismiss-problem" onClick={() => act('dismiss', () => deleteRecord(getDb(), 'jobs', props.job.id))}>
+        <button class="btn btn-sm" data-testid="dismiss-problem" onClick={() => act('dismiss', () => dismissProblem(props.job))}>
           Dismiss
         </button>
       </div>
@@ -60,7 +61,7 @@ export function DatasetsPage() {
   const [params, setParams] = useSearchParams<{ id?: string }>();
   const selected = () => (datasets() ?? []).find((d) => d.id === params.id);
 
-  const problems = () => allJobs().filter((j) => j.kind === 'ingest' && j.status === 'failed');
+  const problem = createProblem('ingest');
   const tokenizationCount = (id: string) => (tokenizations() ?? []).filter((t) => t.datasetId === id && t.status === 'ready').length;
   const demoPending = () => allJobs().some((j) => j.kind === 'ingest' && (j.params as IngestParams).name === DEMO_CORPUS_NAME && j.status !== 'failed' && j.status !== 'cancelled');
 
@@ -96,7 +97,9 @@ export function DatasetsPage() {
         </div>
       </Show>
       <ImportCard />
-      <For each={problems()}>{(job) => <ImportProblem job={job} />}</For>
+      <Show when={problem()} keyed>
+        {(job) => <ImportProblem job={job} />}
+      </Show>
       <div class="card">
         <h2>All datasets</h2>
         <Show when={(datasets() ?? []).length} fallback={<p class="muted">No datasets yet.</p>}>

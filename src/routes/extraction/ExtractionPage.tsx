@@ -11,6 +11,7 @@ import { HOOK_KINDS, type HookKind } from '../../lm/hooks';
 import { act, gpu } from '../../state/gpu';
 import { allJobs, formatEta } from '../../state/jobs';
 import { createLive } from '../../state/live';
+import { createProblem, dismissProblem } from '../../state/problems';
 import { summaryOf } from '../../state/models';
 import { discardActivationSet } from '../../storage/activations';
 import { getDb, newId, type ActivationSetRecord, type DatasetRecord, type JobRecord, type ModelRecord, type TokenizationRecord } from '../../storage/db';
@@ -28,7 +29,7 @@ function ExtractionProblem(props: { job: JobRecord }) {
         <strong>{props.job.title} failed; nothing was stored.</strong>
         <div data-testid="extract-problem-message">{props.job.error?.message}</div>
       </div>
-      <button class="btn btn-sm" onClick={() => act('dismiss', () => deleteRecord(getDb(), 'jobs', props.job.id))}>
+      <button class="btn btn-sm" onClick={() => act('dismiss', () => dismissProblem(props.job))}>
         Dismiss
       </button>
     </div>
@@ -70,7 +71,7 @@ export function ExtractionPage() {
   const summary = () => (model() ? summaryOf(model()!) : undefined);
   const errors = createMemo(() => validateExtractForm({ ...form }, summary()));
   const shown = (k: keyof ReturnType<typeof errors>) => (ui.showErrors ? errors()[k] : undefined);
-  const problems = () => allJobs().filter((j) => j.kind === 'extract' && j.status === 'failed');
+  const problem = createProblem('extract');
   const datasetName = (id: string) => (datasets() ?? []).find((d) => d.id === id)?.name ?? id;
 
   // The newest model is chosen when none is.
@@ -186,7 +187,9 @@ export function ExtractionPage() {
           <TemplatesPanel kind="extraction" current={() => templateBody({ ...form })} onLoad={(body) => setForm({ ...(body as Partial<ExtractForm>) })} />
         </div>
       </div>
-      <For each={problems()}>{(job) => <ExtractionProblem job={job} />}</For>
+      <Show when={problem()} keyed>
+        {(job) => <ExtractionProblem job={job} />}
+      </Show>
       <div class="card">
         <h2>Activation sets</h2>
         <Show when={(sets() ?? []).length} fallback={<p class="muted">No activation sets yet.</p>}>
