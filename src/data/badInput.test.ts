@@ -66,13 +66,37 @@ describe('local files', () => {
     expect(e.message).toContain('line 1');
   });
 
+  test('JSONL whose text field is null says it is null, not missing', async () => {
+    const e = await bad(['{"text":"a"}\n{"text":null,"id":2}\n'], 'x.jsonl', { field: 'text' }, 'missing-field');
+    expect(e.message).toContain('"text" at line 2 is null');
+    expect(e.message).not.toMatch(/has no "text" field/);
+    expect(e.details.type).toBe('null');
+  });
+
+  test.each([
+    ['{"text":{"a":1}}', 'an object'],
+    ['{"text":[1]}', 'an array'],
+    ['{"text":3}', 'a number'],
+    ['{"text":true}', 'a boolean'],
+  ])('JSONL text field %s is described as %s', async (line, kind) => {
+    const e = await bad([`${line}\n`], 'x.jsonl', {}, 'missing-field');
+    expect(e.message).toContain(`is ${kind}, not text`);
+  });
+
   test('CSV without the chosen column lists the columns', async () => {
     const e = await bad(['id,body\n1,hello\n'], 'x.csv', { field: 'text' }, 'missing-field');
     expect(e.details.available).toEqual(['id', 'body']);
   });
 
-  test('CSV with an unterminated quote', async () => {
-    await bad(['id,text\n1,"never closed\n2,x\n'], 'x.csv', {}, 'malformed-csv');
+  test('CSV with an unterminated quote names the line where the quote opened, in one block or many', async () => {
+    const text = 'id,text\n1,fine\n2,"multi\nline"\n3,ok\n4,"never closed\n5,x\n6,y\n';
+    for (const blockBytes of [undefined, 8]) {
+      const e = await bad([text], 'x.csv', { blockBytes }, 'malformed-csv');
+      expect(e.details.line).toBe(6);
+      expect(e.message).toContain('opened on line 6');
+    }
+    const second = await bad(['id,text,more\n1,"a\nb","never closed\n2,x,y\n'], 'y.csv', {}, 'malformed-csv');
+    expect(second.details.line).toBe(3);
   });
 
   test('Parquet without the chosen column', async () => {

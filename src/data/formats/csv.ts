@@ -21,8 +21,11 @@ function stripCr(s: string): string {
   return s.charCodeAt(s.length - 1) === CR ? s.slice(0, -1) : s;
 }
 
-/** Parses every complete record of `s`; an unterminated quote at the end is an error only when `final`. */
-export function parseCsvRecords(s: string, delimiter: string, final: boolean, onUnterminated: () => never): Parsed {
+/**
+ * Parses every complete record of `s`; an unterminated quote at the end is an error only when `final`,
+ * reported with the number of line breaks in `s` before the line where that quote opened.
+ */
+export function parseCsvRecords(s: string, delimiter: string, final: boolean, onUnterminated: (linesBefore: number) => never): Parsed {
   const delim = delimiter.charCodeAt(0);
   const records: string[][] = [];
   const n = s.length;
@@ -36,12 +39,13 @@ export function parseCsvRecords(s: string, delimiter: string, final: boolean, on
       let value: string;
       if (s.charCodeAt(i) === QUOTE) {
         // 1. Quoted field: scan for the closing quote, unescaping "" as we go.
+        const openedAt = lines;
         let j = i + 1;
         value = '';
         for (;;) {
           const q = s.indexOf('"', j);
           if (q < 0) {
-            if (final) onUnterminated();
+            if (final) onUnterminated(openedAt);
             i = recordStart;
             break outer;
           }
@@ -119,11 +123,11 @@ export function createCsvParser({ column, delimiter, fileLabel, header: knownHea
   return {
     push(text, final) {
       const s = held ? held + text : text;
-      const parsed = parseCsvRecords(s, delimiter, final, () =>
+      const parsed = parseCsvRecords(s, delimiter, final, (linesBefore) =>
         fail(
           'malformed-csv',
-          `${fileLabel}: a quoted field opened on line ${line} is never closed. Close the quote (double any quote inside a field) and import again.`,
-          { line },
+          `${fileLabel}: a quoted field opened on line ${line + linesBefore} is never closed. Close the quote (double any quote inside a field) and import again.`,
+          { line: line + linesBefore },
         ),
       );
       held = s.slice(parsed.consumed);

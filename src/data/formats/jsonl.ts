@@ -23,22 +23,31 @@ export function getField(record: unknown, field: string): unknown {
   return v;
 }
 
+/** How a non-text JSON value is named in messages: "null", "an object", "an array", "a number", "a boolean". */
+export function describeJsonValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  const t = typeof v;
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}
+
 /** The text of one record, or a `missing-field` error naming where and what fields exist. */
 export function fieldText(record: unknown, field: string, where: string, fileLabel: string): string {
   const v = getField(record, field);
   if (typeof v === 'string') return v;
   const keys = record !== null && typeof record === 'object' && !Array.isArray(record) ? Object.keys(record) : [];
-  if (v === undefined || v === null) {
+  if (v === undefined) {
     throw new DataError(
       'missing-field',
       `${fileLabel} has no "${field}" field at ${where}. Available fields: ${keys.length ? keys.join(', ') : '(none: the record is not an object)'}. Choose one of them as the text field.`,
       { field, where, available: keys },
     );
   }
+  const type = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
   throw new DataError(
     'missing-field',
-    `${fileLabel}: field "${field}" at ${where} is ${Array.isArray(v) ? 'an array' : `a ${typeof v}`}, not text. Choose a field that holds strings.`,
-    { field, where, available: keys, type: typeof v },
+    `${fileLabel}: field "${field}" at ${where} is ${describeJsonValue(v)}, not text. Choose a field that holds strings.`,
+    { field, where, available: keys, type },
   );
 }
 
