@@ -7,6 +7,7 @@ import { JobControls } from '../../components/JobControls';
 import { ProgressBar } from '../../components/ProgressBar';
 import { BUILTIN_TOKENIZER_NAME } from '../../data/builtinTokenizer';
 import { DEFAULT_PRETOKENIZE_CONFIG, Pretokenizer, type PretokenizeConfig, type SpecialTokenRef } from '../../data/pretokenize';
+import { tokenDisplay } from '../../data/tokenDisplay';
 import { openTokenizer, type TokenizerSpec } from '../../jobs/kinds/tokenize';
 import { activeJobFor, startTokenize } from '../../state/datasets';
 import { allJobs, formatEta } from '../../state/jobs';
@@ -233,7 +234,7 @@ export function DatasetDetail(props: { dataset: DatasetRecord; onDeleted: () => 
           </div>
           <div class="stat-tile">
             <span class="stat-label">Tokens</span>
-            <span class="stat-value" data-testid="stat-tokens" title="Tokens the tokenizer produced over all rows, before packing">
+            <span class="stat-value" data-testid="stat-tokens" title="Every token the tokenizer produced from every row, before packing into windows">
               {fmt(tokStats()?.documentTokens)}
             </span>
           </div>
@@ -279,7 +280,9 @@ export function DatasetDetail(props: { dataset: DatasetRecord; onDeleted: () => 
                 <tr>
                   <th>Tokenizer</th>
                   <th class="num">Context</th>
-                  <th class="num" title="Tokens in packed windows">Packed tokens</th>
+                  <th class="num" title="Tokens stored in full windows of the context size: what extraction reads">
+                    Packed tokens
+                  </th>
                   <th class="num">Sequences</th>
                   <th>Status</th>
                 </tr>
@@ -290,6 +293,11 @@ export function DatasetDetail(props: { dataset: DatasetRecord; onDeleted: () => 
                 </For>
               </tbody>
             </table>
+            <p class="muted small" data-testid="tokens-help">
+              <b>Tokens</b> (above) counts every token the tokenizer produced from every row. <b>Packed tokens</b> is what is stored for extraction:
+              the rows joined with the separator and cut into windows of the context size, each starting with the chosen token; a final partial window
+              is dropped, so the two differ.
+            </p>
           </Show>
           <h3>New tokenization</h3>
           <TokenizeForm dataset={props.dataset} onStarted={setChosen} />
@@ -312,7 +320,9 @@ export function DatasetDetail(props: { dataset: DatasetRecord; onDeleted: () => 
                       <tr data-testid="top-token">
                         <td class="num mono">{t.id}</td>
                         <td>
-                          <code class="token-text">{JSON.stringify(t.text)}</code>
+                          <code class="token-text" dir="ltr">
+                            {JSON.stringify(tokenizer() ? tokenDisplay(tokenizer()!, [t.id]) : t.text)}
+                          </code>
                         </td>
                         <td class="num">{fmt(t.count)}</td>
                       </tr>

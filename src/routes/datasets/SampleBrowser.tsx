@@ -1,10 +1,13 @@
 // The sample browser: stored rows page by page, or the rows matching a text search, each shown
-// as plain text (never markup); hovering a row shows its tokens under the chosen tokenizer.
+// as plain text (never markup) in its own direction (isolated, so right-to-left text cannot reorder
+// the page), long rows clamped with "show more"; hovering a row shows its tokens under the chosen tokenizer.
 import { createMemo, createResource, createSignal, For, Show, untrack } from 'solid-js';
 import { browseRows, searchRows, type RowView, type SearchResult } from '../../data/browse';
+import { tokenDisplay } from '../../data/tokenDisplay';
 import type { TextTokenizer } from '../../data/tokenizer';
 import { datasetRowReader } from '../../jobs/kinds/ingestRows';
 import { getDb, type DatasetRecord } from '../../storage/db';
+import { clampSample } from './clamp';
 
 const PAGE_SIZE = 10;
 /** Tokens shown on hover; the rest of a long row stays plain text. */
@@ -15,20 +18,19 @@ interface Piece {
   text: string;
 }
 
-/** Token texts of `text`; tokens that end inside a UTF-8 character are merged with the next ones. */
+/** Token texts of `text`; tokens that end inside a UTF-8 character are merged with the next ones, stray bytes shown as `<0xHH>`. */
 function tokenPieces(tok: TextTokenizer, text: string): { pieces: Piece[]; total: number } {
   const ids = tok.encode(text, false);
   const pieces: Piece[] = [];
   let group: number[] = [];
   for (const id of ids.slice(0, MAX_HOVER_TOKENS)) {
     group.push(id);
-    const t = tok.decode(group);
-    if (!t.endsWith('\uFFFD')) {
-      pieces.push({ ids: group, text: t });
+    if (!tok.decode(group).endsWith('\uFFFD')) {
+      pieces.push({ ids: group, text: tokenDisplay(tok, group) });
       group = [];
     }
   }
-  if (group.length) pieces.push({ ids: group, text: tok.decode(group) });
+  if (group.length) pieces.push({ ids: group, text: tokenDisplay(tok, group) });
   return { pieces, total: ids.length };
 }
 
@@ -50,33 +52,49 @@ function Highlighted(props: { text: string; spans: [number, number][] }) {
 
 function SampleRow(props: { row: RowView; spans?: [number, number][]; tokenizer?: TextTokenizer }) {
   const [hover, setHover] = createSignal(false);
-  const tokens = () => (hover() && props.tokenizer ? tokenPieces(props.tokenizer, props.row.text) : undefined);
+  const [expanded, setExpanded] = createSignal(false);
+  const clamped = createMemo(() => clampSample(props.row.text, props.spans));
+  const long = () => clamped().before || clamped().after;
+  const shown = () => (expanded() ? { text: props.row.text, spans: props.spans, before: false, after: false } : clamped());
+  const tokens = () => (hover() && props.tokenizer ? tokenPieces(props.tokenizer, shown().text) : undefined);
   return (
     <li class="sample-row" data-testid="sample-row" data-index={props.row.index} onMouseEnter={() => setHover(true)} onMouseLeave={() => setHover(false)}>
       <span class="sample-index mono">#{props.row.index}</span>
-      <Show
-        when={tokens()}
-        fallback={
-          <div class="sample-text" data-testid="sample-text">
-            <Show when={props.spans} fallback={props.row.text}>
-              {(spans) => <Highlighted text={props.row.text} spans={spans()} />}
-            </Show>
-          </div>
-        }
-      >
-        {(t) => (
-          <div class="sample-text tokens" data-testid="sample-tokens">
-            <For each={t().pieces}>
-              {(p) => (
-                <span class="token" data-testid="token" title={`token ${p.ids.join(' + ')}`}>
-                  {p.text}
-                </span>
-              )}
-            </For>
-            <span class="muted small"> · {t().total} tokens</span>
-          </div>
-        )}
-      </Show>
+      <div class="sample-body">
+        <Show
+          when={tokens()}
+          fallback={
+            <div class="sample-text" dir="auto" data-testid="sample-text">
+              {shown().before ? '… ' : ''}
+              <Show when={shown().spans} fallback={shown().text}>
+                {(spans) => <Highlighted text={shown().text} spans={spans()} />}
+              </Show>
+              {shown().after ? ' …' : ''}
+            </div>
+          }
+        >
+          {(t) => (
+            <div class="sample-text tokens" data-testid="sample-tokens">
+              <For each={t().pieces}>
+                {(p) => (
+                  <span class="token" dir="auto" data-testid="token" title={`token ${p.ids.join(' + ')}`}>
+                    {p.text}
+                  </span>
+                )}
+              </For>
+              <span class="muted small" data-testid="token-count">
+                {' '}
+                · {t().total} tokens{long() && !expanded() ? ' in the part shown' : ''}
+              </span>
+            </div>
+          )}
+        </Show>
+        <Show when={long()}>
+          <button class="link-btn small" data-testid="sample-more" onClick={() => setExpanded((x) => !x)}>
+            {expanded() ? 'Show less' : `Show more (${props.row.text.length.toLocaleString('en-US')} characters)`}
+          </button>
+        </Show>
+      </div>
     </li>
   );
 }
@@ -172,7 +190,7 @@ export function SampleBrowser(props: { dataset: DatasetRecord; tokenizer?: TextT
         {(s) => (
           <div data-testid="search-results">
             <p class="muted small" data-testid="search-summary">
-              {s().result.matches.length} {s().result.matches.length === 1 ? 'row matches' : 'rows match'} “{s().query}”
+              {s().result.matches.length} {s().result.matches.length === 1 ? 'row matches' : 'rows match'} “<bdi>{s().query}</bdi>”
               {s().result.nextStart !== null ? ' so far' : ''}
             </p>
             <ol class="samples">
