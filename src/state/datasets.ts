@@ -34,6 +34,11 @@ export interface FileImportOptions {
 }
 
 export async function startFileImport(o: FileImportOptions): Promise<string> {
+  return gpu().enqueue({ kind: 'ingest', params: fileImportParams(o) });
+}
+
+/** The ingest job's parameters for a file (a new dataset id every time). */
+export function fileImportParams(o: FileImportOptions): IngestParams {
   const format = o.format ?? detectFormat(o.file.name);
   if (!format) throw new Error(`Cannot tell the format of "${o.file.name}". Use .txt, .jsonl, .json, .csv, .tsv or .parquet.`);
   const source: FileSource = {
@@ -47,8 +52,7 @@ export async function startFileImport(o: FileImportOptions): Promise<string> {
     maxBytes: o.maxBytes,
     maxRows: o.maxRows,
   };
-  const params: IngestParams = { datasetId: newId('ds'), name: o.name.trim() || o.file.name, source };
-  return gpu().enqueue({ kind: 'ingest', params });
+  return { datasetId: newId('ds'), name: o.name.trim() || o.file.name, source };
 }
 
 export async function startHubImport(name: string, source: Omit<HubSource, 'type'>): Promise<string> {
@@ -56,12 +60,15 @@ export async function startHubImport(name: string, source: Omit<HubSource, 'type
   return gpu().enqueue({ kind: 'ingest', params });
 }
 
-/** The built-in demo corpus, served by the app itself (no other network). */
-export async function startDemoImport(): Promise<string> {
+/** The built-in demo corpus file, served by the app itself (no other network). */
+export async function demoCorpusFile(): Promise<File> {
   const res = await fetch(DEMO_CORPUS_URL);
   if (!res.ok) throw new Error(`The demo corpus could not be read (${res.status} ${res.statusText}).`);
-  const file = new File([await res.blob()], 'corpus.jsonl', { type: 'application/jsonl' });
-  return startFileImport({ file, name: DEMO_CORPUS_NAME, field: 'text' });
+  return new File([await res.blob()], 'corpus.jsonl', { type: 'application/jsonl' });
+}
+
+export async function startDemoImport(): Promise<string> {
+  return startFileImport({ file: await demoCorpusFile(), name: DEMO_CORPUS_NAME, field: 'text' });
 }
 
 /** Re-runs a failed JSONL import, skipping the malformed lines it reported. */

@@ -9,6 +9,7 @@
 // 3. DELETING A RECORD DELETES ITS CHUNKS AND DEPENDENTS IN ONE TRANSACTION (see repository.ts).
 // 4. NEVER CHANGE A PUBLISHED version(n): ADD version(n+1) WITH ITS MIGRATION.
 import Dexie, { type EntityTable } from 'dexie';
+import type { VocabIdentity } from '../data/vocab';
 
 export const DB_NAME = 'lantern';
 
@@ -138,8 +139,13 @@ export interface TokenizationRecord {
   /** tokenizationKey(): the tokenizer and every option that changes the tokens. */
   key?: string;
   tokenizerName?: string;
-  /** How to rebuild the tokenizer (a dropped tokenizer.json, and its tokenizer_config.json if given, kept as Blobs). */
-  tokenizer?: { type: 'builtin' } | { type: 'file'; name: string; file: Blob; config?: Blob };
+  /**
+   * How to rebuild the tokenizer: the built-in one, a dropped tokenizer.json, or a downloaded model's
+   * own (with its tokenizer_config.json if there is one), files kept as Blobs.
+   */
+  tokenizer?: { type: 'builtin' } | { type: 'file'; name: string; file: Blob; config?: Blob } | { type: 'model'; modelId: string; name: string; file: Blob; config?: Blob };
+  /** The tokenizer's vocabulary identity (src/data/vocab.ts): extraction refuses a model whose vocabulary differs. */
+  vocab?: VocabIdentity;
   /** The PretokenizeConfig used (src/data/pretokenize.ts). */
   config?: Record<string, unknown>;
   /** Token id width of every tokenChunks row: [nSeq, contextSize] row-major. */

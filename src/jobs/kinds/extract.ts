@@ -18,6 +18,7 @@ import { discardAbandonedExtraction } from './extractCleanup';
 import type { ActivationSetRecord, ActivationSource, LanternDb, ModelRecord } from '../../storage/db';
 import { JobError, type JobContext, type JobKind } from '../types';
 import { textSource, tokenizationSource, type SizedTokenSource } from './extractSources';
+import { checkTokenizationFits, vocabularyOfFiles } from './vocabCheck';
 
 export interface ExtractParams {
   /** The activation set this job writes. */
@@ -124,6 +125,8 @@ export async function openHookedModel(
   if (params.source.type === 'text') {
     source = textSource(params.source.text, loadTokenizer(files.tokenizerJson, files.tokenizerConfig), params.contextSize);
   } else {
+    // A tokenization from another vocabulary is refused here, before any session or record exists.
+    await checkTokenizationFits(db, params.source.tokenizationId, model, await vocabularyOfFiles(files.tokenizerJson, files.tokenizerConfig, model));
     source = await tokenizationSource(db, params.source.tokenizationId, summary.vocabSize);
   }
   if (summary.nCtx && source.contextSize > summary.nCtx) {

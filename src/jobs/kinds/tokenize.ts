@@ -10,6 +10,7 @@ import { DataError } from '../../data/errors';
 import { Pretokenizer, tokenizationKey, type PretokenizeConfig, type PretokenizeState, type TokenChunk } from '../../data/pretokenize';
 import { TokenStatsAccumulator } from '../../data/stats';
 import { loadTokenizer, type TextTokenizer } from '../../data/tokenizer';
+import { vocabularyOf } from '../../data/vocab';
 import { makeChunks, sha256Hex } from '../../storage/chunks';
 import type { ChunkRecord, LanternDb, TokenizationRecord } from '../../storage/db';
 import { deleteRecord } from '../../storage/repository';
@@ -45,7 +46,7 @@ async function readJson(blob: Blob, what: string): Promise<unknown> {
   }
 }
 
-/** Builds the tokenizer a spec names (a dropped tokenizer.json, with its optional tokenizer_config.json). */
+/** Builds the tokenizer a spec names (a tokenizer.json, dropped or a model's own, with its optional tokenizer_config.json). */
 export async function openTokenizer(spec: TokenizerSpec): Promise<TextTokenizer> {
   if (spec.type === 'builtin') return builtinTokenizer();
   const json = await readJson(spec.file, `"${spec.name}"`);
@@ -56,7 +57,7 @@ export async function openTokenizer(spec: TokenizerSpec): Promise<TextTokenizer>
   return loadTokenizer(json, config as Record<string, unknown>);
 }
 
-/** The tokenizer's identity: the built-in id, or the SHA-256 of the tokenizer.json bytes. */
+/** The tokenizer's identity: the built-in id, or the SHA-256 of the tokenizer.json (and config) bytes, wherever they came from. */
 export async function tokenizerIdentity(spec: TokenizerSpec): Promise<{ id: string; name: string }> {
   if (spec.type === 'builtin') return { id: BUILTIN_TOKENIZER_ID, name: BUILTIN_TOKENIZER_NAME };
   // The config names the special tokens, so it is part of the identity.
@@ -89,7 +90,8 @@ function validateParams(raw: unknown): TokenizeParams {
   if (typeof p.datasetId !== 'string' || !p.datasetId) throw paramError('datasetId', 'Choose a dataset.');
   if (typeof p.tokenizationId !== 'string' || !p.tokenizationId) throw paramError('tokenizationId', 'tokenizationId is required.');
   const t = p.tokenizer;
-  if (!t || (t.type !== 'builtin' && !(t.type === 'file' && t.file instanceof Blob && (t.config === undefined || t.config instanceof Blob)))) {
+  const files = (x: Partial<Extract<TokenizerSpec, { file: Blob }>>) => x.file instanceof Blob && (x.config === undefined || x.config instanceof Blob);
+  if (!t || (t.type !== 'builtin' && !(t.type === 'file' && files(t)) && !(t.type === 'model' && typeof t.modelId === 'string' && files(t)))) {
     throw paramError('tokenizer', 'Choose a tokenizer.');
   }
   const cfg = p.config;
@@ -146,6 +148,7 @@ export const tokenizeJob: JobKind<TokenizeParams, TokenizeState> = {
       tokenizerName: name,
       tokenizer: params.tokenizer,
       config: { ...params.config },
+      vocab: await vocabularyOf(tokenizer, name),
       dtype: tokenizer.vocabSize <= 65536 ? 'uint16' : 'uint32',
       sequences: 0,
     };

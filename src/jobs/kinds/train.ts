@@ -12,6 +12,7 @@ import { readCheckpoint, writeCheckpoint } from '../../storage/checkpoints';
 import { activationChunkCount, readActivationChunk } from '../../storage/activations';
 import { createActivationSource, type BatchSource } from './batchSource';
 import { openHookedModel } from './extract';
+import { checkTokenizationFits } from './vocabCheck';
 import { Extractor } from '../../lm/extract';
 import type { ActivationSource } from '../../storage/db';
 import type { LanternDb, MetricRecord } from '../../storage/db';
@@ -168,6 +169,13 @@ async function branchState(db: LanternDb, params: TrainParams): Promise<SaeState
   const { state } = decodeCheckpoint(await readCheckpoint(db, id));
   for (const f of ['dIn', 'dSae'] as const) {
     if (state.config[f] !== params.config[f]) {
+/** Live extraction from a tokenization: refused before the run exists when its vocabulary is not the model's. */
+async function checkLiveTokens(db: LanternDb, source: Extract<TrainSource, { type: 'live' }>): Promise<void> {
+  const model = await db.models.get(source.modelId);
+  if (!model) throw new JobError('model-missing', 'The model was deleted; download it again on the Models page.', { modelId: source.modelId });
+  if (source.tokens.type === 'tokenization') await checkTokenizationFits(db, source.tokens.tokenizationId, model);
+}
+
       throw new JobError('branch-shape', `Cannot branch: the checkpoint has ${f} = ${state.config[f]}, the new configuration ${params.config[f]}. Keep ${f} when branching.`, {
         field: f,
         checkpoint: state.config[f],
@@ -229,6 +237,7 @@ export const trainJob: JobKind<TrainParams, TrainState> = {
           source: params.source,
           totalSteps: params.totalSteps,
           checkpointEvery: params.checkpointEvery,
+      if (params.source.type === 'live' && params.source.tokens.type === 'tokenization') await checkLiveTokens(ctx.db, params.source);
           ...(params.fromCheckpointId ? { fromCheckpointId: params.fromCheckpointId } : {}),
         },
         status: 'running',

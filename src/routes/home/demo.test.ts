@@ -1,0 +1,84 @@
+// The one-click demo through the real queue on fake-indexeddb, with the demo model served by a
+// local Hub mirror: it queues every step once, a second click reuses what exists or is queued,
+// and its tokenization has the demo model's own vocabulary.
+import 'fake-indexeddb/auto';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startHubMirror, type HubMirror } from '../../../scripts/hub-mirror';
+import { ingestJob } from '../../jobs/kinds/ingest';
+import { tokenizeJob } from '../../jobs/kinds/tokenize';
+import { trainJob, type TrainParams } from '../../jobs/kinds/train';
+import { checkTokenizationFits } from '../../jobs/kinds/vocabCheck';
+import type { JobQueue } from '../../jobs/queue';
+import { cpuQueue, settled } from '../../jobs/testing';
+import type { JobKind } from '../../jobs/types';
+import { fixture } from '../../lm/testing';
+import { DEMO_MODEL_REPO, downloadModel } from '../../state/models';
+import { getDb, type JobRecord } from '../../storage/db';
+import { DEMO_RUN_NAME, runDemo, type DemoEnv } from './demo';
+
+let mirror: HubMirror;
+let queue: JobQueue;
+const db = getDb();
+
+beforeAll(async () => {
+  mirror = await startHubMirror({ repos: { [DEMO_MODEL_REPO]: fixture('tiny-gpt2').files } });
+});
+afterAll(() => mirror.close());
+beforeEach(async () => {
+  await queue?.close();
+  await Promise.all(db.tables.map((t) => t.clear()));
+  queue = cpuQueue(db, [ingestJob, tokenizeJob, trainJob] as unknown as JobKind[]);
+});
+
+const env = (): DemoEnv => ({
+  db,
+  enqueue: (req) => queue.enqueue(req),
+  corpusFile: async () => new File([await readFile('public/demo/corpus.jsonl')], 'corpus.jsonl'),
+  addModel: () => downloadModel({ repo: DEMO_MODEL_REPO, revision: 'main', dtype: 'fp32', host: mirror.url, demo: true }, () => {}),
+});
+const jobsInOrder = async () => (await db.jobs.toArray()).sort((a, b) => a.seq - b.seq);
+const kinds = (jobs: JobRecord[]) => jobs.map((j) => j.kind);
+
+describe('one-click demo', () => {
+  it('queues import, tokenization and training in that order, on the middle layer of the demo model', async () => {
+    const plan = await runDemo(env());
+    expect(plan.created).toEqual({ dataset: true, model: true, tokenization: true, run: true });
+    const jobs = await jobsInOrder();
+    expect(kinds(jobs)).toEqual(['ingest', 'tokenize', 'train']);
+    const train = jobs[2].params as TrainParams;
+    expect(train).toMatchObject({ runId: plan.runId, name: DEMO_RUN_NAME, config: { arch: 'topk', dIn: 48, dSae: 192 } });
+    expect(train.source).toMatchObject({ type: 'live', modelId: plan.modelId, hook: 'blocks.1.hook_resid_pre', tokens: { tokenizationId: plan.tokenizationId } });
+    expect((await db.models.get(plan.modelId))?.demo).toBe(true);
+  });
+
+  it('a second click while the jobs wait reuses every step and queues nothing', async () => {
+    const first = await runDemo(env());
+    const second = await runDemo(env());
+    expect(second).toEqual({ ...first, created: { dataset: false, model: false, tokenization: false, run: false } });
+    expect(kinds(await jobsInOrder())).toEqual(['ingest', 'tokenize', 'train']);
+    expect(await db.models.count()).toBe(1);
+  });
+
+  it('after the data steps finish, their results are reused; a cancelled run is replaced by a new one', async () => {
+    const first = await runDemo(env());
+    const [ingest, tokenize, train] = await jobsInOrder();
+    await queue.cancel(train.id);
+    queue.start();
+    expect((await settled(db, ingest.id, undefined, 60_000)).status).toBe('done');
+    expect((await settled(db, tokenize.id, undefined, 60_000)).status).toBe('done');
+    await db.jobs.clear();
+
+    const again = await runDemo(env());
+    expect(again.created).toEqual({ dataset: false, model: false, tokenization: false, run: true });
+    expect([again.datasetId, again.tokenizationId]).toEqual([first.datasetId, first.tokenizationId]);
+    expect(again.runId).not.toBe(first.runId);
+    expect(await db.datasets.count()).toBe(1);
+    expect(await db.tokenizations.count()).toBe(1);
+
+    // The tokenization carries the demo model's own vocabulary, so extraction accepts it.
+    const tok = await db.tokenizations.get(again.tokenizationId);
+    expect(tok).toMatchObject({ status: 'ready', tokenizerName: `${DEMO_MODEL_REPO} tokenizer`, vocab: { size: 278 } });
+    await expect(checkTokenizationFits(db, again.tokenizationId, (await db.models.get(again.modelId))!)).resolves.toBeUndefined();
+  });
+});
