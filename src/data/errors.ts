@@ -5,6 +5,7 @@ export type DataErrorCode =
   | 'empty-file'
   | 'binary-file'
   | 'invalid-utf8'
+  | 'invalid-utf16'
   | 'malformed-jsonl'
   | 'malformed-json'
   | 'malformed-csv'

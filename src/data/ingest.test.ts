@@ -46,6 +46,48 @@ describe('txt', () => {
   });
 });
 
+describe('UTF-16 with a byte order mark', () => {
+  /** `s` in UTF-16 (little or big endian) after its BOM, as Windows editors save "Unicode" text. */
+  function utf16(s: string, littleEndian: boolean): Uint8Array<ArrayBuffer> {
+    const out = new Uint8Array(2 + 2 * s.length);
+    const view = new DataView(out.buffer);
+    view.setUint16(0, 0xfeff, littleEndian);
+    for (let i = 0; i < s.length; i++) view.setUint16(2 + 2 * i, s.charCodeAt(i), littleEndian);
+    return out;
+  }
+  const jsonl = ['{"text":"caf\u00e9 au lait"}', '{"text":"emoji 😀 and \u4e2d\u6587"}', '{"text":"line\\nbreak"}'].join('\r\n') + '\r\n';
+  const expected = ['café au lait', 'emoji 😀 and 中文', 'line\nbreak'];
+
+  test.each([
+    ['UTF-16LE', true],
+    ['UTF-16BE', false],
+  ])('%s is decoded, reported as the encoding, and resumes from every cursor', async (encoding, le) => {
+    const f = file([utf16(jsonl.repeat(3), le)], 'u.jsonl');
+    const { rows, last } = await collectRows(ingestFile(f));
+    expect(rows).toEqual([...expected, ...expected, ...expected]);
+    expect(last?.encoding).toBe(encoding);
+    await expectResumable(f);
+    const txt = file([utf16('First para.\n\nSecond 😀 para,\nstill second.\n', le)], 'u.txt');
+    expect(await rowsOf(txt, { blockBytes: 6 })).toEqual(['First para.', 'Second 😀 para,\nstill second.']);
+  });
+
+  test('UTF-16 CSV keeps its quoted line breaks', async () => {
+    expect(await rowsOf(file([utf16('id,text\n1,"a\nb"\n2,c\n', true)], 'u.csv'), { blockBytes: 4 })).toEqual(['a\nb', 'c']);
+  });
+
+  test('a NUL character or a lone surrogate in UTF-16 is refused with its offset', async () => {
+    await expect(rowsOf(file([utf16('ok\n\0bad\n', true)], 'n.txt'))).rejects.toMatchObject({ code: 'binary-file', details: { byteOffset: 8 } });
+    await expect(rowsOf(file([utf16('ok\n\ud800x\n', true)], 's.txt'))).rejects.toMatchObject({
+      code: 'invalid-utf16',
+      details: { byteOffset: 8, encoding: 'UTF-16LE' },
+    });
+  });
+
+  test('UTF-8 reports its encoding too', async () => {
+    expect((await collectRows(ingestFile(file(['a\n'], 'a.txt')))).last?.encoding).toBe('UTF-8');
+  });
+});
+
 describe('jsonl and json', () => {
   const lines = [{ text: 'alpha', n: 1 }, { text: 'beta "quoted"\nline', n: 2 }, { meta: { body: 'x' }, text: 'gamma' }];
   const jsonl = lines.map((l) => JSON.stringify(l)).join('\n') + '\n\n';

@@ -9,7 +9,7 @@ import { blobAsyncBuffer, readParquetColumn } from './formats/parquet';
 import type { RecordParser } from './formats/records';
 import { createTxtParser, type TxtSplit } from './formats/txt';
 import { createProgressTracker } from './progress';
-import { checkFileSize, describeFile, readTextBlocks, utf8ByteLength } from './text';
+import { checkFileSize, describeFile, encodedByteLength, readTextBlocks, type TextEncodingName } from './text';
 import type { BlobLike, IngestBatch, IngestCursor, StepOptions } from './types';
 
 export const FILE_FORMATS = ['txt', 'jsonl', 'json', 'csv', 'tsv', 'parquet'] as const;
@@ -125,7 +125,7 @@ async function* ingestText(
     row += rows.length;
     const skipped = parser.skippedLines?.();
     if (block.final && format === 'jsonl' && row === 0 && skipped?.length) throw malformedError(describeFile(file), skipped, false);
-    const cursor: IngestCursor = { byte: block.endByte - utf8ByteLength(parser.pending()), row, line: parser.line() };
+    const cursor: IngestCursor = { byte: block.endByte - encodedByteLength(parser.pending(), block.encoding), row, line: parser.line() };
     const header = parser.header?.();
     if (header) cursor.header = header;
     progress.update(block.endByte, file.size, block.final || stop);
@@ -134,6 +134,7 @@ async function* ingestText(
       cursor,
       bytesRead: block.endByte,
       totalBytes: file.size,
+      encoding: block.encoding,
       ...(skipped?.length ? { skippedLines: [...skipped] } : {}),
     };
     if (stop) return;
@@ -144,7 +145,11 @@ async function* ingestText(
 async function* ingestJson(file: BlobLike, opts: FileIngestOptions): AsyncGenerator<IngestBatch> {
   const label = describeFile(file);
   const parts: string[] = [];
-  for await (const block of readTextBlocks(file, { signal: opts.signal, blockBytes: opts.blockBytes })) parts.push(block.text);
+  let encoding: TextEncodingName = 'UTF-8';
+  for await (const block of readTextBlocks(file, { signal: opts.signal, blockBytes: opts.blockBytes })) {
+    parts.push(block.text);
+    encoding = block.encoding;
+  }
   const text = parts.join('');
   let doc: unknown;
   try {
@@ -175,7 +180,7 @@ async function* ingestJson(file: BlobLike, opts: FileIngestOptions): AsyncGenera
     if (t !== '') rows.push(t);
   }
   createProgressTracker('bytes', opts.onProgress).update(file.size, file.size, true);
-  yield { rows, cursor: { byte: file.size, row: end }, bytesRead: file.size, totalBytes: file.size, totalRows: records.length };
+  yield { rows, cursor: { byte: file.size, row: end }, bytesRead: file.size, totalBytes: file.size, totalRows: records.length, encoding };
 }
 
 async function* ingestParquet(file: BlobLike, opts: FileIngestOptions): AsyncGenerator<IngestBatch> {

@@ -1,16 +1,17 @@
 // A quick look at a file before importing it: the field or column names the user can choose as
-// the text, read from the first record (JSONL, CSV/TSV) or the footer (Parquet). Best effort:
+// the text, read from the first record (JSONL, CSV/TSV; UTF-8 or UTF-16 with its BOM) or the footer (Parquet). Best effort:
 // anything unreadable gives no names, and the import itself reports the real problem.
 
 import { parseCsvRecords } from './formats/csv';
 import { blobAsyncBuffer, openParquet } from './formats/parquet';
 import type { FileFormat } from './ingest';
+import { decodeHead } from './text';
 import type { BlobLike } from './types';
 
 const HEAD_BYTES = 64 * 1024;
 
 async function headText(file: BlobLike): Promise<string> {
-  const text = new TextDecoder().decode(await file.slice(0, HEAD_BYTES).arrayBuffer());
+  const text = decodeHead(new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer()));
   // Keep whole lines only: the last one may be cut.
   return file.size > HEAD_BYTES ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
 }

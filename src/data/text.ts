@@ -1,10 +1,15 @@
 // Streaming text decoding for local files: reads a blob in blocks that end on a line break,
-// decodes each block with a fatal UTF-8 decoder, and rejects empty, binary and oversized input
-// before any row is produced. Cutting at '\n' is safe in UTF-8: 0x0A never occurs inside a
-// multi-byte sequence, so every block decodes on its own and its end is a resumable byte offset.
+// decodes each block with a fatal decoder (UTF-8, or UTF-16 LE/BE when the file opens with that
+// byte-order mark), and rejects empty, binary and oversized input before any row is produced.
+// Cutting at '\n' is safe: 0x0A never occurs inside a UTF-8 multi-byte sequence, and the UTF-16
+// code unit 0x000A is never half of a surrogate pair, so every block decodes on its own and its
+// end is a resumable byte offset.
 
 import { DataError } from './errors';
 import type { BlobLike } from './types';
+
+/** The encodings a text file may be in: UTF-8 (with or without its BOM), or UTF-16 announced by its BOM. */
+export type TextEncodingName = 'UTF-8' | 'UTF-16LE' | 'UTF-16BE';
 
 export interface TextBlock {
   /** Complete lines (the last one ends with '\n' unless `final`). */
@@ -12,6 +17,7 @@ export interface TextBlock {
   /** File offset just past `text`. */
   endByte: number;
   final: boolean;
+  encoding: TextEncodingName;
 }
 
 export interface ReadTextOptions {
@@ -27,6 +33,25 @@ export interface ReadTextOptions {
 const NUL = 0x00;
 const LF = 0x0a;
 const BOM = [0xef, 0xbb, 0xbf];
+
+/** The encoding announced by the first bytes of a file, and the length of its byte-order mark. */
+export function detectEncoding(head: Uint8Array): { encoding: TextEncodingName; bomBytes: number } {
+  if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'UTF-16LE', bomBytes: 2 };
+  if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'UTF-16BE', bomBytes: 2 };
+  if (BOM.every((v, i) => head[i] === v)) return { encoding: 'UTF-8', bomBytes: 3 };
+  return { encoding: 'UTF-8', bomBytes: 0 };
+}
+
+/** Decodes the start of a file (for previews) in the encoding its BOM announces, without the BOM. */
+export function decodeHead(head: Uint8Array): string {
+  const { encoding, bomBytes } = detectEncoding(head);
+  return new TextDecoder(encoding.toLowerCase(), { ignoreBOM: true }).decode(head.subarray(bomBytes));
+}
+
+/** Bytes `s` takes in `encoding`, without encoding it. */
+export function encodedByteLength(s: string, encoding: TextEncodingName): number {
+  return encoding === 'UTF-8' ? utf8ByteLength(s) : 2 * s.length;
+}
 
 /** Name used in messages: the file name when the blob has one. */
 export function describeFile(file: BlobLike): string {
@@ -110,14 +135,42 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
+/** Offset of the first code unit in `b` (UTF-16, even length expected) that breaks UTF-16, or -1. */
+export function firstInvalidUtf16(b: Uint8Array, littleEndian: boolean): number {
+  const unit = (i: number) => (littleEndian ? b[i] | (b[i + 1] << 8) : (b[i] << 8) | b[i + 1]);
+  let i = 0;
+  for (; i + 1 < b.length; i += 2) {
+    const u = unit(i);
+    if (u >= 0xdc00 && u <= 0xdfff) return i;
+    if (u >= 0xd800 && u <= 0xdbff) {
+      if (i + 3 >= b.length) return i;
+      const next = unit(i + 2);
+      if (next < 0xdc00 || next > 0xdfff) return i;
+      i += 2;
+    }
+  }
+  return i < b.length ? i : -1;
+}
+
+/** End of the last whole line in `b` (just past its '\n'), or 0; `b` starts on a code unit boundary. */
+function lastLineEnd(b: Uint8Array, encoding: TextEncodingName): number {
+  if (encoding === 'UTF-8') return b.lastIndexOf(LF) + 1;
+  const [lo, hi] = encoding === 'UTF-16LE' ? [LF, NUL] : [NUL, LF];
+  for (let i = (b.length & ~1) - 2; i >= 0; i -= 2) if (b[i] === lo && b[i + 1] === hi) return i + 2;
+  return 0;
+}
+
 /**
- * Streams `file` as text blocks that end on '\n'. Throws `binary-file` on a NUL byte and
- * `invalid-utf8` (with the byte offset) on bytes that are not UTF-8.
+ * Streams `file` as text blocks that end on '\n', in the encoding its BOM announces (UTF-8 without
+ * one). Throws `binary-file` on a NUL byte (a NUL character in UTF-16), and `invalid-utf8` or
+ * `invalid-utf16` (with the byte offset) on bytes that do not decode.
  */
 export async function* readTextBlocks(file: BlobLike, opts: ReadTextOptions = {}): AsyncGenerator<TextBlock> {
   const { startByte = 0, blockBytes = 1 << 20, maxBytes, signal } = opts;
   checkFileSize(file, maxBytes);
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const { encoding, bomBytes } = detectEncoding(new Uint8Array(await file.slice(0, 3).arrayBuffer()));
+  const utf16 = encoding !== 'UTF-8';
+  const decoder = new TextDecoder(encoding.toLowerCase(), { fatal: true, ignoreBOM: true });
   const reader = file.slice(startByte).stream().getReader();
   let parts: Uint8Array[] = [];
   let held = 0;
@@ -126,20 +179,31 @@ export async function* readTextBlocks(file: BlobLike, opts: ReadTextOptions = {}
   /** File offset of parts[0][0]. */
   let base = startByte;
 
+  const binary = (offset: number) =>
+    new DataError(
+      'binary-file',
+      `${describeFile(file)} looks binary (NUL byte at offset ${offset}), not text. Choose a .txt, .jsonl, .json, .csv, .tsv or .parquet file.`,
+      { file: file.name, byteOffset: offset },
+    );
+
   const decode = (bytes: Uint8Array, at: number): string => {
-    let skip = 0;
-    if (at === 0 && BOM.every((v, i) => bytes[i] === v)) skip = 3;
+    const skip = at === 0 ? bomBytes : 0;
+    let text: string;
     try {
-      return decoder.decode(skip ? bytes.subarray(skip) : bytes);
+      text = decoder.decode(skip ? bytes.subarray(skip) : bytes);
     } catch {
-      const bad = firstInvalidUtf8(bytes.subarray(skip));
+      const rest = bytes.subarray(skip);
+      const bad = utf16 ? firstInvalidUtf16(rest, encoding === 'UTF-16LE') : firstInvalidUtf8(rest);
       const offset = at + skip + Math.max(0, bad);
       throw new DataError(
-        'invalid-utf8',
-        `${describeFile(file)} is not valid UTF-8 (first bad byte at offset ${offset}). Re-save it as UTF-8 text, e.g. with "iconv -t UTF-8".`,
-        { file: file.name, byteOffset: offset },
+        utf16 ? 'invalid-utf16' : 'invalid-utf8',
+        `${describeFile(file)} is not valid ${encoding} (first bad byte at offset ${offset}). Re-save it as UTF-8 text, e.g. with "iconv -t UTF-8".`,
+        { file: file.name, byteOffset: offset, encoding },
       );
     }
+    const nul = utf16 ? text.indexOf('\0') : -1;
+    if (nul >= 0) throw binary(at + skip + 2 * nul);
+    return text;
   };
 
   try {
@@ -147,26 +211,19 @@ export async function* readTextBlocks(file: BlobLike, opts: ReadTextOptions = {}
       signal?.throwIfAborted();
       const { done, value } = await reader.read();
       if (value && value.length) {
-        const nul = value.indexOf(NUL);
-        if (nul >= 0) {
-          const offset = base + held + nul;
-          throw new DataError(
-            'binary-file',
-            `${describeFile(file)} looks binary (NUL byte at offset ${offset}), not text. Choose a .txt, .jsonl, .json, .csv, .tsv or .parquet file.`,
-            { file: file.name, byteOffset: offset },
-          );
-        }
+        const nul = utf16 ? -1 : value.indexOf(NUL);
+        if (nul >= 0) throw binary(base + held + nul);
         parts.push(value);
         held += value.length;
       }
       if (done) {
-        if (held > 0) yield { text: decode(concat(parts, held), base), endByte: base + held, final: true };
-        else yield { text: '', endByte: base, final: true };
+        if (held > 0) yield { text: decode(concat(parts, held), base), endByte: base + held, final: true, encoding };
+        else yield { text: '', endByte: base, final: true, encoding };
         return;
       }
       if (held < want) continue;
       const all = concat(parts, held);
-      const cut = all.lastIndexOf(LF) + 1;
+      const cut = lastLineEnd(all, encoding);
       if (cut === 0) {
         parts = [all];
         want = held * 2;
@@ -177,7 +234,7 @@ export async function* readTextBlocks(file: BlobLike, opts: ReadTextOptions = {}
       base += cut;
       parts = cut < all.length ? [all.slice(cut)] : [];
       held = all.length - cut;
-      yield { text, endByte: base, final: false };
+      yield { text, endByte: base, final: false, encoding };
     }
   } finally {
     await reader.cancel();

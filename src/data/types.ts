@@ -1,6 +1,8 @@
 // Shapes shared by every dataset source (local files, Hub rows, Hub parquet) and by the
 // pretokenizer: a blob-like input, batches of plain-string rows, resumable cursors, progress.
 
+import type { TextEncodingName } from './text';
+
 /** What ingest needs from a `File`/`Blob` (browser) or `fs.openAsBlob()` (Node): streamed, never read whole. */
 export interface BlobLike {
   readonly size: number;
@@ -35,6 +37,8 @@ export interface IngestBatch {
   totalBytes?: number;
   /** Total rows when known (Hub, parquet), for progress. */
   totalRows?: number;
+  /** The text encoding of a local text file (from its byte-order mark; UTF-8 without one). */
+  encoding?: TextEncodingName;
   /** 1-based line numbers skipped as malformed so far (JSONL in `skip` mode). */
   skippedLines?: number[];
 }

@@ -91,6 +91,8 @@ export interface DatasetStats {
   maxLength: number;
   meanLength: number;
   lengthHistogram: HistogramData;
+  /** Text encoding of a local text file ('UTF-8', 'UTF-16LE', 'UTF-16BE'); rows are stored as UTF-8. */
+  encoding?: string;
 }
 
 export interface DatasetRecord {
@@ -110,6 +112,8 @@ export interface DatasetRecord {
   stats?: DatasetStats;
   /** 1-based line numbers of malformed JSONL lines that were skipped. */
   skippedLines?: number[];
+  /** Records left out, per reason (src/data/types.ts SkipReason): how many, and the first line or record numbers. */
+  skipped?: Record<string, { count: number; lines: number[] }>;
 }
 
 /** Token statistics of a tokenization. */

@@ -68,6 +68,19 @@ describe('ingest job', () => {
     expect(await datasetRowReader(db, ds).read(1, 3)).toEqual(JSONL_ROWS.slice(1, 3));
   });
 
+  it('a UTF-16LE file with its BOM is imported, and its encoding is in the stats', async () => {
+    const text = JSONL_ROWS.map((t) => JSON.stringify({ text: t })).join('\r\n');
+    const bytes = new Uint8Array(2 + 2 * text.length);
+    const view = new DataView(bytes.buffer);
+    view.setUint16(0, 0xfeff, true);
+    for (let i = 0; i < text.length; i++) view.setUint16(2 + 2 * i, text.charCodeAt(i), true);
+    const job = await ingest(fileSource(bytes, 'utf16.jsonl'));
+    expect(job.status).toBe('done');
+    const ds = (await db.datasets.get('ds_1'))!;
+    expect(await datasetRowReader(db, ds).read(0, 10)).toEqual(JSONL_ROWS);
+    expect(ds.stats!.encoding).toBe('UTF-16LE');
+  });
+
   it('pause after a step and resume give every line exactly once', async () => {
     // ~9 MB: several steps of at most 4 MB each.
     const lines = Array.from({ length: 120_000 }, (_, i) => `line ${i} ${'x'.repeat(60)}`);

@@ -10,7 +10,7 @@ import type { TxtSplit } from '../../data/formats/txt';
 import { createHubDatasetsClient } from '../../data/hub';
 import { FILE_FORMATS, ingestFile, type FileFormat } from '../../data/ingest';
 import { countCharacters } from '../../data/stats';
-import { utf8ByteLength } from '../../data/text';
+import { utf8ByteLength, type TextEncodingName } from '../../data/text';
 import type { BlobLike, IngestBatch, IngestCursor } from '../../data/types';
 import type { DatasetRecord, LanternDb } from '../../storage/db';
 import { deleteRecord } from '../../storage/repository';
@@ -59,6 +59,8 @@ export interface IngestState {
   characters: number;
   lengths: LengthCounts;
   skippedLines: number[];
+  /** The source file's text encoding, once read (local text files). */
+  encoding?: TextEncodingName;
 }
 
 /** Wall-clock budget of one step, and the most row bytes one chunk holds. */
@@ -231,6 +233,7 @@ export const ingestJob: JobKind<IngestParams, IngestState> = {
       characters: prev.characters + lengths.reduce((a, b) => a + b, 0),
       lengths: { ...prev.lengths },
       skippedLines: last?.skippedLines ? [...new Set([...prev.skippedLines, ...last.skippedLines])].sort((a, b) => a - b) : prev.skippedLines,
+      encoding: last?.encoding ?? prev.encoding,
     };
     addLengths(state.lengths, lengths);
     const chunk = rows.length ? await encodeRowChunk(params.datasetId, prev.chunks, rows) : undefined;
@@ -272,6 +275,7 @@ export const ingestJob: JobKind<IngestParams, IngestState> = {
         maxLength: lengthValues.reduce((a, b) => Math.max(a, b), 0),
         meanLength: state.characters / state.rows,
         lengthHistogram: lengthHistogram(state.lengths),
+        ...(state.encoding ? { encoding: state.encoding } : {}),
       },
     });
     return params.datasetId;

@@ -251,6 +251,11 @@ export function DatasetDetail(props: { dataset: DatasetRecord; onDeleted: () => 
             </span>
           </div>
         </div>
+        <Show when={stats()?.encoding && stats()!.encoding !== 'UTF-8'}>
+          <p class="muted small" data-testid="stat-encoding">
+            Encoding: {stats()!.encoding} (decoded from its byte-order mark; rows are stored as UTF-8)
+          </p>
+        </Show>
         <Show when={props.dataset.skippedLines?.length}>
           <p class="muted small" data-testid="skipped-lines">
             Skipped malformed lines: {props.dataset.skippedLines!.slice(0, 50).join(', ')}
