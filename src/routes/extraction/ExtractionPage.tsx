@@ -12,6 +12,7 @@ import { act, gpu } from '../../state/gpu';
 import { allJobs, formatEta } from '../../state/jobs';
 import { createLive } from '../../state/live';
 import { createProblem, dismissProblem } from '../../state/problems';
+import { createSavedForm } from '../../state/savedForm';
 import { summaryOf } from '../../state/models';
 import { discardActivationSet } from '../../storage/activations';
 import { getDb, newId, type ActivationSetRecord, type DatasetRecord, type JobRecord, type ModelRecord, type TokenizationRecord } from '../../storage/db';
@@ -65,7 +66,7 @@ export function ExtractionPage() {
   const sets = createLive<ActivationSetRecord[]>(() => db.activationSets.orderBy('createdAt').reverse().toArray());
   const tokenizations = createLive<TokenizationRecord[]>(() => db.tokenizations.filter((t) => t.status === 'ready').toArray());
   const datasets = createLive<DatasetRecord[]>(() => db.datasets.toArray());
-  const [form, setForm] = createStore<ExtractForm>({ ...DEFAULT_EXTRACT_FORM });
+  const [form, setForm] = createSavedForm<ExtractForm>('lantern.form.extraction', DEFAULT_EXTRACT_FORM);
   const [ui, setUi] = createStore({ showErrors: false });
   const model = createMemo(() => (models() ?? []).find((m) => m.id === form.modelId));
   const summary = () => (model() ? summaryOf(model()!) : undefined);
@@ -78,6 +79,10 @@ export function ExtractionPage() {
   createEffect(() => {
     const list = models() ?? [];
     if (!list.some((m) => m.id === form.modelId) && list[0]) setForm('modelId', list[0].id);
+  });
+  createEffect(() => {
+    const list = tokenizations();
+    if (list && form.tokenizationId && !list.some((t) => t.id === form.tokenizationId)) setForm('tokenizationId', '');
   });
   createEffect(() => {
     const s = sets();

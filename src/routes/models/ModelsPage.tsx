@@ -189,7 +189,7 @@ export function ModelsPage() {
                       <td>
                         {m.repo}
                         <Show when={m.demo}>
-                          <span class="badge badge-ok">demo</span>
+                          <span class="badge badge-ok badge-after">demo</span>
                         </Show>
                       </td>
                       <td class="mono">{m.variant}</td>

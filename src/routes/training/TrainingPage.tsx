@@ -1,16 +1,17 @@
 // Training: configure an SAE run (validated field by field, with a memory estimate against
 // this device), start it as a job, and watch its live dashboard.
 import { useSearchParams } from '@solidjs/router';
-import { createMemo, For, Show } from 'solid-js';
+import { createEffect, createMemo, For, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { RunDashboard } from '../../components/RunDashboard';
 import { TemplatesPanel } from '../../components/TemplatesPanel';
 import { act, gpu, report } from '../../state/gpu';
+import { createSavedForm } from '../../state/savedForm';
 import { createLive } from '../../state/live';
 import { getDb, newId, type ActivationSetRecord, type JobPriority, type ModelRecord, type RunRecord } from '../../storage/db';
 import { formatBytes } from '../../storage/persistence';
 import { ARCHITECTURES } from '../../sae/types';
-import { DEFAULT_FORM, dSaeOf, estimateMemory, toParams, validateForm, type TrainForm } from './form';
+import { DEFAULT_FORM, dSaeOf, estimateMemory, suggestRunName, toParams, validateForm, type RunSourceLabel, type TrainForm } from './form';
 import { Field } from '../../components/Field';
 
 type NumKey = { [K in keyof TrainForm]: TrainForm[K] extends number ? K : never }[keyof TrainForm];
@@ -19,8 +20,10 @@ const ARCH_LABEL: Record<string, string> = { relu: 'ReLU + L1', topk: 'TopK (+Au
 
 export function TrainingPage() {
   const [params, setParams] = useSearchParams<{ run?: string }>();
-  const [form, setForm] = createStore<TrainForm>({ ...DEFAULT_FORM });
-  const [ui, setUi] = createStore({ priority: 'normal' as JobPriority, showErrors: false });
+  const [form, setForm] = createSavedForm<TrainForm>('lantern.form.training', DEFAULT_FORM);
+  // The run name follows the source until the user types one.
+  const [prefs, setPrefs] = createSavedForm('lantern.form.training.prefs', { priority: 'normal' as JobPriority, nameEdited: false });
+  const [ui, setUi] = createStore({ showErrors: false });
   const runs = createLive<RunRecord[]>(() => getDb().runs.orderBy('createdAt').reverse().toArray());
   const sets = createLive<ActivationSetRecord[]>(() => getDb().activationSets.where('status').equals('ready').toArray());
   const models = createLive<ModelRecord[]>(() => getDb().models.toArray());
@@ -31,6 +34,22 @@ export function TrainingPage() {
   const memory = createMemo(() => estimateMemory({ ...form }, limits()));
   const selected = createMemo(() => runs()?.find((r) => r.id === params.run) ?? runs()?.[0]);
   const canStart = () => report()?.webgpu === true;
+  const sourceLabel = (): RunSourceLabel | undefined => {
+    if (form.sourceType === 'activations') {
+      const set = sets()?.find((a) => a.id === form.setId);
+      return set && { model: set.model ?? set.modelId, hook: set.hook };
+    }
+    const model = models()?.find((m) => m.id === form.liveModelId);
+    return model && form.liveHook ? { model: model.repo, hook: form.liveHook } : undefined;
+  };
+  // A remembered activation set or model that is gone is forgotten.
+  createEffect(() => {
+    if (sets() && form.setId && !sets()!.some((a) => a.id === form.setId)) setForm('setId', '');
+    if (models() && form.liveModelId && !models()!.some((m) => m.id === form.liveModelId)) setForm({ liveModelId: '', liveHook: '' });
+  });
+  createEffect(() => {
+    if (!prefs.nameEdited) setForm('name', suggestRunName({ ...form }, sourceLabel()));
+  });
 
   const num = (key: NumKey, label: string, opts: { step?: string; hint?: string } = {}) => (
     <Field label={label} error={shown(key)} hint={opts.hint}>
@@ -49,7 +68,7 @@ export function TrainingPage() {
     if (Object.keys(errors()).length) return;
     const runId = newId('run');
     await act('start training', async () => {
-      await gpu().enqueue({ kind: 'train', params: toParams({ ...form }, runId), priority: ui.priority });
+      await gpu().enqueue({ kind: 'train', params: toParams({ ...form }, runId), priority: prefs.priority });
       setParams({ run: runId });
       setUi('showErrors', false);
     });
@@ -70,7 +89,14 @@ export function TrainingPage() {
           <h2>New run</h2>
           <div class="form-grid">
             <Field label="Run name" error={shown('name')}>
-              <input name="name" value={form.name} onInput={(e) => setForm('name', e.currentTarget.value)} />
+              <input
+                name="name"
+                value={form.name}
+                onInput={(e) => {
+                  setPrefs('nameEdited', true);
+                  setForm('name', e.currentTarget.value);
+                }}
+              />
             </Field>
             <Field label="Architecture" error={shown('arch')}>
               <select name="arch" value={form.arch} onChange={(e) => setForm('arch', e.currentTarget.value as TrainForm['arch'])}>
@@ -187,7 +213,7 @@ export function TrainingPage() {
               {num('checkpointEvery', 'Checkpoint every (steps)')}
               {num('seed', 'Seed')}
               <Field label="Priority">
-                <select value={ui.priority} onChange={(e) => setUi('priority', e.currentTarget.value as JobPriority)}>
+                <select value={prefs.priority} onChange={(e) => setPrefs('priority', e.currentTarget.value as JobPriority)}>
                   <option value="high">high</option>
                   <option value="normal">normal</option>
                   <option value="low">low</option>

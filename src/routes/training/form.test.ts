@@ -1,6 +1,6 @@
 // Training form: every bad field gets a message naming what is allowed; good forms pass.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FORM, estimateMemory, toParams, validateForm, type TrainForm } from './form';
+import { DEFAULT_FORM, estimateMemory, suggestRunName, toParams, validateForm, type TrainForm } from './form';
 
 const form = (patch: Partial<TrainForm>): TrainForm => ({ ...DEFAULT_FORM, ...patch });
 
@@ -43,6 +43,13 @@ describe('training form', () => {
     const m = estimateMemory(f, limits);
     expect(m.shards).toBe(8);
     expect(m.largestBufferBytes).toBeLessThanOrEqual(limits.maxStorageBufferBindingSize);
+  });
+
+  it('suggests a run name from the architecture and the source', () => {
+    expect(suggestRunName(DEFAULT_FORM)).toBe('topk-synthetic');
+    expect(suggestRunName(form({ arch: 'relu', sourceType: 'live' }))).toBe('relu-live');
+    const live = form({ sourceType: 'live', liveModelId: 'm', liveHook: 'blocks.1.hook_resid_post' });
+    expect(suggestRunName(live, { model: 'lantern-fixtures/tiny-gpt2', hook: 'blocks.1.hook_resid_post' })).toBe('topk-tiny-gpt2-L1.resid_post');
   });
 
   it('estimates memory from the shapes', () => {

@@ -88,6 +88,20 @@ registerTemplateSchema('training', TRAIN_TEMPLATE_SCHEMA);
 
 export type FieldErrors = Partial<Record<keyof TrainForm | 'form', string>>;
 
+/** What a run trains on, for its suggested name: the model and hook of an activation set or live extraction. */
+export interface RunSourceLabel {
+  model: string;
+  hook: string;
+}
+
+/** The run name the form suggests until the user types one: architecture and source, e.g. `topk-tiny-gpt2-L1.resid_post`. */
+export function suggestRunName(f: TrainForm, source?: RunSourceLabel): string {
+  if (f.sourceType === 'synthetic' || !source) return `${f.arch}-${f.sourceType}`;
+  const model = source.model.slice(source.model.lastIndexOf('/') + 1);
+  const hook = source.hook.replace(/^blocks\.(\d+)\.hook_/, 'L$1.');
+  return `${f.arch}-${model}-${hook}`;
+}
+
 export function dSaeOf(f: TrainForm): number {
   return f.sizeMode === 'dSae' ? f.dSae : Math.round(f.dIn * f.expansion);
 }
