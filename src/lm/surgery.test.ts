@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { expectClose, randomArray } from '@/gpu/testing';
 import { LmError } from './errors';
 import { listHooks } from './hooks';
-import { decodeModel } from './onnx/proto';
+import { DataType, decodeModel, toNumber } from './onnx/proto';
 import { referenceForward } from './reference/forward';
 import { hookModel, locateResidualChain, type SurgeryPlan } from './surgery';
 import { f32, fixture, fixtureSession } from './testing';
@@ -123,6 +123,41 @@ describe('locateResidualChain', () => {
     expect(chain.sites.map((s) => s.node.name)).toEqual(['/model/layers.0/Add', '/model/layers.0/Add_1', '/model/layers.1/Add', '/model/layers.1/Add_1']);
   });
 
+  it('sees through the no-op Cast torch records for HF RMSNorm on the residual path, plain and fused', () => {
+    for (const name of ['tiny-llama', 'tiny-llama-fused']) {
+      const graph = decodeModel(fixture(name).files.get('onnx/model.onnx')!).graph;
+      const producer = new Map(graph.node.flatMap((n) => n.output.map((o) => [o, n] as const)));
+      const chain = locateResidualChain(graph);
+      expect(chain.sites).toHaveLength(4);
+      // Every later site's residual operand is a Cast (to FLOAT) of the previous site's sum.
+      for (const s of chain.sites.slice(1)) {
+        const cast = producer.get(s.node.input[s.residualIndex])!;
+        expect([cast.opType, toNumber(cast.attribute.find((a) => a.name === 'to')?.i)]).toEqual(['Cast', DataType.FLOAT]);
+      }
+    }
+  });
+
+  it('sees through Identity nodes on the residual path and refuses a Cast that changes the type', () => {
+    const model = decodeModel(fixture('tiny-gpt2').files.get('onnx/model.onnx')!);
+    const add = model.graph.node.find((n) => n.name === '/transformer/h.1/Add')!;
+    const r = add.input[1];
+    model.graph.node.splice(model.graph.node.indexOf(add), 0, { name: '/x/Identity', opType: 'Identity', input: [r], output: ['/x/id'], attribute: [], domain: '' });
+    add.input[1] = '/x/id';
+    expect(locateResidualChain(model.graph).sites).toHaveLength(4);
+    const cast = model.graph.node.find((n) => n.name === '/x/Identity')!;
+    Object.assign(cast, { opType: 'Cast', attribute: [{ name: 'to', type: 2, i: DataType.FLOAT16 }] });
+    const e = (() => {
+      try {
+        locateResidualChain(model.graph);
+      } catch (err) {
+        return err as LmError;
+      }
+    })();
+    expect(e?.code).toBe('UNSUPPORTED_GRAPH');
+    // The cast operand no longer feeds the attention branch, so block 1's first Add is no residual site.
+    expect(e?.details).toMatchObject({ pattern: 'a residual chain reaching back to the embeddings', stoppedAt: '/transformer/h.1/Add_output_0', residualAdds: 1 });
+  });
+
   it('walks fused Skip*Normalization nodes, including a final norm without output #3', () => {
     for (const [name, op] of [['tiny-gpt2-fused', 'SkipLayerNormalization'], ['tiny-llama-fused', 'SkipSimplifiedLayerNormalization']]) {
       const graph = decodeModel(fixture(name).files.get('onnx/model.onnx')!).graph;
@@ -183,7 +218,8 @@ describe('surgery errors', () => {
     add.input = [add.input[1], add.input[1]];
     const e = codeOf(() => locateResidualChain(model.graph));
     expect(e.code).toBe('UNSUPPORTED_GRAPH');
-    expect(e.message).toContain('two additions per block');
+    expect(e.message).toContain('a residual chain reaching back to the embeddings');
+    expect(e.details).toMatchObject({ stoppedAt: '/transformer/h.0/mlp/c_proj/Add_output_0', residualAdds: 3 });
   });
 });
 

@@ -1,6 +1,7 @@
 // Hooks by graph surgery: finds TransformerLens hook points in an exported decoder by walking its
-// residual Add chain (plain `Add` or ORT's fused Skip*Normalization output #3), then rewrites the
-// graph to expose, steer (`x + steer`) or splice (replace) them. Only nodes, inputs and outputs change.
+// residual Add chain (plain `Add` or ORT's fused Skip*Normalization output #3, through no-op Cast and
+// Identity nodes), then rewrites the graph to expose, steer (`x + steer`) or splice (replace) them.
+// Only nodes, inputs and outputs change.
 import { LmError } from './errors';
 import { HOOK_KINDS, parseHook, type HookPoint } from './hooks';
 import { DataType, decodeModel, encodeModel, toNumber, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from './onnx/proto';
@@ -31,15 +32,97 @@ function isSkip(n: NodeProto): boolean {
   return SKIP_OPS.has(n.opType) && n.domain === 'com.microsoft';
 }
 
+/** Fused attention kernels of ORT's contrib domain. */
+const ATTENTION_OPS = new Set(['Attention', 'MultiHeadAttention', 'GroupQueryAttention', 'PackedMultiHeadAttention', 'SparseAttention']);
+
 class GraphIndex {
   private readonly producers = new Map<string, NodeProto>();
+  private readonly declared = new Map<string, number>();
+  private readonly types = new Map<string, number | undefined>();
+  /** Tensors computed from a runtime graph input (not only from weights and constants). */
+  private readonly dynamic = new Set<string>();
 
   constructor(readonly graph: GraphProto) {
     for (const n of graph.node) for (const o of n.output) if (o) this.producers.set(o, n);
+    for (const t of graph.initializer) this.declared.set(t.name, t.dataType);
+    for (const v of [...graph.valueInfo, ...graph.input, ...graph.output]) {
+      const e = v.type?.tensorType?.elemType;
+      if (e) this.declared.set(v.name, e);
+    }
+    const weights = new Set(graph.initializer.map((t) => t.name));
+    for (const i of graph.input) if (!weights.has(i.name)) this.dynamic.add(i.name);
+    for (const n of graph.node) {
+      if (n.input.some((i) => this.dynamic.has(i))) for (const o of n.output) if (o) this.dynamic.add(o);
+    }
   }
 
   producer(tensor: string): NodeProto | undefined {
     return this.producers.get(tensor);
+  }
+
+  /**
+   * ONNX element type of a tensor: declared, or the `to` of its Cast, or (for ops whose output type
+   * follows their float inputs) the first float type among its inputs. Undefined when nothing says.
+   */
+  elemType(tensor: string): number | undefined {
+    if (this.declared.has(tensor)) return this.declared.get(tensor);
+    if (this.types.has(tensor)) return this.types.get(tensor);
+    this.types.set(tensor, undefined);
+    const p = this.producers.get(tensor);
+    let t: number | undefined;
+    if (p?.opType === 'Cast') t = intAttr(p, 'to');
+    else if (p && TYPE_FOLLOWS_INPUT.has(p.opType)) {
+      for (const i of p.input) {
+        const e = i ? this.elemType(i) : undefined;
+        if (e !== undefined && FLOAT_TYPES.has(e)) {
+          t = e;
+          break;
+        }
+      }
+    }
+    this.types.set(tensor, t);
+    return t;
+  }
+
+  /** The node's output passes its input through unchanged: Identity, Dropout in inference, a Cast to the type it has. */
+  isNoOp(n: NodeProto): boolean {
+    if (n.domain || !n.input[0]) return false;
+    if (n.opType === 'Identity' || n.opType === 'Dropout') return true;
+    if (n.opType !== 'Cast') return false;
+    const from = this.elemType(n.input[0]);
+    return from !== undefined && from === intAttr(n, 'to');
+  }
+
+  /** The tensor a no-op chain ending at `tensor` starts from, and every tensor along it. */
+  throughNoOps(tensor: string): { source: string; path: string[] } {
+    const path = [tensor];
+    let p = this.producers.get(tensor);
+    while (p && this.isNoOp(p)) {
+      path.push(p.input[0]);
+      p = this.producers.get(p.input[0]);
+    }
+    return { source: path[path.length - 1], path };
+  }
+
+  /**
+   * The nearest attention node upstream of `tensor` without crossing `stops` or entering a node in
+   * `walls`: a contrib attention kernel, or a MatMul/Einsum of two runtime tensors (Q·Kᵀ, P·V).
+   * Weight products (x·W, quantized or not) have one runtime operand.
+   */
+  attentionUpstream(tensor: string, stops: Set<string>, walls: Set<NodeProto>): NodeProto | undefined {
+    const seen = new Set<string>();
+    const stack = [tensor];
+    while (stack.length) {
+      const t = stack.pop()!;
+      if (seen.has(t) || stops.has(t)) continue;
+      seen.add(t);
+      const p = this.producers.get(t);
+      if (!p || walls.has(p)) continue;
+      if (ATTENTION_OPS.has(p.opType) && p.domain === 'com.microsoft') return p;
+      if ((p.opType === 'MatMul' || p.opType === 'Einsum') && p.input.filter((i) => this.dynamic.has(i)).length >= 2) return p;
+      for (const i of p.input) if (i) stack.push(i);
+    }
+    return undefined;
   }
 
   /**
@@ -62,16 +145,31 @@ class GraphIndex {
     return false;
   }
 
-  /** A residual site is an addition whose one operand feeds the other: x + f(x). */
+  /** A residual site is an addition whose one operand feeds the other: x + f(x), x possibly behind no-op nodes. */
   classify(n: NodeProto): ResidualSite | undefined {
     const fused = isSkip(n);
     if (!fused && !(n.opType === 'Add' && !n.domain)) return undefined;
     const [a, b] = n.input;
     if (!a || !b) return undefined;
-    if (this.dependsOn(b, a)) return { node: n, fused, residualIndex: 0, branchIndex: 1 };
-    if (this.dependsOn(a, b)) return { node: n, fused, residualIndex: 1, branchIndex: 0 };
+    if (this.dependsOn(b, this.throughNoOps(a).source)) return { node: n, fused, residualIndex: 0, branchIndex: 1 };
+    if (this.dependsOn(a, this.throughNoOps(b).source)) return { node: n, fused, residualIndex: 1, branchIndex: 0 };
     return undefined;
   }
+}
+
+/** Ops whose output element type is that of their float inputs. */
+const TYPE_FOLLOWS_INPUT = new Set([
+  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'Neg', 'Relu', 'Tanh', 'Sigmoid', 'Erf', 'Softmax', 'ReduceMean', 'Where',
+  'Identity', 'Dropout', 'Gather', 'MatMul', 'Reshape', 'Transpose', 'Concat', 'Expand', 'Unsqueeze', 'Squeeze', 'Slice', 'Split',
+  'LayerNormalization', 'SimplifiedLayerNormalization', 'SkipLayerNormalization', 'SkipSimplifiedLayerNormalization',
+]);
+
+/** FLOAT, FLOAT16, DOUBLE, BFLOAT16. */
+const FLOAT_TYPES = new Set<number>([1, 10, 11, 16]);
+
+function intAttr(n: NodeProto, name: string): number | undefined {
+  const a = n.attribute.find((x) => x.name === name);
+  return a?.i === undefined ? undefined : toNumber(a.i);
 }
 
 function unsupported(pattern: string, details: Record<string, unknown> = {}): LmError {
@@ -108,22 +206,53 @@ export function locateResidualChain(graph: GraphProto): ResidualChain {
     for (const i of n.input) queue.push(index.producer(i));
   }
   if (!last) throw unsupported('a residual Add (or SkipLayerNormalization) upstream of "logits"');
-  // 2. Follow residual operands back while they are sums of earlier sites.
+  // 2. Follow residual operands back, through no-op nodes, while they are sums of earlier sites.
   const sites = [last];
+  const onStream = new Set<string>();
+  let embed: string;
   for (;;) {
-    const r = sites[0].node.input[sites[0].residualIndex];
-    const p = index.producer(r);
+    const { source, path } = index.throughNoOps(sites[0].node.input[sites[0].residualIndex]);
+    for (const t of path) onStream.add(t);
+    const p = index.producer(source);
     const site = p ? index.classify(p) : undefined;
-    const isSum = site && (site.fused ? p!.output[3] === r : p!.output[0] === r);
-    if (!site || !isSum) break;
+    const isSum = site && (site.fused ? p!.output[3] === source : p!.output[0] === source);
+    if (!site || !isSum) {
+      embed = source;
+      break;
+    }
     sites.unshift(site);
+  }
+  for (const s of sites) if (!s.fused) onStream.add(s.node.output[0]);
+  const sitesByNode = new Set(sites.map((s) => s.node));
+  // 3. The stream must start at the embeddings: nothing upstream of them attends.
+  const early = index.attentionUpstream(embed, new Set(), new Set());
+  if (early) {
+    const p = index.producer(embed);
+    throw unsupported('a residual chain reaching back to the embeddings', {
+      residualAdds: sites.length,
+      stoppedAt: embed,
+      stoppedAtOp: p ? `${p.opType}${p.opType === 'Cast' ? ` to ${intAttr(p, 'to')}` : ''}` : 'graph input',
+    });
   }
   if (sites.length % 2 !== 0) {
     throw unsupported('a residual chain with two additions per block (attention, MLP)', { residualAdds: sites.length });
   }
-  const embed = sites[0].node.input[sites[0].residualIndex];
-  const declared = [...graph.valueInfo, ...graph.input].find((v) => v.name === embed);
-  const elemType = declared?.type?.tensorType?.elemType ?? logitsInfo.type?.tensorType?.elemType ?? DataType.FLOAT;
+  // 4. Blocks are sequential: attention feeds the first addition, an attention-free MLP the second.
+  for (let i = 0; i < sites.length; i++) {
+    const s = sites[i];
+    const found = index.attentionUpstream(s.node.input[s.branchIndex], onStream, sitesByNode);
+    const block = Math.floor(i / 2);
+    if (i % 2 === 0 && !found) {
+      throw unsupported(`an attention branch feeding block ${block}'s first residual addition`, { node: s.node.name, residualAdds: sites.length });
+    }
+    if (i % 2 === 1 && found) {
+      throw unsupported(
+        `an attention-free MLP branch feeding block ${block}'s second residual addition (parallel attention/MLP blocks, as in GPT-J or GPT-NeoX, are not supported)`,
+        { node: s.node.name, attention: found.name, residualAdds: sites.length },
+      );
+    }
+  }
+  const elemType = index.elemType(embed) ?? logitsInfo.type?.tensorType?.elemType ?? DataType.FLOAT;
   return { sites, embed, elemType };
 }
 
