@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_DATASET, startDatasetsMirror, type DatasetsMirror } from '../../scripts/datasets-mirror';
 import { DataError, type DataErrorCode } from './errors';
+import { describeSkipped } from './formats/jsonl';
 import { createHubDatasetsClient } from './hub';
 import { collectRows, ingestFile, type FileIngestOptions } from './ingest';
 import { writeParquet } from './testing/parquetWriter';
@@ -57,13 +58,71 @@ describe('local files', () => {
     const text = '{"text":"a"}\n{"text":\n{"text":"c"}\nnot json\n';
     const { rows, last } = await collectRows(ingestFile(new File([text], 'bad.jsonl'), { malformed: 'skip', blockBytes: 8 }));
     expect(rows).toEqual(['a', 'c']);
-    expect(last?.skippedLines).toEqual([2, 4]);
+    expect(last?.skipped).toEqual({ malformed: { count: 2, lines: [2, 4] } });
   });
 
-  test('JSONL without the chosen field lists the available ones', async () => {
+  test('JSONL without the chosen field suggests the fields that hold text', async () => {
     const e = await bad(['{"body":"a","id":1}\n'], 'x.jsonl', { field: 'text' }, 'missing-field');
-    expect(e.details.available).toEqual(['body', 'id']);
+    expect(e.details.available).toEqual(['body']);
     expect(e.message).toContain('line 1');
+    expect(e.message).toContain('Fields that hold text in every line so far: body.');
+  });
+
+  const mixed = [
+    '{"text":"one","title":"t1"}',
+    '{"title":"t2","body":"no text field"}',
+    '{"text":"","title":"t3"}',
+    'not json',
+    '{"text":null,"title":"t5"}',
+    '{"text":7,"title":"t6"}',
+    '{"text":"seven","title":"t7"}',
+  ].join('\n');
+
+  test('JSONL skip mode leaves out lines without text, counts them and names their lines', async () => {
+    for (const blockBytes of [undefined, 16]) {
+      const { rows, last } = await collectRows(ingestFile(new File([mixed], 'm.jsonl'), { malformed: 'skip', blockBytes }));
+      expect(rows).toEqual(['one', 'seven']);
+      expect(last?.skipped).toEqual({
+        'no-field': { count: 1, lines: [2] },
+        'empty-text': { count: 1, lines: [3] },
+        malformed: { count: 1, lines: [4] },
+        'not-text': { count: 2, lines: [5, 6] },
+      });
+    }
+  });
+
+  test('JSONL abort mode: a line without the field, after lines with it, is named with the fields every line has', async () => {
+    const text = '{"text":"one","title":"t1"}\n{"title":"t2","body":"b"}\n{"text":"three","title":"t3"}\n';
+    const e = await bad([text], 'm.jsonl', {}, 'missing-field');
+    expect(e.message).toContain('no "text" field at line 2, though the lines before it have one');
+    expect(e.message).toContain('skip them');
+    expect(e.details.available).toEqual(['title']);
+  });
+
+  test('JSONL empty text is counted as left out in abort mode too', async () => {
+    const { rows, last } = await collectRows(ingestFile(new File(['{"text":"a"}\n{"text":""}\n'], 'e.jsonl')));
+    expect(rows).toEqual(['a']);
+    expect(last?.skipped).toEqual({ 'empty-text': { count: 1, lines: [2] } });
+  });
+
+  test('JSONL skip mode where no line has the field says so and suggests the fields that do', async () => {
+    const e = await bad(['{"body":"a","id":1}\n{"body":"b","id":2}\n'], 'x.jsonl', { field: 'text', malformed: 'skip' }, 'missing-field');
+    expect(e.message).toContain('No line of "x.jsonl" has text in a "text" field (2 lines left out)');
+    expect(e.details.available).toEqual(['body']);
+  });
+
+  test('the skip report reads as one sentence per reason, listing the first lines', () => {
+    const text = describeSkipped({ 'empty-text': { count: 12, lines: [3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25] }, malformed: { count: 1, lines: [4] } }, 'text');
+    expect(text).toEqual(['1 line not valid JSON (line 4)', '12 lines with an empty "text" (lines 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, …)']);
+  });
+
+  test('.json records follow the same skip rules, by record number', async () => {
+    const records = [{ text: 'a' }, { body: 'x' }, { text: '' }, { text: 'd' }];
+    const { rows, last } = await collectRows(ingestFile(new File([JSON.stringify(records)], 'r.json'), { malformed: 'skip' }));
+    expect(rows).toEqual(['a', 'd']);
+    expect(last?.skipped).toEqual({ 'no-field': { count: 1, lines: [2] }, 'empty-text': { count: 1, lines: [3] } });
+    const e = await bad([JSON.stringify(records)], 'r.json', {}, 'missing-field');
+    expect(e.message).toContain('record 2');
   });
 
   test('JSONL whose text field is null says it is null, not missing', async () => {

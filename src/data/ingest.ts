@@ -4,7 +4,7 @@
 
 import { DataError } from './errors';
 import { createCsvParser } from './formats/csv';
-import { createJsonlParser, fieldText, malformedError, type MalformedMode } from './formats/jsonl';
+import { createFieldPicker, createJsonlParser, type MalformedMode } from './formats/jsonl';
 import { blobAsyncBuffer, readParquetColumn } from './formats/parquet';
 import type { RecordParser } from './formats/records';
 import { createTxtParser, type TxtSplit } from './formats/txt';
@@ -41,7 +41,7 @@ export interface FileIngestOptions extends StepOptions {
   txtSplit?: TxtSplit;
   /** JSON field (dotted paths allowed) or CSV/Parquet column holding the text. Default "text". */
   field?: string;
-  /** JSONL: skip malformed lines (reported in `skippedLines`) or abort (default). */
+  /** JSON/JSONL: skip malformed lines and records without text (reported in `skipped`), or abort (default). */
   malformed?: MalformedMode;
   /** Reject files larger than this many bytes. */
   maxBytes?: number;
@@ -123,8 +123,11 @@ async function* ingestText(
     const stop = maxRows !== undefined && row + rows.length >= maxRows;
     if (stop) rows = rows.slice(0, maxRows - row);
     row += rows.length;
-    const skipped = parser.skippedLines?.();
-    if (block.final && format === 'jsonl' && row === 0 && skipped?.length) throw malformedError(describeFile(file), skipped, false);
+    if (block.final && row === 0) {
+      const none = parser.noRowsError?.();
+      if (none) throw none;
+    }
+    const skipped = parser.skipped?.();
     const cursor: IngestCursor = { byte: block.endByte - encodedByteLength(parser.pending(), block.encoding), row, line: parser.line() };
     const header = parser.header?.();
     if (header) cursor.header = header;
@@ -135,7 +138,7 @@ async function* ingestText(
       bytesRead: block.endByte,
       totalBytes: file.size,
       encoding: block.encoding,
-      ...(skipped?.length ? { skippedLines: [...skipped] } : {}),
+      ...(skipped && Object.keys(skipped).length ? { skipped: structuredClone(skipped) } : {}),
     };
     if (stop) return;
   }
@@ -171,16 +174,29 @@ async function* ingestJson(file: BlobLike, opts: FileIngestOptions): AsyncGenera
     const arrays = Object.values(doc).filter(Array.isArray);
     records = arrays.length === 1 ? arrays[0] : [doc];
   } else records = [];
-  const field = opts.field ?? 'text';
+  const picker = createFieldPicker(opts.field ?? 'text', opts.malformed ?? 'abort', label, 'record');
   const start = opts.resume?.row ?? 0;
   const end = opts.maxRows !== undefined ? Math.min(records.length, opts.maxRows) : records.length;
   const rows: string[] = [];
   for (let i = start; i < end; i++) {
-    const t = fieldText(records[i], field, `record ${i + 1}`, label);
-    if (t !== '') rows.push(t);
+    const t = picker.pick(records[i], i + 1);
+    if (t !== undefined) rows.push(t);
   }
+  if (start === 0 && !rows.length) {
+    const none = picker.noRowsError();
+    if (none) throw none;
+  }
+  const skipped = picker.skipped();
   createProgressTracker('bytes', opts.onProgress).update(file.size, file.size, true);
-  yield { rows, cursor: { byte: file.size, row: end }, bytesRead: file.size, totalBytes: file.size, totalRows: records.length, encoding };
+  yield {
+    rows,
+    cursor: { byte: file.size, row: end },
+    bytesRead: file.size,
+    totalBytes: file.size,
+    totalRows: records.length,
+    encoding,
+    ...(Object.keys(skipped).length ? { skipped } : {}),
+  };
 }
 
 async function* ingestParquet(file: BlobLike, opts: FileIngestOptions): AsyncGenerator<IngestBatch> {

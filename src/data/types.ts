@@ -39,9 +39,18 @@ export interface IngestBatch {
   totalRows?: number;
   /** The text encoding of a local text file (from its byte-order mark; UTF-8 without one). */
   encoding?: TextEncodingName;
-  /** 1-based line numbers skipped as malformed so far (JSONL in `skip` mode). */
-  skippedLines?: number[];
+  /** What was left out so far (JSON and JSONL), by reason, with the first line or record numbers. */
+  skipped?: SkipReport;
 }
+
+/**
+ * Why a record was left out: not valid JSON, no text field, a field that is not a string (null,
+ * a number, an object…), or empty text.
+ */
+export type SkipReason = 'malformed' | 'no-field' | 'not-text' | 'empty-text';
+
+/** How many records were left out per reason, and the first (up to 100) 1-based line or record numbers. */
+export type SkipReport = Partial<Record<SkipReason, { count: number; lines: number[] }>>;
 
 export interface Progress {
   /** Units done: bytes for files, rows for the Hub rows API. */

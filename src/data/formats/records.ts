@@ -1,6 +1,9 @@
 // The contract between the streaming text reader and each text format: a parser takes blocks of
 // complete lines and returns finished rows, holding back any record that continues in the next block.
 
+import type { DataError } from '../errors';
+import type { SkipReport } from '../types';
+
 export interface RecordParser {
   /** Consumes a block of complete lines (see readTextBlocks); returns the rows it finished. */
   push(text: string, final: boolean): string[];
@@ -10,8 +13,10 @@ export interface RecordParser {
   line(): number;
   /** CSV: the header record once read. */
   header?(): string[] | undefined;
-  /** JSONL in skip mode: 1-based line numbers of malformed lines skipped so far. */
-  skippedLines?(): number[];
+  /** JSONL: what was left out so far (malformed lines, records without text), by reason. */
+  skipped?(): SkipReport;
+  /** JSONL: why the file gave no row at all, when that is known (a field no line has, only malformed lines). */
+  noRowsError?(): DataError | undefined;
 }
 
 /** Splits a block into lines without their '\n' (and without a trailing '\r'). */

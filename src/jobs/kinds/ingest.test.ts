@@ -122,8 +122,38 @@ describe('ingest job', () => {
     expect(skipped.status).toBe('done');
     const ds = (await db.datasets.get('ds_2'))!;
     expect(ds.rows).toBe(3);
-    expect(ds.skippedLines).toEqual([2, 4]);
+    expect(ds.skipped).toEqual({ malformed: { count: 2, lines: [2, 4] } });
   });
+
+  it('JSONL skip mode imports the lines with text and records, per reason, the lines it left out', async () => {
+    const text = ['{"text": "ok 1"}', '{"title": "no text"}', '{"text": ""}', '{"text": null}', '{"text": "ok 5"}', '{"text": broken'].join('\n');
+    const job = await ingest(fileSource(text, 'rows.jsonl', { malformed: 'skip' }));
+    expect(job.status).toBe('done');
+    expect(job.message).toContain('4 left out');
+    const ds = (await db.datasets.get('ds_1'))!;
+    expect(await datasetRowReader(db, ds).read(0, 10)).toEqual(['ok 1', 'ok 5']);
+    expect(ds.skipped).toEqual({
+      'no-field': { count: 1, lines: [2] },
+      'empty-text': { count: 1, lines: [3] },
+      'not-text': { count: 1, lines: [4] },
+      malformed: { count: 1, lines: [6] },
+    });
+  });
+
+  it('what skip mode left out is counted once across a pause and resume', async () => {
+    const lines = Array.from({ length: 100_000 }, (_, i) => (i % 10_000 === 5 ? '{"title": "none"}' : JSON.stringify({ text: `line ${i} ${'z'.repeat(60)}` })));
+    ingestKind.after(1, 'pause');
+    const id = await queue.enqueue({
+      kind: 'ingest',
+      params: { datasetId: 'ds_s', name: 's', source: fileSource(lines.join('\n'), 's.jsonl', { malformed: 'skip' }) },
+    });
+    expect((await settled(id, ['paused', 'done'])).status).toBe('paused');
+    await queue.resume(id);
+    expect((await settled(id)).status).toBe('done');
+    const ds = (await db.datasets.get('ds_s'))!;
+    expect(ds.rows).toBe(lines.length - 10);
+    expect(ds.skipped).toEqual({ 'no-field': { count: 10, lines: Array.from({ length: 10 }, (_, k) => k * 10_000 + 6) } });
+  }, 120_000);
 
   it('a cancelled import leaves nothing stored', async () => {
     const lines = Array.from({ length: 120_000 }, (_, i) => `line ${i} ${'y'.repeat(60)}`);

@@ -5,13 +5,13 @@
 // A FAILED OR CANCELLED IMPORT DELETES THE PARTIAL DATASET AND ITS CHUNKS (NOTHING STAYS STORED).
 
 import { DataError } from '../../data/errors';
-import type { MalformedMode } from '../../data/formats/jsonl';
+import { mergeSkipReports, skippedCount, type MalformedMode } from '../../data/formats/jsonl';
 import type { TxtSplit } from '../../data/formats/txt';
 import { createHubDatasetsClient } from '../../data/hub';
 import { FILE_FORMATS, ingestFile, type FileFormat } from '../../data/ingest';
 import { countCharacters } from '../../data/stats';
 import { utf8ByteLength, type TextEncodingName } from '../../data/text';
-import type { BlobLike, IngestBatch, IngestCursor } from '../../data/types';
+import type { BlobLike, IngestBatch, IngestCursor, SkipReport } from '../../data/types';
 import type { DatasetRecord, LanternDb } from '../../storage/db';
 import { deleteRecord } from '../../storage/repository';
 import { JobError, type JobKind } from '../types';
@@ -58,7 +58,8 @@ export interface IngestState {
   bytes: number;
   characters: number;
   lengths: LengthCounts;
-  skippedLines: number[];
+  /** Records left out so far (malformed lines, records without text), by reason. */
+  skipped?: SkipReport;
   /** The source file's text encoding, once read (local text files). */
   encoding?: TextEncodingName;
 }
@@ -67,8 +68,11 @@ export interface IngestState {
 const SLICE_MS = 300;
 const CHUNK_BYTES = 4 << 20;
 
-/** Open sources (and the database they write to), per job, while the job runs in this worker. */
-const live = new Map<string, { source?: AsyncGenerator<IngestBatch>; db: LanternDb }>();
+/**
+ * Open sources (and the database they write to), per job, while the job runs in this worker, with
+ * what was skipped before the source was opened (a source reports what it skipped since it opened).
+ */
+const live = new Map<string, { source?: AsyncGenerator<IngestBatch>; skippedBefore?: SkipReport; db: LanternDb }>();
 
 function paramError(field: string, message: string): JobError {
   return new JobError('invalid-params', message, { field });
@@ -191,15 +195,16 @@ export const ingestJob: JobKind<IngestParams, IngestState> = {
       await ctx.db.datasets.put(record);
     });
     live.set(ctx.jobId, { db: ctx.db });
-    return { chunks: 0, rows: 0, bytes: 0, characters: 0, lengths: {}, skippedLines: [] };
+    return { chunks: 0, rows: 0, bytes: 0, characters: 0, lengths: {}, skipped: {} };
   },
 
   async step(prev, params, ctx) {
-    let source = live.get(ctx.jobId)?.source;
-    if (!source) {
-      source = openSource(params, prev.cursor);
-      live.set(ctx.jobId, { source, db: ctx.db });
+    let entry = live.get(ctx.jobId);
+    if (!entry?.source) {
+      entry = { source: openSource(params, prev.cursor), skippedBefore: prev.skipped ?? {}, db: ctx.db };
+      live.set(ctx.jobId, entry);
     }
+    const source = entry.source!;
     // 1. Pull batches until the time budget or the chunk size is reached, or the source ends.
     const t0 = performance.now();
     const rows: string[] = [];
@@ -232,7 +237,7 @@ export const ingestJob: JobKind<IngestParams, IngestState> = {
       bytes: prev.bytes + rowBytes,
       characters: prev.characters + lengths.reduce((a, b) => a + b, 0),
       lengths: { ...prev.lengths },
-      skippedLines: last?.skippedLines ? [...new Set([...prev.skippedLines, ...last.skippedLines])].sort((a, b) => a - b) : prev.skippedLines,
+      skipped: last?.skipped ? mergeSkipReports(entry.skippedBefore ?? {}, last.skipped) : (prev.skipped ?? {}),
       encoding: last?.encoding ?? prev.encoding,
     };
     addLengths(state.lengths, lengths);
@@ -250,13 +255,14 @@ export const ingestJob: JobKind<IngestParams, IngestState> = {
           rows: state.rows,
           bytes: state.bytes,
           chunkRows: [...(dataset.chunkRows ?? []).slice(0, prev.chunks), rows.length],
-          skippedLines: state.skippedLines,
+          skipped: state.skipped,
         });
       }
       await db.jobs.update(ctx.jobId, { state });
     });
     const progress = ended ? 1 : last ? progressOf(last, params.source) : 0;
-    const skipped = state.skippedLines.length ? ` · ${state.skippedLines.length} malformed lines skipped` : '';
+    const left = skippedCount(state.skipped ?? {});
+    const skipped = left ? ` · ${left.toLocaleString('en-US')} left out` : '';
     return { state, progress, done: ended, message: `${state.rows.toLocaleString('en-US')} rows${skipped}` };
   },
 
@@ -269,6 +275,7 @@ export const ingestJob: JobKind<IngestParams, IngestState> = {
     const lengthValues = Object.keys(state.lengths).map(Number);
     await db.datasets.update(params.datasetId, {
       status: 'ready',
+      skipped: state.skipped,
       stats: {
         characters: state.characters,
         minLength: lengthValues.reduce((a, b) => Math.min(a, b), Infinity),

@@ -6,6 +6,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { JobControls } from '../../components/JobControls';
 import { ProgressBar } from '../../components/ProgressBar';
 import { BUILTIN_TOKENIZER_NAME } from '../../data/builtinTokenizer';
+import { describeSkipped } from '../../data/formats/jsonl';
 import { DEFAULT_PRETOKENIZE_CONFIG, Pretokenizer, type PretokenizeConfig, type SpecialTokenRef } from '../../data/pretokenize';
 import { tokenDisplay } from '../../data/tokenDisplay';
 import { openTokenizer, type TokenizerSpec } from '../../jobs/kinds/tokenize';
@@ -191,6 +192,12 @@ export function DatasetDetail(props: { dataset: DatasetRecord; onDeleted: () => 
   );
   const [confirming, setConfirming] = createSignal(false);
   const stats = () => props.dataset.stats;
+  const skippedText = () => {
+    const d = props.dataset;
+    // Datasets imported before `skipped` existed list their malformed lines only.
+    const report = d.skipped ?? (d.skippedLines?.length ? { malformed: { count: d.skippedLines.length, lines: d.skippedLines } } : {});
+    return describeSkipped(report, String(d.source.field ?? 'text'), d.source.format === 'json' ? 'record' : 'line');
+  };
   const tokStats = () => readyTok()?.stats;
 
   async function doDelete() {
@@ -256,11 +263,13 @@ export function DatasetDetail(props: { dataset: DatasetRecord; onDeleted: () => 
             Encoding: {stats()!.encoding} (decoded from its byte-order mark; rows are stored as UTF-8)
           </p>
         </Show>
-        <Show when={props.dataset.skippedLines?.length}>
-          <p class="muted small" data-testid="skipped-lines">
-            Skipped malformed lines: {props.dataset.skippedLines!.slice(0, 50).join(', ')}
-            {props.dataset.skippedLines!.length > 50 ? ` and ${props.dataset.skippedLines!.length - 50} more` : ''}
-          </p>
+        <Show when={skippedText().length}>
+          <div class="muted small" data-testid="skipped-lines">
+            Left out of the import:
+            <ul>
+              <For each={skippedText()}>{(line) => <li>{line}</li>}</For>
+            </ul>
+          </div>
         </Show>
         <div class="chart-pair">
           <Histogram title="Document length (characters)" xLabel="characters" data={() => stats()?.lengthHistogram} testid="length-histogram" />

@@ -24,7 +24,8 @@ function sourceLabel(d: DatasetRecord): string {
 
 function ImportProblem(props: { job: JobRecord }) {
   const e = () => props.job.error;
-  const malformed = () => e()?.code === 'malformed-jsonl';
+  // Malformed JSON lines, or a JSON/JSONL line or record without text: importing again in skip mode leaves them out.
+  const malformed = () => e()?.code === 'malformed-jsonl' || (e()?.code === 'missing-field' && typeof e()?.details?.where === 'string');
   return (
     <div class="banner banner-err import-problem" role="alert" data-testid="import-problem" data-code={e()?.code}>
       <div>

@@ -144,7 +144,7 @@ function FileImport() {
                 <span class="field-label">Malformed lines</span>
                 <select data-testid="import-malformed" value={malformed()} onChange={(e) => setMalformed(e.currentTarget.value as 'abort' | 'skip')}>
                   <option value="abort">abort and list them</option>
-                  <option value="skip">skip them</option>
+                  <option value="skip">skip them (and lines without text), counted</option>
                 </select>
               </label>
             </Show>
