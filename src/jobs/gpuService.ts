@@ -8,6 +8,7 @@ import { trainJob } from './kinds/train';
 import { ingestJob } from './kinds/ingest';
 import { tokenizeJob } from './kinds/tokenize';
 import { extractJob } from './kinds/extract';
+import { analyzeJob } from './kinds/analyze';
 import { JobError, type EnqueueRequest, type JobEvent, type JobKind } from './types';
 
 export type DeviceState = 'none' | 'ready' | 'lost';
@@ -81,7 +82,7 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
     }),
   });
   const kinds = new Map<string, JobKind>();
-  for (const kind of [selfTestJob, trainJob, ingestJob, tokenizeJob, extractJob, ...(opts.kinds ?? [])] as unknown as JobKind[]) kinds.set(kind.kind, kind);
+  for (const kind of [selfTestJob, trainJob, ingestJob, tokenizeJob, extractJob, analyzeJob, ...(opts.kinds ?? [])] as unknown as JobKind[]) kinds.set(kind.kind, kind);
   for (const kind of kinds.values()) queue.register(kind);
 
   const report = (): SystemReport => ({ webgpu: Boolean(device) || state === 'lost', reason, adapter, device: state, deviceRestores, queueOwner });

@@ -249,6 +249,41 @@ export interface FeatureRecord {
   index: number;
   label?: string;
   stats?: Record<string, unknown>;
+  /** A person's notes on the latent. */
+  notes?: string;
+  favourite?: 0 | 1;
+}
+
+/**
+ * A feature analysis of one SAE (src/features). Its analysisChunks rows (ownerId = id): 0 the summary,
+ * 1 + b the details of block b, and from SNAPSHOT_INDEX the resumable snapshot while it runs.
+ * 'ready' only once every chunk is written; a finished re-run replaces the SAE's older analysis.
+ */
+export interface AnalysisRecord {
+  id: string;
+  /** The analysed checkpoint's id. */
+  saeId: string;
+  status: 'running' | 'ready';
+  jobId: string;
+  modelId: string;
+  model: string;
+  hook: string;
+  source: ActivationSource;
+  contexts: number;
+  contextSize: number;
+  tokens: number;
+  windowRadius: number;
+  dIn: number;
+  dSae: number;
+  vocab: number;
+  /** Latents per detail chunk. */
+  latentsPerBlock: number;
+  blocks: number;
+  /** The initializer W_U came from, and where the encoder ran. */
+  unembedding: string;
+  encoder: 'webgpu' | 'cpu';
+  createdAt: number;
+  finishedAt?: number;
 }
 
 export interface TemplateRecord {
@@ -279,6 +314,8 @@ export const TABLES = {
   checkpoints: 'checkpoints',
   checkpointChunks: 'checkpointChunks',
   features: 'features',
+  analyses: 'analyses',
+  analysisChunks: 'analysisChunks',
   templates: 'templates',
   jobs: 'jobs',
   selfTests: 'selfTests',
@@ -299,6 +336,8 @@ export class LanternDb extends Dexie {
   checkpoints!: EntityTable<CheckpointRecord, 'id'>;
   checkpointChunks!: Dexie.Table<ChunkRecord, [string, number]>;
   features!: Dexie.Table<FeatureRecord, [string, number]>;
+  analyses!: EntityTable<AnalysisRecord, 'id'>;
+  analysisChunks!: Dexie.Table<ChunkRecord, [string, number]>;
   templates!: EntityTable<TemplateRecord, 'id'>;
   jobs!: EntityTable<JobRecord, 'id'>;
   selfTests!: EntityTable<SelfTestRecord, 'id'>;
@@ -326,6 +365,8 @@ export class LanternDb extends Dexie {
       selfTests: 'id, createdAt',
       settings: 'key',
     });
+    // 2: feature analyses (summary and detail chunks per SAE); nothing to migrate.
+    this.version(2).stores({ analyses: 'id, saeId, status, createdAt', analysisChunks: chunks });
   }
 }
 

@@ -4,7 +4,7 @@ import { TABLES, type LanternDb, type TableName } from './db';
 import { StorageError } from './errors';
 
 /** Tables holding binary chunk rows (owned by a record elsewhere; never listed one by one). */
-export const CHUNK_TABLES: TableName[] = ['datasetChunks', 'tokenChunks', 'activationChunks', 'checkpointChunks'];
+export const CHUNK_TABLES: TableName[] = ['datasetChunks', 'tokenChunks', 'activationChunks', 'checkpointChunks', 'analysisChunks'];
 
 export interface TableStats {
   name: TableName;
@@ -94,6 +94,8 @@ export async function deleteRecord(db: LanternDb, name: TableName, key: unknown)
         const cks = await db.checkpoints.where('runId').equals(id).primaryKeys();
         await deleteWhere(db.checkpointChunks, 'ownerId', cks);
         await deleteWhere(db.features, 'saeId', cks);
+        await deleteWhere(db.analysisChunks, 'ownerId', await db.analyses.where('saeId').anyOf(cks).primaryKeys());
+        await deleteWhere(db.analyses, 'saeId', cks);
         await db.checkpoints.bulkDelete(cks);
         await deleteWhere(db.metrics, 'runId', [id]);
         break;
@@ -101,6 +103,11 @@ export async function deleteRecord(db: LanternDb, name: TableName, key: unknown)
       case 'checkpoints':
         await deleteWhere(db.checkpointChunks, 'ownerId', [id]);
         await deleteWhere(db.features, 'saeId', [id]);
+        await deleteWhere(db.analysisChunks, 'ownerId', await db.analyses.where('saeId').equals(id).primaryKeys());
+        await deleteWhere(db.analyses, 'saeId', [id]);
+        break;
+      case 'analyses':
+        await deleteWhere(db.analysisChunks, 'ownerId', [id]);
         break;
       case 'jobs':
         if ((record as { status: string }).status === 'running') {

@@ -6,7 +6,7 @@
 // FINISHED; A FAILED OR CANCELLED EXTRACTION IS DELETED WITH ITS CHUNKS.
 import { Extractor, type ActivationChunk, type ChunkMeta, type ExtractionConfig, type ExtractorState } from '../../lm/extract';
 import { parseHook } from '../../lm/hooks';
-import { loadModelFiles, type ModelDtype, VARIANT_SUFFIX } from '../../lm/hub';
+import { loadModelFiles, type ModelDtype, type ModelFiles, VARIANT_SUFFIX } from '../../lm/hub';
 import type { ModelSummary } from '../../lm/config';
 import { openModel } from '../../lm/model';
 import type { Backend, LmSession, SessionPhase } from '../../lm/session';
@@ -99,6 +99,8 @@ export interface HookedModel {
   source: SizedTokenSource;
   /** The extractor's configuration for this model, hook and source. */
   config: ExtractionConfig;
+  /** The downloaded files (graph, external data, tokenizer) the session was built from. */
+  files: ModelFiles;
 }
 
 /**
@@ -149,7 +151,7 @@ export async function openHookedModel(
     skipPositions: params.skipPositions,
     maxSequences: params.maxSequences || undefined,
   };
-  return { session, source, config };
+  return { session, source, config, files };
 }
 
 /** The hooked model and the extractor at `state`. */

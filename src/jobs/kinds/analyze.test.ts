@@ -1,0 +1,137 @@
+// The analyze job through the real queue on fake-indexeddb (CPU encoder, ORT WASM), with the
+// fixture GPT-2 from the Hub mirror and a planted SAE in the library: the stored feature is the
+// planted one; paused and resumed it stores what one run stores; bad input stores nothing; a
+// corrupted chunk is reported on read.
+import 'fake-indexeddb/auto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startHubMirror, type HubMirror } from '../../../scripts/hub-mirror';
+import { PLANTED_TEXT, plantedSae } from '../../features/testing';
+import { summarizeConfig } from '../../lm/config';
+import { FIXTURE_ORG } from '../../lm/fixtures/repos';
+import { fixture, useNodeWasm } from '../../lm/testing';
+import { encodeCheckpoint } from '../../sae/checkpointCodec';
+import { stateFromWeights } from '../../sae/formats/state';
+import type { SaeWeights } from '../../sae/types';
+import { readFeature, readSummary, readyAnalysis } from '../../storage/analyses';
+import { writeImportedCheckpoint } from '../../storage/checkpoints';
+import { LanternDb, type JobRecord } from '../../storage/db';
+import { JobQueue } from '../queue';
+import { cpuQueue, settled as settledIn, withControlPoint } from '../testing';
+import type { JobKind } from '../types';
+import { analyzeJob, type AnalyzeParams, type AnalyzeState } from './analyze';
+
+const REPO = `${FIXTURE_ORG}/tiny-gpt2`;
+const HOOK = 'blocks.1.hook_resid_post';
+const planted = plantedSae({ hook: HOOK, dSae: 70, latent: 66, token: 262, contextSize: 16 });
+
+let mirror: HubMirror;
+let db: LanternDb;
+let queue: JobQueue;
+const kind = withControlPoint(analyzeJob, () => queue);
+let n = 0;
+let saeId: string;
+
+async function storeSae(weights: SaeWeights, name: string): Promise<string> {
+  const origin = { format: 'saelens' as const, source: 'test', arch: 'relu', dIn: weights.dIn, dSae: weights.dSae, modelName: REPO, hookName: HOOK, hookLayer: 1 };
+  return (await writeImportedCheckpoint(db, encodeCheckpoint(stateFromWeights(weights, 'relu'), {}), name, origin)).id;
+}
+
+beforeAll(async () => {
+  useNodeWasm();
+  mirror = await startHubMirror({ repos: { [REPO]: fixture('tiny-gpt2').files } });
+});
+afterAll(() => mirror.close());
+
+beforeEach(async () => {
+  db = new LanternDb(`lantern-analyze-test-${n++}`);
+  await db.open();
+  const config = JSON.parse(new TextDecoder().decode(fixture('tiny-gpt2').files.get('config.json'))) as Record<string, unknown>;
+  await db.models.put({ id: 'm1', repo: REPO, revision: 'main', variant: 'fp32', summary: { ...summarizeConfig(config) }, bytes: 1, createdAt: 1, host: mirror.url });
+  saeId = await storeSae(planted.weights, 'planted');
+  queue = cpuQueue(db, [kind.kind as unknown as JobKind]);
+  queue.start();
+});
+afterEach(async () => {
+  await queue.close();
+  await db.delete();
+});
+
+const settled = (id: string, statuses?: JobRecord['status'][]) => settledIn(db, id, statuses, 60_000);
+
+const params = (over: Partial<AnalyzeParams> = {}): AnalyzeParams => ({
+  analysisId: 'an_1',
+  saeId,
+  modelId: 'm1',
+  hook: HOOK,
+  source: { type: 'text', text: PLANTED_TEXT.repeat(2) },
+  contextSize: 16,
+  maxTokens: 0,
+  windowRadius: 4,
+  batchContexts: 2,
+  backend: 'wasm',
+  ...over,
+});
+
+describe('analyze job', () => {
+  it('stores the planted latent: its contexts, density and label, in a ready analysis of the SAE', async () => {
+    const job = await settled(await queue.enqueue({ kind: 'analyze', params: params() }));
+    expect(job.status, job.error?.message).toBe('done');
+    const record = (await readyAnalysis(db, saeId))!;
+    expect(record).toMatchObject({ id: 'an_1', dSae: 70, dIn: 48, contexts: planted.contexts, tokens: planted.tokens.length, blocks: 2, encoder: 'cpu', unembedding: 'lm_head.weight' });
+    const f = await readFeature(db, record, planted.latent);
+    expect(f.top.map((e) => `${e.context}:${e.position}`).sort()).toEqual(planted.occurrences.map((o) => `${o.context}:${o.position}`).sort());
+    expect(f.density).toBe(planted.occurrences.length / planted.tokens.length);
+    const summary = await readSummary(db, record);
+    expect(summary.rows).toHaveLength(70);
+    expect(summary.rows[planted.latent].autoLabel).toMatch(/^“the”/);
+    expect(summary.vocab[262]).toBe(' the');
+    expect(await db.analysisChunks.count()).toBe(3);
+  });
+
+  it('paused mid-way and resumed from its snapshot stores exactly what one run stores', async () => {
+    const one = await settled(await queue.enqueue({ kind: 'analyze', params: params({ analysisId: 'whole', batchContexts: 1 }) }));
+    expect(one.status).toBe('done');
+    const whole = (await db.analysisChunks.where('ownerId').equals('whole').toArray()).map((r) => r.sha256);
+    expect(whole).toHaveLength(3);
+    kind.after(1, 'pause');
+    const id = await queue.enqueue({ kind: 'analyze', params: params({ analysisId: 'split', batchContexts: 1 }) });
+    const paused = await settled(id, ['paused', 'done']);
+    expect(paused.status).toBe('paused');
+    expect((paused.state as AnalyzeState).phase).not.toBe('assemble');
+    expect((await db.analyses.get('split'))?.status).toBe('running');
+    await queue.resume(id);
+    expect((await settled(id)).status).toBe('done');
+    const split = (await db.analysisChunks.where('ownerId').equals('split').toArray()).map((r) => r.sha256);
+    expect(split).toEqual(whole);
+    // The later analysis of the same SAE replaced the earlier one.
+    expect(await db.analyses.get('whole')).toBeUndefined();
+  });
+
+  it('refuses an SAE whose d_in is not the hook’s width, storing nothing', async () => {
+    const narrow = plantedSae({ hook: HOOK, dSae: 5, latent: 1, token: 262, contextSize: 16 }).weights;
+    const wide: SaeWeights = { ...narrow, dIn: 16, W_enc: narrow.W_enc.slice(0, 16 * 5), W_dec: narrow.W_dec.slice(0, 5 * 16), b_dec: new Float32Array(16) };
+    const job = await settled(await queue.enqueue({ kind: 'analyze', params: params({ saeId: await storeSae(wide, 'narrow') }) }));
+    expect(job.status).toBe('failed');
+    expect(job.error?.message).toContain('The SAE reads d_in = 16 activations, but blocks.1.hook_resid_post of lantern-fixtures/tiny-gpt2 has width 48');
+    expect(await db.analyses.count()).toBe(0);
+    expect(await db.analysisChunks.count()).toBe(0);
+  });
+
+  it('refuses an empty tokenization, storing nothing', async () => {
+    await db.tokenizations.put({ id: 'tok_empty', datasetId: 'ds', modelId: 'x', contextSize: 16, tokens: 0, status: 'ready', createdAt: 1, dtype: 'uint16', sequences: 0 });
+    const job = await settled(await queue.enqueue({ kind: 'analyze', params: params({ source: { type: 'tokenization', tokenizationId: 'tok_empty', datasetId: 'ds' } }) }));
+    expect(job.status).toBe('failed');
+    expect(job.error?.message).toContain('The tokenization has no complete context to analyse');
+    expect(await db.analyses.count()).toBe(0);
+  });
+
+  it('reports a corrupted stored block on read, naming what to do', async () => {
+    expect((await settled(await queue.enqueue({ kind: 'analyze', params: params() }))).status).toBe('done');
+    const row = (await db.analysisChunks.get(['an_1', 1]))!;
+    const bytes = new Uint8Array(row.bytes.slice(0));
+    bytes[10] ^= 0x20;
+    await db.analysisChunks.put({ ...row, bytes: bytes.buffer });
+    const record = (await readyAnalysis(db, saeId))!;
+    await expect(readFeature(db, record, 3)).rejects.toThrow('The stored feature analysis is corrupted (SHA-256 mismatch) (chunk 1); delete it and run the analysis again.');
+  });
+});
