@@ -45,3 +45,14 @@ export async function guardWrite<T>(what: string, write: () => Promise<T>): Prom
     throw e;
   }
 }
+
+/**
+ * A Storage import that was refused or rolled back. The message says what was wrong and where
+ * (details: table, row (1-based), key, field) and always ends by saying that nothing changed.
+ */
+export class ImportError extends StorageError {
+  constructor(code: 'import-invalid' | 'import-empty' | 'import-failed' | 'import-conflict', message: string, details: Record<string, unknown> = {}) {
+    super(code, `${message} Nothing was changed.`, details);
+    this.name = 'ImportError';
+  }
+}

@@ -32,6 +32,21 @@ describe('run files', () => {
     expect([...(await readCheckpoint(db, ck.id))]).toEqual([4, 5, 6, 7]);
   });
 
+  it('keeps NaN and ±Infinity metrics distinguishable from each other and from a missing value through export and import', async () => {
+    await db.metrics.put({ runId: 'r1', step: 4, values: { loss: Number.NaN, l0: Number.POSITIVE_INFINITY, lr: Number.NEGATIVE_INFINITY, mse: 0.5 } });
+    await db.runs.update('r1', { finalMetrics: { loss: Number.NaN } });
+    const file = await exportRunFile(db, 'r1');
+    await deleteRecord(db, 'runs', 'r1');
+    const run = await importRunFile(db, file);
+    expect(run.finalMetrics?.loss).toBeNaN();
+    const row = (await db.metrics.get(['r1', 4]))!;
+    expect(row.values.loss).toBeNaN();
+    expect(row.values.l0).toBe(Number.POSITIVE_INFINITY);
+    expect(row.values.lr).toBe(Number.NEGATIVE_INFINITY);
+    expect(row.values.mse).toBe(0.5);
+    expect((await db.metrics.get(['r1', 1]))!.values).toEqual({ loss: 1, l0: 1 });
+  });
+
   it('refuses a duplicate, a non-zip and a foreign zip, storing nothing', async () => {
     const file = await exportRunFile(db, 'r1');
     await expect(importRunFile(db, file)).rejects.toThrow(/already exists/);

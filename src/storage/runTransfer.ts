@@ -1,13 +1,34 @@
 // A run as one file (zip): run.json (the run record), metrics.json (every metric row) and
 // checkpoint.bin (its newest complete checkpoint), so another Lantern can import it whole.
 // Metrics export for analysis: CSV (one row per step, one column per metric) or JSON.
+// JSON has no NaN or ±Infinity (JSON.stringify writes null): run files write them as
+// {"$number": "NaN" | "Infinity" | "-Infinity"}, so a diverged run's metrics survive the round trip.
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { makeChunks, sha256Hex } from './chunks';
 import { readCheckpoint } from './checkpoints';
 import type { CheckpointRecord, LanternDb, MetricRecord, RunRecord } from './db';
 import { guardWrite, StorageError } from './errors';
 
-export const RUN_FILE_FORMAT = 'lantern-run/1';
+export const RUN_FILE_FORMAT = 'lantern-run/2';
+/** Files of the first format (non-finite numbers were written as null) are still read. */
+const READABLE_FORMATS = [RUN_FILE_FORMAT, 'lantern-run/1'];
+
+const NON_FINITE_KEY = '$number';
+
+/** JSON text of `value` with NaN and ±Infinity kept as {"$number": "NaN" | "Infinity" | "-Infinity"}. */
+export function stringifyKeepingNonFinite(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { [NON_FINITE_KEY]: String(v) } : v));
+}
+
+/** Parses JSON written by stringifyKeepingNonFinite, turning {"$number": …} back into the number. */
+export function parseKeepingNonFinite(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const keys = Object.keys(v);
+    const n = (v as Record<string, unknown>)[NON_FINITE_KEY];
+    return keys.length === 1 && (n === 'NaN' || n === 'Infinity' || n === '-Infinity') ? Number(n) : v;
+  });
+}
 
 interface RunManifest {
   format: string;
@@ -25,11 +46,11 @@ export async function exportRunFile(db: LanternDb, runId: string): Promise<Uint8
   const checkpoints = await db.checkpoints.where('runId').equals(runId).filter((c) => c.complete === 1).sortBy('step');
   const latest = checkpoints.at(-1);
   const files: Record<string, Uint8Array> = {
-    'metrics.json': strToU8(JSON.stringify(await metricsOf(db, runId))),
+    'metrics.json': strToU8(stringifyKeepingNonFinite(await metricsOf(db, runId))),
   };
   if (latest) files['checkpoint.bin'] = await readCheckpoint(db, latest.id);
   const manifest: RunManifest = { format: RUN_FILE_FORMAT, run, checkpoint: latest };
-  files['run.json'] = strToU8(JSON.stringify(manifest));
+  files['run.json'] = strToU8(stringifyKeepingNonFinite(manifest));
   return zipSync(files, { level: 6 });
 }
 
@@ -48,12 +69,12 @@ export async function importRunFile(db: LanternDb, bytes: Uint8Array): Promise<R
   let manifest: RunManifest;
   let metrics: MetricRecord[];
   try {
-    manifest = JSON.parse(strFromU8(files['run.json'])) as RunManifest;
-    metrics = JSON.parse(strFromU8(files['metrics.json'])) as MetricRecord[];
+    manifest = parseKeepingNonFinite(strFromU8(files['run.json'])) as RunManifest;
+    metrics = parseKeepingNonFinite(strFromU8(files['metrics.json'])) as MetricRecord[];
   } catch {
     throw bad('The run file is missing run.json or metrics.json, or they are not valid JSON.');
   }
-  if (manifest.format !== RUN_FILE_FORMAT || typeof manifest.run?.id !== 'string') throw bad(`Unknown run file format "${String(manifest.format)}".`);
+  if (!READABLE_FORMATS.includes(manifest.format) || typeof manifest.run?.id !== 'string') throw bad(`Unknown run file format "${String(manifest.format)}".`);
   const run = manifest.run;
   if (!Array.isArray(metrics) || metrics.some((m) => m.runId !== run.id || !Number.isInteger(m.step) || typeof m.values !== 'object')) {
     throw bad('metrics.json has rows that do not belong to this run.');
