@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LanternDb } from './db';
-import { makeChunks, readChunks } from './chunks';
+import { makeChunks, readChunks, sha256Hex } from './chunks';
 import { deleteRecord, estimateBytes, STATS_SAMPLE, tableStats } from './repository';
 import { exportAll, importAll } from './transfer';
 import { IntegrityError, StorageError, StorageQuotaError, guardWrite } from './errors';
@@ -21,10 +21,11 @@ afterEach(async () => {
 async function seedRun(runId: string) {
   const payload = new Float32Array(1000).map((_, i) => i * 0.5);
   const chunks = await makeChunks('ck1', payload, 1024);
+  const sha256 = await sha256Hex(payload);
   await db.transaction('rw', db.runs, db.metrics, db.checkpoints, db.checkpointChunks, db.features, async () => {
     await db.runs.add({ id: runId, name: 'r', config: {}, status: 'done', step: 3, createdAt: 1 });
     await db.metrics.bulkPut([0, 1, 2].map((step) => ({ runId, step, values: { loss: step } })));
-    await db.checkpoints.add({ id: 'ck1', runId, name: 'v001', step: 2, complete: 1, sha256: '', bytes: 4000, createdAt: 2 });
+    await db.checkpoints.add({ id: 'ck1', runId, name: 'v001', step: 2, complete: 1, sha256, bytes: 4000, createdAt: 2 });
     await db.checkpointChunks.bulkAdd(chunks);
     await db.features.add({ saeId: 'ck1', index: 0, label: 'x' });
   });
@@ -119,7 +120,7 @@ describe('export and import', () => {
     const file = await exportAll(db);
     await deleteRecord(db, 'runs', 'run1');
     expect(await db.metrics.count()).toBe(0);
-    await importAll(db, file);
+    await importAll(db, file, { mode: 'replace' });
     expect(await db.metrics.count()).toBe(3);
     expect((await db.runs.get('run1'))?.name).toBe('r');
     expect(new Float32Array((await readChunks(db.checkpointChunks, 'ck1')).buffer)).toEqual(payload);
@@ -140,7 +141,7 @@ describe('export and import', () => {
       await seedRun('run1');
       const file = await make();
       const before = await tableStats(db);
-      await expect(importAll(db, file)).rejects.toThrow(/Nothing was changed/);
+      await expect(importAll(db, file, { mode: 'replace' })).rejects.toThrow(/Nothing was changed/);
       expect(await tableStats(db)).toEqual(before);
     });
   }

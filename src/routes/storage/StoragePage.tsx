@@ -1,5 +1,5 @@
 // Storage: every table with rows and bytes, browse and delete records (with their chunks),
-// export everything to a file and import it back, persistence.
+// export everything to a file and import it back (merge or replace), persistence.
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { downloadBlob, stamp } from '../../components/download';
@@ -9,9 +9,16 @@ import { toast } from '../../state/toasts';
 import { getDb, TABLES, type TableName } from '../../storage/db';
 import { formatBytes, requestPersistence, storageInfo } from '../../storage/persistence';
 import { CHUNK_TABLES, deleteRecord, listRecords, STATS_SAMPLE, tableStats, type TableStats } from '../../storage/repository';
-import { exportAll, importAll } from '../../storage/transfer';
+import { exportAll, importAll, type ImportMode, type ImportResult } from '../../storage/transfer';
 
 const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+
+function importSummary(result: ImportResult, file: string): string {
+  const n = (count: number) => `${count} record${count === 1 ? '' : 's'}`;
+  return result.mode === 'replace'
+    ? `Replaced ${n(result.removed)} with the ${n(result.added)} of ${file}.`
+    : `Merged ${file}: ${n(result.added)} added, ${n(result.skipped)} already here and kept.`;
+}
 
 function summary(record: Record<string, unknown>): string {
   const parts: string[] = [];
@@ -31,7 +38,9 @@ export function StoragePage() {
   const records = createLiveQuery(selected, (table) => listRecords(db, table));
   const [pending, setPending] = createSignal<{ table: TableName; key: unknown; label: string }>();
   const [importFile, setImportFile] = createSignal<File>();
+  const [importMode, setImportMode] = createSignal<ImportMode>('merge');
   const [importError, setImportError] = createSignal<string>();
+  const [importResult, setImportResult] = createSignal<string>();
   const [busy, setBusy] = createSignal(false);
 
   const totalBytes = () => (stats() ?? []).reduce((s, t) => s + t.bytes, 0);
@@ -73,10 +82,12 @@ export function StoragePage() {
     }
     setBusy(true);
     setImportError(undefined);
+    setImportResult(undefined);
     try {
-      const result = await importAll(db, file);
-      const rows = result.tables.reduce((s, t) => s + t.rowCount, 0);
-      toast('success', 'Import complete', `${rows} records in ${result.tables.length} tables from ${file.name}`);
+      const result = await importAll(db, file, { mode: importMode() });
+      const text = importSummary(result, file.name);
+      setImportResult(text);
+      toast('success', 'Import complete', text);
       void refetchEstimate();
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -105,6 +116,7 @@ export function StoragePage() {
                 data-testid="import-file"
                 hidden
                 onChange={(e) => {
+                  setImportMode('merge');
                   setImportFile(e.currentTarget.files?.[0]);
                   e.currentTarget.value = '';
                 }}
@@ -125,6 +137,11 @@ export function StoragePage() {
         <Show when={importError()}>
           <div class="banner banner-err" role="alert" data-testid="import-error">
             {importError()}
+          </div>
+        </Show>
+        <Show when={importResult()}>
+          <div class="banner banner-ok" role="status" data-testid="import-result">
+            {importResult()}
           </div>
         </Show>
       </div>
@@ -210,15 +227,25 @@ export function StoragePage() {
       </ConfirmDialog>
       <ConfirmDialog
         open={Boolean(importFile())}
-        title="Replace everything with this export?"
-        confirmLabel="Import and replace"
-        danger
+        title={importMode() === 'replace' ? 'Replace everything with this export?' : 'Merge this export?'}
+        confirmLabel={importMode() === 'replace' ? 'Replace everything' : 'Import and merge'}
+        danger={importMode() === 'replace'}
         onConfirm={doImport}
         onCancel={() => setImportFile(undefined)}
       >
+        <div class="checks" role="radiogroup" aria-label="Import mode">
+          <label>
+            <input type="radio" name="import-mode" value="merge" checked={importMode() === 'merge'} onChange={() => setImportMode('merge')} /> Merge: add
+            the records this device does not have, keep everything already stored
+          </label>
+          <label>
+            <input type="radio" name="import-mode" value="replace" checked={importMode() === 'replace'} onChange={() => setImportMode('replace')} />{' '}
+            Replace: delete everything stored in Lantern on this device and load the export instead
+          </label>
+        </div>
         <p>
-          Importing <b>{importFile()?.name}</b> replaces all data stored in Lantern on this device. The file is checked first; if it
-          is not a valid Lantern export, nothing changes.
+          <b>{importFile()?.name}</b> is checked completely before anything is written, and written in one transaction: if it is
+          not a valid Lantern export, or writing fails, nothing changes.
         </p>
       </ConfirmDialog>
     </section>
