@@ -6,11 +6,12 @@ import { summarizeConfig } from './config';
 import { LmError } from './errors';
 import { FIXTURES, FIXTURE_ORG } from './fixtures/repos';
 import { EOS_TOKEN } from './fixtures/tokenizer';
-import { fetchHubFile, listOnnxVariants, loadModelFiles, onnxPath, resolveUrl, type FileCache, type FileProgress } from './hub';
+import { checkExternalData, fetchHubFile, listOnnxVariants, loadModelFiles, onnxPath, resolveUrl, type FileCache, type FileProgress } from './hub';
+import { encodeModel } from './onnx/proto';
 import { openModel } from './model';
 import { referenceForward } from './reference/forward';
 import { LmSession } from './session';
-import { hookModel } from './surgery';
+import { decodeModelBytes, hookModel } from './surgery';
 import { fixture, useNodeWasm } from './testing';
 import { loadTokenizer } from './tokenizer';
 
@@ -29,6 +30,9 @@ beforeAll(async () => {
   const without = new Map([...gpt2].filter(([p]) => !p.startsWith('onnx/')));
   repos[`${FIXTURE_ORG}/no-onnx`] = without;
   repos[`${FIXTURE_ORG}/truncated`] = new Map([...without, ['onnx/model.onnx', onnx.subarray(0, onnx.length - 1000)]]);
+  const external = fixture('tiny-llama-external').files;
+  const data = external.get('onnx/model.onnx_data')!;
+  repos[`${FIXTURE_ORG}/truncated-data`] = new Map([...external, ['onnx/model.onnx_data', data.subarray(0, data.byteLength - 100)]]);
   const garbage = new Uint8Array(4096).map((_, i) => (i * 7919) & 0xff);
   repos[`${FIXTURE_ORG}/corrupt`] = new Map([...without, ['onnx/model.onnx', garbage]]);
   mirror = await startHubMirror({ repos });
@@ -178,6 +182,27 @@ describe('bad input', () => {
   it('a truncated or corrupt .onnx is INVALID_MODEL', async () => {
     expect((await errorOf(loadModelFiles(`${FIXTURE_ORG}/truncated`, opts()))).code).toBe('INVALID_MODEL');
     expect((await errorOf(loadModelFiles(`${FIXTURE_ORG}/corrupt`, opts()))).code).toBe('INVALID_MODEL');
+  });
+
+  it('a truncated external-data file is INVALID_MODEL naming the file, the tensor and the bytes it needs', async () => {
+    const e = await errorOf(loadModelFiles(`${FIXTURE_ORG}/truncated-data`, opts()));
+    expect(e.code).toBe('INVALID_MODEL');
+    expect(e.message).toMatch(/"model\.onnx_data" is truncated: tensor ".+" needs bytes \d+–\d+, but the file has only \d+ bytes/);
+    const size = fixture('tiny-llama-external').files.get('onnx/model.onnx_data')!.byteLength - 100;
+    expect(e.details).toMatchObject({ location: 'model.onnx_data', fileBytes: size });
+    expect((e.details.offset as number) + (e.details.length as number)).toBeGreaterThan(size);
+  });
+
+  it('external tensors are checked against their shape, and a data file the graph names must be there', () => {
+    const files = fixture('tiny-llama-external').files;
+    const onnx = files.get('onnx/model.onnx')!;
+    const data = files.get('onnx/model.onnx_data')!;
+    expect(() => checkExternalData(onnx, [{ path: 'model.onnx_data', data }])).not.toThrow();
+    expect(() => checkExternalData(onnx, [])).toThrow(/keeps its data in "model\.onnx_data", which the model does not come with/);
+    const model = decodeModelBytes(onnx);
+    const t = model.graph.initializer.find((i) => i.externalData?.length)!;
+    t.externalData = t.externalData!.map((e) => (e.key === 'length' ? { key: 'length', value: String(Number(e.value) - 4) } : e));
+    expect(() => checkExternalData(encodeModel(model), [{ path: 'model.onnx_data', data }])).toThrow(/declares \d+ bytes .* need \d+/);
   });
 
   it('a model over the memory limit is MODEL_TOO_LARGE before its weights download', async () => {

@@ -1,8 +1,10 @@
 // Hub loading: a thin fetch layer over the Hugging Face URL layout (`{host}/{repo}/resolve/{rev}/{path}`)
 // with per-file progress, the Cache API, typed 404s, a size limit checked before downloading, ONNX
-// variant names as the Hub publishes them, and external-data files found from the graph itself.
+// variant names as the Hub publishes them, and external-data files found from the graph itself
+// (every external tensor's offset and length checked against the files before a model is accepted).
 import { summarizeConfig, type ModelSummary } from './config';
 import { LmError } from './errors';
+import { DataType, toNumber, type AttributeProto, type GraphProto, type TensorProto } from './onnx/proto';
 import { decodeModelBytes } from './surgery';
 import type { ExternalDataFile } from './session';
 
@@ -219,15 +221,89 @@ export interface ModelFiles {
   externalData: ExternalDataFile[];
 }
 
-/** Locations of external-data files referenced by the graph's initializers. */
-export function externalDataLocations(onnx: Uint8Array): string[] {
-  const graph = decodeModelBytes(onnx).graph;
-  const out = new Set<string>();
-  for (const t of graph.initializer) {
-    const loc = t.externalData?.find((e) => e.key === 'location')?.value;
-    if (loc) out.add(loc);
+/** Every tensor of `graph` whose bytes live in an external-data file: initializers and node attributes, subgraphs included. */
+function externalTensors(graph: GraphProto, out: TensorProto[] = []): TensorProto[] {
+  const visit = (t: TensorProto | undefined) => {
+    if (t?.externalData?.length) out.push(t);
+  };
+  graph.initializer.forEach(visit);
+  for (const node of graph.node) {
+    for (const a of node.attribute as (AttributeProto & { tensors?: TensorProto[]; g?: GraphProto; graphs?: GraphProto[] })[]) {
+      visit(a.t);
+      a.tensors?.forEach(visit);
+      if (a.g) externalTensors(a.g, out);
+      a.graphs?.forEach((g) => externalTensors(g, out));
+    }
   }
-  return [...out];
+  return out;
+}
+
+const entry = (t: TensorProto, key: string) => t.externalData?.find((e) => e.key === key)?.value;
+
+/** Locations of external-data files referenced by the graph's tensors. */
+export function externalDataLocations(onnx: Uint8Array): string[] {
+  return [...new Set(externalTensors(decodeModelBytes(onnx).graph).flatMap((t) => entry(t, 'location') ?? []))];
+}
+
+/** Bits per element of the ONNX data types a weight may have (TensorProto.DataType numbering). */
+const ELEMENT_BITS: Record<number, number> = {
+  [DataType.FLOAT]: 32,
+  [DataType.UINT8]: 8,
+  [DataType.INT8]: 8,
+  4: 16, // UINT16
+  5: 16, // INT16
+  [DataType.INT32]: 32,
+  [DataType.INT64]: 64,
+  [DataType.BOOL]: 8,
+  [DataType.FLOAT16]: 16,
+  11: 64, // DOUBLE
+  12: 32, // UINT32
+  13: 64, // UINT64
+  16: 16, // BFLOAT16
+  17: 8, // FLOAT8E4M3FN
+  18: 8, // FLOAT8E4M3FNUZ
+  19: 8, // FLOAT8E5M2
+  20: 8, // FLOAT8E5M2FNUZ
+  21: 4, // UINT4
+  22: 4, // INT4
+};
+
+/**
+ * Checks that every external tensor of the graph lies inside its data file: the location names a
+ * file that was fetched, and offset + length (or the size its shape and type need) fits in it.
+ * A truncated `model.onnx_data` is refused here, before anything is recorded, instead of failing
+ * later when a session opens.
+ */
+export function checkExternalData(onnx: Uint8Array, files: readonly ExternalDataFile[]): void {
+  const sizes = new Map(files.map((f) => [f.path, f.data.byteLength]));
+  const fail = (message: string, details: Record<string, unknown>): never => {
+    throw new LmError('INVALID_MODEL', `${message} Download the model again, or choose another variant.`, details);
+  };
+  for (const t of externalTensors(decodeModelBytes(onnx).graph)) {
+    const location = entry(t, 'location');
+    const size = location === undefined ? undefined : sizes.get(location);
+    if (location === undefined || size === undefined) {
+      fail(`Tensor "${t.name}" keeps its data in "${location ?? '(no location)'}", which the model does not come with.`, { tensor: t.name, location });
+    }
+    const offset = Number(entry(t, 'offset') ?? 0);
+    const bits = ELEMENT_BITS[t.dataType];
+    const needed = bits === undefined ? undefined : Math.ceil((t.dims.reduce<number>((n, d) => n * toNumber(d), 1) * bits) / 8);
+    const lengthEntry = entry(t, 'length');
+    const length = lengthEntry === undefined ? needed : Number(lengthEntry);
+    const where = { tensor: t.name, location, offset, length, fileBytes: size };
+    if (!Number.isSafeInteger(offset) || offset < 0 || (length !== undefined && (!Number.isSafeInteger(length) || length < 0))) {
+      fail(`Tensor "${t.name}" has an invalid offset or length in "${location}".`, where);
+    }
+    if (needed !== undefined && length !== needed) {
+      fail(`Tensor "${t.name}" declares ${length} bytes in "${location}" but its shape and type need ${needed}.`, { ...where, needed });
+    }
+    if (offset + (length ?? 0) > size!) {
+      fail(
+        `"${location}" is truncated: tensor "${t.name}" needs bytes ${offset}–${offset + (length ?? 0)}, but the file has only ${size} bytes.`,
+        where,
+      );
+    }
+  }
 }
 
 /**
@@ -265,6 +341,7 @@ export async function loadModelFiles(repo: string, opts: LoadModelOptions = {}):
   for (const location of externalDataLocations(onnx)) {
     externalData.push({ path: location, data: await fetchHubFile(repo, dir + location, opts) });
   }
+  checkExternalData(onnx, externalData);
   return {
     repo,
     revision: opts.revision ?? 'main',

@@ -1,5 +1,5 @@
 // Model downloads from the Hub mirror into the models table: the record with its summary and
-// files, and bad input (too large, corrupt graph, unknown repo) refused with nothing recorded.
+// files, and bad input (too large, corrupt graph, truncated external data, unknown repo) refused with nothing recorded.
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHubMirror, type HubMirror, type MemoryRepos } from '../../scripts/hub-mirror';
@@ -14,7 +14,13 @@ let mirror: HubMirror;
 beforeAll(async () => {
   const files = fixture('tiny-gpt2').files;
   const garbage = new Uint8Array(4096).map((_, i) => (i * 131) & 0xff);
-  const repos: MemoryRepos = { [GPT2]: files, [`${FIXTURE_ORG}/corrupt`]: new Map([...files, ['onnx/model.onnx', garbage]]) };
+  const external = fixture('tiny-llama-external').files;
+  const data = external.get('onnx/model.onnx_data')!;
+  const repos: MemoryRepos = {
+    [GPT2]: files,
+    [`${FIXTURE_ORG}/corrupt`]: new Map([...files, ['onnx/model.onnx', garbage]]),
+    [`${FIXTURE_ORG}/truncated-data`]: new Map([...external, ['onnx/model.onnx_data', data.subarray(0, data.byteLength - 100)]]),
+  };
   mirror = await startHubMirror({ repos });
 });
 afterAll(() => mirror.close());
@@ -38,10 +44,11 @@ describe('model downloads', () => {
     expect(await getDb().models.count()).toBe(0);
   });
 
-  it('a model over the byte limit, a corrupt graph and an unknown repo record nothing', async () => {
+  it('a model over the byte limit, a corrupt graph, a truncated external-data file and an unknown repo record nothing', async () => {
     expect(await codeOf(downloadModel(req({ maxBytes: 1000 }), () => {}))).toBe('MODEL_TOO_LARGE');
     expect(await codeOf(downloadModel(req({ repo: `${FIXTURE_ORG}/corrupt` }), () => {}))).toBe('INVALID_MODEL');
     expect(await codeOf(downloadModel(req({ repo: `${FIXTURE_ORG}/missing` }), () => {}))).toBe('REPO_NOT_FOUND');
+    expect(await codeOf(downloadModel(req({ repo: `${FIXTURE_ORG}/truncated-data` }), () => {}))).toBe('INVALID_MODEL');
     expect(await getDb().models.count()).toBe(0);
   });
 
