@@ -16,8 +16,9 @@ test('invalid fields are refused with a message that says what is allowed', asyn
   await fill(page, { k: '9999', lr: '-1', name: '' });
   await page.getByTestId('start-training').click();
   const form = page.getByTestId('train-form');
-  await expect(form).toContainText('must be ≤ dSae (512)');
-  await expect(form).toContainText('lr: must be > 0');
+  await expect(form).toContainText('k (active per token) must be ≤ d_sae (512), got 9999.');
+  await expect(form).toContainText('Learning rate must be > 0, got -1.');
+  await expect(form).not.toContainText('lr:');
   await expect(page.getByTestId('run-list')).toContainText('No runs yet.');
 });
 

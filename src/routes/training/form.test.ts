@@ -13,9 +13,9 @@ describe('training form', () => {
   });
 
   const cases: [string, Partial<TrainForm>, keyof TrainForm | 'form', RegExp][] = [
-    ['k above d_sae', { k: 600 }, 'k', /≤ dSae \(512\)/],
+    ['k above d_sae', { k: 600 }, 'k', /^k \(active per token\) must be ≤ d_sae \(512\), got 600\.$/],
     ['k of zero', { k: 0 }, 'k', /positive integer/],
-    ['negative learning rate', { lr: -1 }, 'lr', /> 0/],
+    ['negative learning rate', { lr: -1 }, 'lr', /^Learning rate must be > 0, got -1\.$/],
     ['empty name', { name: '  ' }, 'name', /name/],
     ['fractional steps', { totalSteps: 2.5 }, 'totalSteps', /whole number/],
     ['zero checkpoint interval', { checkpointEvery: 0 }, 'checkpointEvery', /whole number ≥ 1/],
@@ -33,7 +33,7 @@ describe('training form', () => {
 
   it('names d_sae when even the most shards cannot hold the latents', () => {
     const errors = validateForm(form({ dSae: 1 << 20 }), { maxStorageBufferBindingSize: 1 << 20, maxBufferSize: 1 << 28 });
-    expect(errors.dSae).toMatch(/shards .* at most 64/);
+    expect(errors.dSae).toMatch(/^d_sae \(latents\) needs .* shards .* at most 64; lower d_sae or the batch\.$/);
   });
 
   it('accepts latents beyond one binding and says how they are sharded', () => {
@@ -43,6 +43,12 @@ describe('training form', () => {
     const m = estimateMemory(f, limits);
     expect(m.shards).toBe(8);
     expect(m.largestBufferBytes).toBeLessThanOrEqual(limits.maxStorageBufferBindingSize);
+  });
+
+  it('names fields in messages by their form labels, never by engine names', () => {
+    const errors = validateForm(form({ k: 0, lr: 0, dSae: 4, batchSize: 0, deadFeatureWindow: -1 }));
+    for (const message of Object.values(errors)) expect(message).not.toMatch(/\b(dSae|dIn|batchSize|lr|deadFeatureWindow):/);
+    expect(errors.deadFeatureWindow).toMatch(/^Dead-feature window \(tokens\) must/);
   });
 
   it('suggests a run name from the architecture and the source', () => {

@@ -106,6 +106,67 @@ export function dSaeOf(f: TrainForm): number {
   return f.sizeMode === 'dSae' ? f.dSae : Math.round(f.dIn * f.expansion);
 }
 
+/** The label each field has on the form; validation messages name fields by these, never by internal names. */
+const FIELD_LABELS: Record<keyof TrainForm, string> = {
+  name: 'Run name',
+  arch: 'Architecture',
+  sourceType: 'Source',
+  setId: 'Activation set',
+  liveModelId: 'Model',
+  liveHook: 'Hook point',
+  liveText: 'Text to extract from',
+  liveContextSize: 'Context size (tokens)',
+  liveContexts: 'Contexts per forward pass',
+  dIn: 'd_in (width)',
+  nFeatures: 'True features',
+  sparsity: 'Mean active features',
+  noise: 'Noise (std)',
+  sourceSeed: 'Data seed',
+  sizeMode: 'Size by',
+  dSae: 'd_sae (latents)',
+  expansion: 'Expansion factor',
+  k: 'k (active per token)',
+  sparsityCoefficient: 'L1 coefficient',
+  sparsityWarmupSteps: 'Sparsity warm-up steps',
+  batchSize: 'Batch (tokens per step)',
+  totalSteps: 'Total steps',
+  lr: 'Learning rate',
+  lrWarmupSteps: 'LR warm-up steps',
+  lrDecay: 'LR decay',
+  normalizeActivations: 'Normalisation',
+  deadFeatureWindow: 'Dead-feature window (tokens)',
+  checkpointEvery: 'Checkpoint every (steps)',
+  seed: 'Seed',
+};
+
+/** A field's label as the form shows it now (a few depend on the source or the architecture). */
+export function fieldLabel(f: TrainForm, key: keyof TrainForm): string {
+  if (key === 'sourceSeed') return f.sourceType === 'synthetic' ? 'Data seed' : 'Shuffle seed';
+  if (key === 'sparsityCoefficient') return f.arch === 'relu' ? 'L1 coefficient' : 'L0 coefficient';
+  return FIELD_LABELS[key];
+}
+
+/** Engine names inside messages, as the form says them. */
+const INLINE_NAMES: Record<string, string> = {
+  dSae: 'd_sae',
+  dIn: 'd_in',
+  batchSize: 'the batch',
+  kAux: 'k_aux',
+  metricsEvery: 'the metrics interval',
+  histogramEvery: 'the histogram interval',
+  maxShardBytes: 'the shard size',
+};
+
+/** An engine error in the form's words: `k: must be ≤ dSae (512), got 600` → `k (active per token) must be ≤ d_sae (512), got 600.` */
+function inFormWords(f: TrainForm, field: keyof TrainForm | 'form', e: SaeConfigError): string {
+  const subject = field === 'form' ? (INLINE_NAMES[e.field] ?? e.field) : fieldLabel(f, field);
+  const prefix = `${e.field}: `;
+  const said = (e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message).replace(/\b(dSae|dIn|batchSize|kAux|metricsEvery)\b/g, (m) => INLINE_NAMES[m]);
+  const sentence = /^(must|needs|unknown)\b/.test(said) ? `${subject} ${said}` : `${subject}: ${said}`;
+  // Form labels keep their case (k, d_sae); a sentence opening with an inline name is capitalised.
+  return `${field === 'form' ? sentence.charAt(0).toUpperCase() + sentence.slice(1) : sentence}.`;
+}
+
 /** Engine config fields that the form edits under another name. */
 const FIELD_OF: Partial<Record<keyof SaeConfig, keyof TrainForm>> = { dSae: 'dSae' };
 
@@ -171,7 +232,7 @@ export function validateForm(f: TrainForm, limits?: Record<string, number>): Fie
     } catch (e) {
       if (!(e instanceof SaeConfigError)) throw e;
       const field = formField(f, e.field);
-      errors[field] ??= e.message;
+      errors[field] ??= inFormWords(f, field, e);
       (config as unknown as Record<string, unknown>)[e.field] = (defaults as unknown as Record<string, unknown>)[e.field];
       if (e.field === 'k' || e.field === 'kAux') config.k = Math.min(config.k, config.dSae) || 1;
       if (e.field === 'kAux') config.kAux = Math.min(config.kAux, config.dSae) || 1;
