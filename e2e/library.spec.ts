@@ -169,10 +169,10 @@ test('branch: a new run starts from a library checkpoint with a changed configur
   await page.screenshot({ path: info.outputPath('branch.png') });
   await page.getByTestId('branch-start').click();
 
-  await expect(page).toHaveURL(/\/training\?run=run_/);
+  await expect(page).toHaveURL(/\/runs\/run_/);
   await expect(page.getByTestId('run-dashboard')).toContainText('child');
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 150_000 });
   await page.getByTestId('run-config').locator('summary').click();
-  await expect(page.getByTestId('run-config')).toContainText('fromCheckpointId');
+  await expect(page.getByTestId('run-config')).toContainText('branched from parent · v001 (step 20)');
   await expect(page.getByTestId('run-step')).toHaveText('step 10 / 10');
 });

@@ -12,6 +12,7 @@ import { JobsPage } from './routes/jobs/JobsPage';
 import { TrainingPage } from './routes/training/TrainingPage';
 import { LibraryPage } from './routes/library/LibraryPage';
 import { RunsPage } from './routes/runs/RunsPage';
+import { RunPage } from './routes/runs/RunPage';
 import { DatasetsPage } from './routes/datasets/DatasetsPage';
 import { ModelsPage } from './routes/models/ModelsPage';
 import { ExtractionPage } from './routes/extraction/ExtractionPage';
@@ -74,6 +75,7 @@ export function App() {
       <Route path="/training" component={TrainingPage} />
       <Route path="/library" component={LibraryPage} />
       <Route path="/runs" component={RunsPage} />
+      <Route path="/runs/:id" component={RunPage} />
       <Route path="/jobs" component={JobsPage} />
       <Route path="*" component={NotFound} />
     </Router>

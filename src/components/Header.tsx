@@ -5,6 +5,15 @@ import { activeJob, formatEta, waitingJobs } from '../state/jobs';
 import { report, workerStatus } from '../state/gpu';
 import { ProgressBar } from './ProgressBar';
 import { ActiveSaeMenu } from './ActiveSaeMenu';
+import type { JobRecord } from '../storage/db';
+
+/** " · 1 paused, 2 waiting": jobs held by Pause are not said to be waiting. */
+function queueSummary(jobs: JobRecord[]): string {
+  const paused = jobs.filter((j) => j.status === 'paused').length;
+  const waiting = jobs.length - paused;
+  const parts = [paused ? `${paused} paused` : '', waiting ? `${waiting} waiting` : ''].filter(Boolean);
+  return parts.length ? ` · ${parts.join(', ')}` : '';
+}
 
 export function Header() {
   const deviceLabel = () => {
@@ -18,7 +27,7 @@ export function Header() {
   return (
     <header class="header">
       <div class="header-job" data-testid="active-job">
-        <Show when={activeJob()} fallback={<span class="muted">No job running{waitingJobs().length ? ` · ${waitingJobs().length} waiting` : ''}</span>}>
+        <Show when={activeJob()} fallback={<span class="muted">No job running{queueSummary(waitingJobs())}</span>}>
           {(job) => (
             <A href="/jobs" class="header-job-link">
               <span class="pulse" />

@@ -9,7 +9,9 @@ import { TimeSeries, type SeriesSpec } from './charts/TimeSeries';
 import { Histogram } from './charts/Histogram';
 import { createRunSeries, type RunSeries } from '../state/runSeries';
 import { allJobs, formatEta } from '../state/jobs';
-import type { RunRecord } from '../storage/db';
+import { createLiveQuery } from '../state/live';
+import { getDb, type RunRecord } from '../storage/db';
+import { describeRunConfig, formatValue as fmt } from './runConfig';
 
 const C = { a: '#34d399', b: '#60a5fa', c: '#fbbf24', d: '#f472b6', e: '#a78bfa' };
 
@@ -50,18 +52,16 @@ function columns(s: RunSeries, keys: string[]): uPlot.AlignedData {
   return [s.steps, ...keys.map((k) => s.cols[k] ?? [])] as uPlot.AlignedData;
 }
 
-function fmt(v: unknown): string {
-  if (typeof v === 'number') return Math.abs(v) >= 1e4 || (Math.abs(v) > 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(6)));
-  if (typeof v === 'object' && v) return Object.entries(v).map(([k, x]) => `${k}=${fmt(x)}`).join(', ');
-  return String(v);
-}
-
 export function RunDashboard(props: { run: RunRecord }) {
   const series = createRunSeries(() => props.run.id);
   const job = createMemo(() => allJobs().find((j) => j.id === props.run.jobId));
   const total = () => Number(props.run.config.totalSteps ?? 0);
   const step = () => series().steps.at(-1) ?? 0;
   const last = () => series().last?.values;
+  const configRows = createLiveQuery(
+    () => props.run.config,
+    (config) => describeRunConfig(getDb(), config),
+  );
   return (
     <div class="dashboard" data-testid="run-dashboard">
       <div class="card">
@@ -116,11 +116,11 @@ export function RunDashboard(props: { run: RunRecord }) {
       <details class="card" data-testid="run-config">
         <summary>Configuration (every hyperparameter of this run)</summary>
         <dl class="kv kv-3">
-          <For each={Object.entries(props.run.config).sort(([a], [b]) => a.localeCompare(b))}>
+          <For each={configRows() ?? []}>
             {([k, v]) => (
               <>
                 <dt class="mono">{k}</dt>
-                <dd class="mono">{fmt(v)}</dd>
+                <dd class="mono">{v}</dd>
               </>
             )}
           </For>

@@ -12,9 +12,12 @@ export interface Toast {
 const [toasts, setToasts] = createStore<Toast[]>([]);
 let nextId = 1;
 
+/** At most this many toasts show at once (the oldest goes first), so they never pile up over the page. */
+const MAX_SHOWN = 3;
+
 export function toast(tone: ToastTone, title: string, body?: string, ms = tone === 'error' ? 12_000 : 5_000): void {
   const id = nextId++;
-  setToasts((list) => [...list, { id, tone, title, body }]);
+  setToasts((list) => [...list.filter((t) => t.title !== title || t.body !== body), { id, tone, title, body }].slice(-MAX_SHOWN));
   setTimeout(() => dismissToast(id), ms);
 }
 

@@ -61,7 +61,7 @@ export function BranchDialog(props: { row: LibraryRow; onClose: () => void }) {
       };
       await gpu().enqueue({ kind: 'train', params });
       props.onClose();
-      navigate(`/training?run=${runId}`);
+      navigate(`/runs/${runId}`);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }

@@ -174,7 +174,7 @@ export function LibraryPage() {
                 <dt>Run</dt>
                 <dd>
                   <Show when={row.run} fallback={<span class="muted">{row.checkpoint.origin ? 'none (imported)' : 'deleted'}</span>}>
-                    {(r) => <A href={`/training?run=${r().id}`}>{r().name}</A>}
+                    {(r) => <A href={`/runs/${r().id}`}>{r().name}</A>}
                   </Show>
                 </dd>
                 <Show when={row.checkpoint.origin}>

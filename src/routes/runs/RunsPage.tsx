@@ -157,7 +157,7 @@ export function RunsPage() {
                       <input type="checkbox" aria-label={`Select ${r.name}`} checked={picked().includes(r.id)} onChange={() => toggle(r.id)} />
                     </td>
                     <td>
-                      <A href={`/training?run=${r.id}`}>{r.name}</A>
+                      <A href={`/runs/${r.id}`}>{r.name}</A>
                       <div class="muted small">{new Date(r.createdAt).toLocaleString()}</div>
                     </td>
                     <td>

@@ -1,9 +1,8 @@
 // Training: configure an SAE run (validated field by field, with a memory estimate against
-// this device), start it as a job, and watch its live dashboard.
-import { useSearchParams } from '@solidjs/router';
+// this device) and start it as a job; its dashboard opens on the run's own page (/runs/:id).
+import { A, useNavigate, useSearchParams } from '@solidjs/router';
 import { createEffect, createMemo, For, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
-import { RunDashboard } from '../../components/RunDashboard';
 import { TemplatesPanel } from '../../components/TemplatesPanel';
 import { act, gpu, report } from '../../state/gpu';
 import { createSavedForm } from '../../state/savedForm';
@@ -11,7 +10,7 @@ import { createLive } from '../../state/live';
 import { getDb, newId, type ActivationSetRecord, type JobPriority, type ModelRecord, type RunRecord } from '../../storage/db';
 import { formatBytes } from '../../storage/persistence';
 import { ARCHITECTURES } from '../../sae/types';
-import { DEFAULT_FORM, dSaeOf, estimateMemory, suggestRunName, toParams, validateForm, type RunSourceLabel, type TrainForm } from './form';
+import { DEFAULT_FORM, dSaeOf, estimateMemory, fieldLabel, suggestRunName, toParams, validateForm, type RunSourceLabel, type TrainForm } from './form';
 import { Field } from '../../components/Field';
 
 type NumKey = { [K in keyof TrainForm]: TrainForm[K] extends number ? K : never }[keyof TrainForm];
@@ -19,7 +18,10 @@ type NumKey = { [K in keyof TrainForm]: TrainForm[K] extends number ? K : never 
 const ARCH_LABEL: Record<string, string> = { relu: 'ReLU + L1', topk: 'TopK (+AuxK)', batchtopk: 'BatchTopK', jumprelu: 'JumpReLU' };
 
 export function TrainingPage() {
-  const [params, setParams] = useSearchParams<{ run?: string }>();
+  const [params] = useSearchParams<{ run?: string }>();
+  const navigate = useNavigate();
+  // Old links to a run's dashboard (/training?run=…) open its page.
+  if (params.run) navigate(`/runs/${params.run}`, { replace: true });
   const [form, setForm] = createSavedForm<TrainForm>('lantern.form.training', DEFAULT_FORM);
   // The run name follows the source until the user types one.
   const [prefs, setPrefs] = createSavedForm('lantern.form.training.prefs', { priority: 'normal' as JobPriority, nameEdited: false });
@@ -31,8 +33,8 @@ export function TrainingPage() {
   const limits = () => report()?.adapter?.limits;
   const errors = createMemo(() => validateForm({ ...form }, limits()));
   const shown = (k: keyof TrainForm) => (ui.showErrors ? errors()[k] : undefined);
+  const label = (k: keyof TrainForm) => fieldLabel(form, k);
   const memory = createMemo(() => estimateMemory({ ...form }, limits()));
-  const selected = createMemo(() => runs()?.find((r) => r.id === params.run) ?? runs()?.[0]);
   const canStart = () => report()?.webgpu === true;
   const sourceLabel = (): RunSourceLabel | undefined => {
     if (form.sourceType === 'activations') {
@@ -51,8 +53,8 @@ export function TrainingPage() {
     if (!prefs.nameEdited) setForm('name', suggestRunName({ ...form }, sourceLabel()));
   });
 
-  const num = (key: NumKey, label: string, opts: { step?: string; hint?: string } = {}) => (
-    <Field label={label} error={shown(key)} hint={opts.hint}>
+  const num = (key: NumKey, opts: { step?: string; hint?: string } = {}) => (
+    <Field label={label(key)} error={shown(key)} hint={opts.hint}>
       <input
         type="number"
         step={opts.step ?? '1'}
@@ -69,8 +71,8 @@ export function TrainingPage() {
     const runId = newId('run');
     await act('start training', async () => {
       await gpu().enqueue({ kind: 'train', params: toParams({ ...form }, runId), priority: prefs.priority });
-      setParams({ run: runId });
       setUi('showErrors', false);
+      navigate(`/runs/${runId}`);
     });
   }
 
@@ -88,7 +90,7 @@ export function TrainingPage() {
         >
           <h2>New run</h2>
           <div class="form-grid">
-            <Field label="Run name" error={shown('name')}>
+            <Field label={label('name')} error={shown('name')}>
               <input
                 name="name"
                 value={form.name}
@@ -98,7 +100,7 @@ export function TrainingPage() {
                 }}
               />
             </Field>
-            <Field label="Architecture" error={shown('arch')}>
+            <Field label={label('arch')} error={shown('arch')}>
               <select name="arch" value={form.arch} onChange={(e) => setForm('arch', e.currentTarget.value as TrainForm['arch'])}>
                 <For each={[...ARCHITECTURES]}>{(a) => <option value={a}>{ARCH_LABEL[a]}</option>}</For>
               </select>
@@ -107,7 +109,7 @@ export function TrainingPage() {
           <fieldset>
             <legend>Activation source</legend>
             <div class="form-grid">
-              <Field label="Source">
+              <Field label={label('sourceType')}>
                 <select name="sourceType" value={form.sourceType} onChange={(e) => setForm('sourceType', e.currentTarget.value as TrainForm['sourceType'])}>
                   <option value="synthetic">synthetic ground truth</option>
                   <option value="activations">stored activation set</option>
@@ -115,7 +117,7 @@ export function TrainingPage() {
                 </select>
               </Field>
               <Show when={form.sourceType === 'activations'}>
-                <Field label="Activation set" error={shown('setId')} hint={sets()?.length ? undefined : 'None yet: extract one on the Extraction page.'}>
+                <Field label={label('setId')} error={shown('setId')} hint={sets()?.length ? undefined : 'None yet: extract one on the Extraction page.'}>
                   <select
                     name="setId"
                     value={form.setId}
@@ -130,7 +132,7 @@ export function TrainingPage() {
                 </Field>
               </Show>
               <Show when={form.sourceType === 'live'}>
-                <Field label="Model" error={shown('liveModelId')} hint={models()?.length ? undefined : 'None yet: add one on the Models page.'}>
+                <Field label={label('liveModelId')} error={shown('liveModelId')} hint={models()?.length ? undefined : 'None yet: add one on the Models page.'}>
                   <select
                     name="liveModelId"
                     value={form.liveModelId}
@@ -144,25 +146,25 @@ export function TrainingPage() {
                     <For each={models() ?? []}>{(m) => <option value={m.id}>{`${m.repo} (${m.variant})`}</option>}</For>
                   </select>
                 </Field>
-                <Field label="Hook point" error={shown('liveHook')}>
+                <Field label={label('liveHook')} error={shown('liveHook')}>
                   <select name="liveHook" value={form.liveHook} onChange={(e) => setForm('liveHook', e.currentTarget.value)}>
                     <option value="">choose…</option>
                     <For each={hookPoints()}>{(h) => <option value={h}>{h}</option>}</For>
                   </select>
                 </Field>
-                {num('liveContextSize', 'Context size (tokens)')}
-                {num('liveContexts', 'Contexts per forward pass')}
+                {num('liveContextSize')}
+                {num('liveContexts')}
               </Show>
               <Show when={form.sourceType === 'synthetic'}>
-                {num('dIn', 'd_in (width)')}
-                {num('nFeatures', 'True features')}
-                {num('sparsity', 'Mean active features', { step: 'any' })}
-                {num('noise', 'Noise (std)', { step: 'any' })}
+                {num('dIn')}
+                {num('nFeatures')}
+                {num('sparsity', { step: 'any' })}
+                {num('noise', { step: 'any' })}
               </Show>
-              {num('sourceSeed', form.sourceType === 'synthetic' ? 'Data seed' : 'Shuffle seed')}
+              {num('sourceSeed')}
             </div>
             <Show when={form.sourceType === 'live'}>
-              <Field label="Text to extract from" error={shown('liveText')} hint="Activations are computed on the fly as training needs them; nothing is stored.">
+              <Field label={label('liveText')} error={shown('liveText')} hint="Activations are computed on the fly as training needs them; nothing is stored.">
                 <textarea name="liveText" rows="3" value={form.liveText} onInput={(e) => setForm('liveText', e.currentTarget.value)} />
               </Field>
             </Show>
@@ -173,45 +175,45 @@ export function TrainingPage() {
           <fieldset>
             <legend>Sparse autoencoder</legend>
             <div class="form-grid">
-              <Field label="Size by">
+              <Field label={label('sizeMode')}>
                 <select value={form.sizeMode} onChange={(e) => setForm('sizeMode', e.currentTarget.value as TrainForm['sizeMode'])}>
                   <option value="dSae">d_sae</option>
                   <option value="expansion">expansion factor</option>
                 </select>
               </Field>
-              <Show when={form.sizeMode === 'dSae'} fallback={num('expansion', 'Expansion factor', { step: 'any', hint: `d_sae = ${dSaeOf({ ...form })}` })}>
-                {num('dSae', 'd_sae (latents)')}
+              <Show when={form.sizeMode === 'dSae'} fallback={num('expansion', { step: 'any', hint: `d_sae = ${dSaeOf({ ...form })}` })}>
+                {num('dSae')}
               </Show>
-              <Show when={form.arch === 'topk' || form.arch === 'batchtopk'}>{num('k', 'k (active per token)')}</Show>
+              <Show when={form.arch === 'topk' || form.arch === 'batchtopk'}>{num('k')}</Show>
               <Show when={form.arch === 'relu' || form.arch === 'jumprelu'}>
-                {num('sparsityCoefficient', form.arch === 'relu' ? 'L1 coefficient' : 'L0 coefficient', { step: 'any' })}
-                {num('sparsityWarmupSteps', 'Sparsity warm-up steps')}
+                {num('sparsityCoefficient', { step: 'any' })}
+                {num('sparsityWarmupSteps')}
               </Show>
-              <Field label="Normalisation">
+              <Field label={label('normalizeActivations')}>
                 <select value={form.normalizeActivations} onChange={(e) => setForm('normalizeActivations', e.currentTarget.value as TrainForm['normalizeActivations'])}>
                   <option value="none">none</option>
                   <option value="expected_average_only_in">expected_average_only_in</option>
                 </select>
               </Field>
-              {num('deadFeatureWindow', 'Dead-feature window (tokens)')}
+              {num('deadFeatureWindow')}
             </div>
           </fieldset>
           <fieldset>
             <legend>Optimisation</legend>
             <div class="form-grid">
-              {num('batchSize', 'Batch (tokens per step)')}
-              {num('totalSteps', 'Total steps', { hint: `${(form.totalSteps * form.batchSize).toLocaleString()} tokens` })}
-              {num('lr', 'Learning rate', { step: 'any' })}
-              {num('lrWarmupSteps', 'LR warm-up steps')}
-              <Field label="LR decay">
+              {num('batchSize')}
+              {num('totalSteps', { hint: `${(form.totalSteps * form.batchSize).toLocaleString()} tokens` })}
+              {num('lr', { step: 'any' })}
+              {num('lrWarmupSteps')}
+              <Field label={label('lrDecay')}>
                 <select value={form.lrDecay} onChange={(e) => setForm('lrDecay', e.currentTarget.value as TrainForm['lrDecay'])}>
                   <option value="constant">constant</option>
                   <option value="linear">linear</option>
                   <option value="cosine">cosine</option>
                 </select>
               </Field>
-              {num('checkpointEvery', 'Checkpoint every (steps)')}
-              {num('seed', 'Seed')}
+              {num('checkpointEvery')}
+              {num('seed')}
               <Field label="Priority">
                 <select value={prefs.priority} onChange={(e) => setPrefs('priority', e.currentTarget.value as JobPriority)}>
                   <option value="high">high</option>
@@ -243,19 +245,18 @@ export function TrainingPage() {
             <For each={runs() ?? []} fallback={<li class="muted">No runs yet.</li>}>
               {(r) => (
                 <li>
-                  <button class="run-item" classList={{ selected: selected()?.id === r.id }} onClick={() => setParams({ run: r.id })}>
+                  <A class="run-item" href={`/runs/${r.id}`}>
                     <span>{r.name}</span>
-                    <span class="muted small mono">{String(r.config.arch)} · {String(r.config.dSae)}</span>
-                  </button>
+                    <span class="muted small mono">
+                      {String(r.config.arch)} · {String(r.config.dSae)}
+                    </span>
+                  </A>
                 </li>
               )}
             </For>
           </ul>
         </div>
       </div>
-      <Show when={selected()} keyed>
-        {(run) => <RunDashboard run={run} />}
-      </Show>
     </section>
   );
 }

@@ -1,0 +1,18 @@
+// Axis tick labels with as many decimals as the ticks need to read exactly, so neighbouring ticks
+// never print the same text (decoder norms near 1 read 0.99998, 1.00000, not "1 1 1").
+
+const MAX_DECIMALS = 12;
+
+/** One label per tick (empty for a missing tick), all with the same number of decimals. */
+export function tickLabels(vals: (number | null)[]): string[] {
+  const nums = vals.filter((v): v is number => v !== null && Number.isFinite(v));
+  let step = Infinity;
+  for (let i = 1; i < nums.length; i++) {
+    const d = Math.abs(nums[i] - nums[i - 1]);
+    if (d > 0 && d < step) step = d;
+  }
+  const tolerance = Number.isFinite(step) ? step * 1e-3 : 0;
+  let decimals = 0;
+  while (decimals < MAX_DECIMALS && nums.some((v) => Math.abs(Number(v.toFixed(decimals)) - v) > tolerance)) decimals++;
+  return vals.map((v) => (v === null ? '' : v.toFixed(decimals)));
+}
