@@ -16,7 +16,8 @@ export type DataErrorCode =
   | 'hub-not-found'
   | 'hub-request-failed'
   | 'invalid-tokenizer'
-  | 'invalid-config';
+  | 'invalid-config'
+  | 'row-too-large';
 
 export class DataError extends Error {
   constructor(

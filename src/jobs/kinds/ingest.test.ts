@@ -155,6 +155,15 @@ describe('ingest job', () => {
     expect(ds.skipped).toEqual({ 'no-field': { count: 10, lines: Array.from({ length: 10 }, (_, k) => k * 10_000 + 6) } });
   }, 120_000);
 
+  it('a document larger than a stored chunk (64 MB) is refused by its row number, and nothing is stored', async () => {
+    const huge = 'word '.repeat(13_500_000);
+    const job = await ingest(fileSource(`small first document\n\n${huge}\n`, 'book.txt', { txtSplit: 'paragraph' }));
+    expect(job.status).toBe('failed');
+    expect(job.error?.code).toBe('row-too-large');
+    expect(job.error?.message).toMatch(/row 2 holds 64\.4 MB of text, over the 64\.0 MB/);
+    await nothingStored();
+  }, 120_000);
+
   it('a cancelled import leaves nothing stored', async () => {
     const lines = Array.from({ length: 120_000 }, (_, i) => `line ${i} ${'y'.repeat(60)}`);
     ingestKind.after(1, 'cancel');

@@ -15,7 +15,7 @@ import type { BlobLike, IngestBatch, IngestCursor, SkipReport } from '../../data
 import type { DatasetRecord, LanternDb } from '../../storage/db';
 import { deleteRecord } from '../../storage/repository';
 import { JobError, type JobKind } from '../types';
-import { addLengths, encodeRowChunk, lengthHistogram, type LengthCounts } from './ingestRows';
+import { addLengths, encodeRowChunks, lengthHistogram, type LengthCounts } from './ingestRows';
 
 export interface FileSource {
   type: 'file';
@@ -228,11 +228,12 @@ export const ingestJob: JobKind<IngestParams, IngestState> = {
         source: describeSource(params.source),
       });
     }
-    // 2. Statistics of the new rows, and the chunk (hashed before the transaction).
+    // 2. Statistics of the new rows, and the chunks (hashed before the transaction; a row too large for one is refused).
     const lengths = rows.map(countCharacters);
+    const { chunks, rowsPerChunk } = await encodeRowChunks(params.datasetId, prev.chunks, rows, { firstRow: prev.rows + 1, label: params.name });
     const state: IngestState = {
       cursor: last?.cursor ?? prev.cursor,
-      chunks: prev.chunks + (rows.length ? 1 : 0),
+      chunks: prev.chunks + chunks.length,
       rows: prev.rows + rows.length,
       bytes: prev.bytes + rowBytes,
       characters: prev.characters + lengths.reduce((a, b) => a + b, 0),
@@ -241,20 +242,19 @@ export const ingestJob: JobKind<IngestParams, IngestState> = {
       encoding: last?.encoding ?? prev.encoding,
     };
     addLengths(state.lengths, lengths);
-    const chunk = rows.length ? await encodeRowChunk(params.datasetId, prev.chunks, rows) : undefined;
-    // 3. Chunk + dataset counts + job state: one transaction.
+    // 3. Chunks + dataset counts + job state: one transaction.
     const { db } = ctx;
     await db.transaction('rw', db.datasets, db.datasetChunks, db.jobs, async () => {
       const dataset = await db.datasets.get(params.datasetId);
       if (!dataset || dataset.status !== 'ingesting') {
         throw new JobError('dataset-gone', `The dataset "${params.name}" was deleted while it was being imported.`, { datasetId: params.datasetId });
       }
-      if (chunk) {
-        await db.datasetChunks.put(chunk);
+      if (chunks.length) {
+        await db.datasetChunks.bulkPut(chunks);
         await db.datasets.update(params.datasetId, {
           rows: state.rows,
           bytes: state.bytes,
-          chunkRows: [...(dataset.chunkRows ?? []).slice(0, prev.chunks), rows.length],
+          chunkRows: [...(dataset.chunkRows ?? []).slice(0, prev.chunks), ...rowsPerChunk],
           skipped: state.skipped,
         });
       }

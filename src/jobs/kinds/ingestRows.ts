@@ -1,16 +1,62 @@
 // How dataset rows live in IndexedDB: each datasetChunks row holds a batch of rows as a UTF-8 JSON
 // array (with its SHA-256), and DatasetRecord.chunkRows says how many rows each chunk holds.
+// NO CHUNK EXCEEDS MAX_CHUNK_BYTES: a batch is split over several chunks, and a row too large for
+// a chunk of its own is refused (never stored cut).
 // Readers go through the RowReader seam of src/data/browse.ts (sample browser, search, tokenizer).
 
 import type { RowReader } from '../../data/browse';
+import { DataError } from '../../data/errors';
 import { histogram } from '../../data/stats';
-import { sha256Hex } from '../../storage/chunks';
+import { formatBytes } from '../../data/text';
+import { MAX_CHUNK_BYTES, sha256Hex } from '../../storage/chunks';
 import type { ChunkRecord, DatasetRecord, HistogramData, LanternDb } from '../../storage/db';
 import { IntegrityError } from '../../storage/errors';
 
 export async function encodeRowChunk(ownerId: string, index: number, rows: readonly string[]): Promise<ChunkRecord> {
   const bytes = new TextEncoder().encode(JSON.stringify(rows));
   return { ownerId, index, bytes: bytes.buffer, byteLength: bytes.byteLength, sha256: await sha256Hex(bytes) };
+}
+
+export interface RowChunkOptions {
+  /** Largest encoded chunk (default MAX_CHUNK_BYTES). */
+  maxBytes?: number;
+  /** 1-based number of rows[0] in the dataset, for messages. */
+  firstRow: number;
+  /** The dataset's name, for messages. */
+  label: string;
+}
+
+/**
+ * rows as chunks `firstIndex`, `firstIndex + 1`, … of at most `maxBytes` each (one chunk unless the
+ * batch is larger); a single row that does not fit in a chunk is refused with `row-too-large`.
+ */
+export async function encodeRowChunks(ownerId: string, firstIndex: number, rows: readonly string[], opts: RowChunkOptions): Promise<{ chunks: ChunkRecord[]; rowsPerChunk: number[] }> {
+  const maxBytes = opts.maxBytes ?? MAX_CHUNK_BYTES;
+  const parts: { bytes: Uint8Array<ArrayBuffer>; rows: number }[] = [];
+  const encoder = new TextEncoder();
+  // 1. Encode the whole batch; 2. when it is over the limit, split it in halves and try again.
+  const split = (from: number, to: number) => {
+    const bytes = encoder.encode(JSON.stringify(rows.slice(from, to)));
+    if (bytes.byteLength <= maxBytes) {
+      parts.push({ bytes, rows: to - from });
+      return;
+    }
+    if (to - from === 1) {
+      throw new DataError(
+        'row-too-large',
+        `"${opts.label}": row ${(opts.firstRow + from).toLocaleString('en-US')} holds ${formatBytes(bytes.byteLength - 4)} of text, over the ${formatBytes(maxBytes)} a stored chunk can hold. Split that document into smaller ones (for a .txt file, import it one document per blank-line-separated block or per line).`,
+        { row: opts.firstRow + from, bytes: bytes.byteLength, maxBytes },
+      );
+    }
+    const mid = from + Math.ceil((to - from) / 2);
+    split(from, mid);
+    split(mid, to);
+  };
+  if (rows.length) split(0, rows.length);
+  const chunks = await Promise.all(
+    parts.map(async (p, i) => ({ ownerId, index: firstIndex + i, bytes: p.bytes.buffer, byteLength: p.bytes.byteLength, sha256: await sha256Hex(p.bytes) })),
+  );
+  return { chunks, rowsPerChunk: parts.map((p) => p.rows) };
 }
 
 export async function decodeRowChunk(chunk: ChunkRecord): Promise<string[]> {
