@@ -2,7 +2,7 @@
 import { expect, test } from '@playwright/test';
 
 test('without WebGPU the app explains it and the rest of the UI still works', async ({ page }) => {
-  await page.goto('/');
+  await page.goto('/system');
   const notice = page.getByTestId('webgpu-notice');
   await expect(notice).toBeVisible({ timeout: 60_000 });
   await expect(notice).toContainText('WebGPU is unavailable');

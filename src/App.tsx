@@ -6,6 +6,7 @@ import { Toasts } from './components/Toasts';
 import { WebGpuNotice } from './components/WebGpuNotice';
 import { gpu } from './state/gpu';
 import { requestPersistence } from './storage/persistence';
+import { HomePage } from './routes/home/HomePage';
 import { SystemPage } from './routes/system/SystemPage';
 import { StoragePage } from './routes/storage/StoragePage';
 import { JobsPage } from './routes/jobs/JobsPage';
@@ -19,6 +20,7 @@ import { ExtractionPage } from './routes/extraction/ExtractionPage';
 
 /** The studio's areas, in workflow order; each lands with the issue that fills it. */
 const NAV = [
+  { href: '/', label: 'Home', icon: '⌂' },
   { href: '/datasets', label: 'Datasets', icon: '▦' },
   { href: '/models', label: 'Models', icon: '◈' },
   { href: '/extraction', label: 'Extraction', icon: '⇶' },
@@ -44,7 +46,7 @@ function Shell(props: RouteSectionProps) {
         </A>
         <For each={NAV}>
           {(item) => (
-            <A href={item.href} class="nav-link" activeClass="active">
+            <A href={item.href} class="nav-link" activeClass="active" end={item.href === '/'}>
               <span class="nav-icon" aria-hidden="true">
                 {item.icon}
               </span>
@@ -66,7 +68,7 @@ function Shell(props: RouteSectionProps) {
 export function App() {
   return (
     <Router root={Shell}>
-      <Route path="/" component={SystemPage} />
+      <Route path="/" component={HomePage} />
       <Route path="/system" component={SystemPage} />
       <Route path="/storage" component={StoragePage} />
       <Route path="/datasets" component={DatasetsPage} />
@@ -87,7 +89,7 @@ function NotFound() {
     <section>
       <h1>Not found</h1>
       <p>
-        This page does not exist. <A href="/system">Go to System</A>.
+        This page does not exist. <A href="/">Go to the home page</A>.
       </p>
     </section>
   );

@@ -6,13 +6,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHubMirror, type HubMirror } from '../../../scripts/hub-mirror';
 import { DEFAULT_PRETOKENIZE_CONFIG } from '../../data/pretokenize';
 import { FIXTURE_ORG } from '../../lm/fixtures/repos';
-import { fixture } from '../../lm/testing';
+import { fixture, useNodeWasm } from '../../lm/testing';
 import { downloadModel } from '../../state/models';
 import { getDb, type ModelRecord } from '../../storage/db';
 import type { JobQueue } from '../queue';
 import { cpuQueue, settled } from '../testing';
 import type { JobKind } from '../types';
+import { resolveConfig } from '../../sae/config';
+import { extractJob, type ExtractParams } from './extract';
 import { ingestJob, type IngestParams } from './ingest';
+import { trainJob, type TrainParams } from './train';
 import { tokenizationIdFor, tokenizeJob, tokenizerIdentity, type TokenizerSpec } from './tokenize';
 import { checkTokenizationFits, modelTokenizerSpec, modelVocabulary } from './vocabCheck';
 
@@ -23,8 +26,9 @@ let queue: JobQueue;
 let gpt2: ModelRecord;
 
 beforeAll(async () => {
+  useNodeWasm();
   mirror = await startHubMirror({ repos: { [GPT2]: fixture('tiny-gpt2').files } });
-  queue = cpuQueue(db, [ingestJob, tokenizeJob] as unknown as JobKind[]);
+  queue = cpuQueue(db, [ingestJob, tokenizeJob, extractJob, trainJob] as unknown as JobKind[]);
   queue.start();
   gpt2 = await downloadModel({ repo: GPT2, revision: 'main', dtype: 'fp32', host: mirror.url }, () => {});
   const text = ['the fox and the otter', 'numbers 1 2 3 and colours', 'a third short row of text'].map((t) => JSON.stringify({ text: t })).join('\n');
@@ -78,6 +82,28 @@ describe('tokenizers that match the model', () => {
     for (const id of [fits, other]) await db.tokenizations.update(id, { vocab: undefined });
     await expect(checkTokenizationFits(db, fits, gpt2)).resolves.toBeUndefined();
     await expect(checkTokenizationFits(db, other, gpt2)).rejects.toMatchObject({ code: 'vocab-mismatch' });
+  });
+
+  it('an extraction job and a live training job from the built-in BPE fail at their start, storing nothing', async () => {
+    const tokenizationId = await tokenize({ type: 'builtin' });
+    const tokens = { type: 'tokenization' as const, tokenizationId, datasetId: 'ds_v' };
+    const extract: ExtractParams = { setId: 'act_v', modelId: gpt2.id, hook: 'blocks.1.hook_resid_pre', source: tokens, contextSize: 8, batchSize: 2, maxSequences: 0, skipPositions: 0, backend: 'wasm' };
+    const train: TrainParams = {
+      runId: 'run_v',
+      name: 'refused',
+      config: resolveConfig({ arch: 'topk', dIn: 48, dSae: 96, k: 4, batchSize: 16, totalSteps: 4 }),
+      source: { type: 'live', modelId: gpt2.id, hook: 'blocks.1.hook_resid_pre', tokens, contextSize: 8, contextsPerChunk: 2, seed: 1, backend: 'wasm' },
+      totalSteps: 4,
+      checkpointEvery: 2,
+    };
+    for (const req of [{ kind: 'extract', params: extract }, { kind: 'train', params: train }]) {
+      const job = await settled(db, await queue.enqueue(req), undefined, 60_000);
+      expect(job.error).toMatchObject({ code: 'vocab-mismatch' });
+      expect(job.error?.message).toContain(`tokenize this dataset with '${GPT2} tokenizer'`);
+      expect(job.state).toBeUndefined();
+    }
+    expect(await db.activationSets.count()).toBe(0);
+    expect(await db.runs.count()).toBe(0);
   });
 
   it('a tokenization that is not ready is refused', async () => {

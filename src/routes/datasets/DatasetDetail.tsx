@@ -10,11 +10,12 @@ import { describeSkipped } from '../../data/formats/jsonl';
 import { DEFAULT_PRETOKENIZE_CONFIG, Pretokenizer, type PretokenizeConfig, type SpecialTokenRef } from '../../data/pretokenize';
 import { tokenDisplay } from '../../data/tokenDisplay';
 import { openTokenizer, type TokenizerSpec } from '../../jobs/kinds/tokenize';
+import { modelTokenizerName, modelTokenizerSpec } from '../../jobs/kinds/vocabCheck';
 import { activeJobFor, startTokenize } from '../../state/datasets';
 import { allJobs, formatEta } from '../../state/jobs';
-import { createLiveQuery } from '../../state/live';
+import { createLive, createLiveQuery } from '../../state/live';
 import { toast } from '../../state/toasts';
-import { getDb, type DatasetRecord, type TokenizationRecord } from '../../storage/db';
+import { getDb, type DatasetRecord, type ModelRecord, type TokenizationRecord } from '../../storage/db';
 import { formatBytes } from '../../storage/persistence';
 import { deleteRecord } from '../../storage/repository';
 import { SampleBrowser } from './SampleBrowser';
@@ -26,7 +27,12 @@ function specialChoice(value: string): SpecialTokenRef {
 }
 
 function TokenizeForm(props: { dataset: DatasetRecord; onStarted: (id: string) => void }) {
-  const [kind, setKind] = createSignal<'builtin' | 'file'>('builtin');
+  const models = createLive<ModelRecord[]>(() => getDb().models.orderBy('createdAt').reverse().toArray());
+  // Variants of one repo and revision share their tokenizer: one entry each.
+  const modelTokenizers = createMemo(() => (models() ?? []).filter((m, i, all) => all.findIndex((o) => o.repo === m.repo && o.revision === m.revision && o.host === m.host) === i));
+  const [choice, setKind] = createSignal<string>();
+  // A downloaded model's own tokenizer is the default: extracting from that model needs its vocabulary.
+  const kind = () => choice() ?? (modelTokenizers()[0] ? `model:${modelTokenizers()[0].id}` : 'builtin');
   const [file, setFile] = createSignal<File>();
   const [configFile, setConfigFile] = createSignal<File>();
   const [contextSize, setContextSize] = createSignal('128');
@@ -50,8 +56,7 @@ function TokenizeForm(props: { dataset: DatasetRecord; onStarted: (id: string) =
       return;
     }
     const cfgFile = configFile();
-    const spec: TokenizerSpec =
-      kind() === 'file' && f ? { type: 'file', name: f.name, file: f, ...(cfgFile ? { config: cfgFile } : {}) } : { type: 'builtin' };
+    const model = modelTokenizers().find((m) => `model:${m.id}` === kind());
     const config: PretokenizeConfig = {
       ...DEFAULT_PRETOKENIZE_CONFIG,
       contextSize: C,
@@ -62,6 +67,11 @@ function TokenizeForm(props: { dataset: DatasetRecord; onStarted: (id: string) =
       excludeSpecialTokens: excludeSpecial(),
     };
     try {
+      const spec: TokenizerSpec = model
+        ? await modelTokenizerSpec(model)
+        : kind() === 'file' && f
+          ? { type: 'file', name: f.name, file: f, ...(cfgFile ? { config: cfgFile } : {}) }
+          : { type: 'builtin' };
       // Checks the file and the special-token choices here, so mistakes show next to the form.
       new Pretokenizer(await openTokenizer(spec), config);
       const { id, existed } = await startTokenize(props.dataset.id, spec, config);
@@ -89,10 +99,12 @@ function TokenizeForm(props: { dataset: DatasetRecord; onStarted: (id: string) =
       <div class="form-grid">
         <label class="field">
           <span class="field-label">Tokenizer</span>
-          <select data-testid="tokenize-tokenizer" value={kind()} onChange={(e) => setKind(e.currentTarget.value as 'builtin' | 'file')}>
+          <select data-testid="tokenize-tokenizer" value={kind()} onChange={(e) => setKind(e.currentTarget.value)}>
+            <For each={modelTokenizers()}>{(m) => <option value={`model:${m.id}`}>{modelTokenizerName(m)}</option>}</For>
             <option value="builtin">{BUILTIN_TOKENIZER_NAME}</option>
             <option value="file">a tokenizer.json file…</option>
           </select>
+          <span class="field-hint">Extraction needs the tokenizer of the model it runs.</span>
         </label>
         <Show when={kind() === 'file'}>
           <label

@@ -1,12 +1,13 @@
 // Extraction: choose a model, a hook point and tokens (a tokenized dataset or pasted text), run the
 // extraction job, and list activation sets with their shape, progress and controls.
 import { A } from '@solidjs/router';
-import { createEffect, createMemo, For, Show } from 'solid-js';
+import { createEffect, createMemo, createResource, For, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { JobControls } from '../../components/JobControls';
 import { ProgressBar } from '../../components/ProgressBar';
 import { TemplatesPanel } from '../../components/TemplatesPanel';
 import { discardAbandonedExtraction } from '../../jobs/kinds/extractCleanup';
+import { checkTokenizationFits } from '../../jobs/kinds/vocabCheck';
 import { HOOK_KINDS, type HookKind } from '../../lm/hooks';
 import { act, gpu } from '../../state/gpu';
 import { allJobs, formatEta } from '../../state/jobs';
@@ -74,6 +75,16 @@ export function ExtractionPage() {
   const shown = (k: keyof ReturnType<typeof errors>) => (ui.showErrors ? errors()[k] : undefined);
   const problem = createProblem('extract');
   const datasetName = (id: string) => (datasets() ?? []).find((d) => d.id === id)?.name ?? id;
+  /** Why the chosen tokenization cannot feed the chosen model (another vocabulary), if it cannot. */
+  const misfit = (tokenizationId: string, m: ModelRecord) =>
+    checkTokenizationFits(db, tokenizationId, m).then(
+      () => undefined,
+      (e: unknown) => (e instanceof Error ? e.message : String(e)),
+    );
+  const [vocabProblem] = createResource(
+    () => (form.sourceType === 'tokenization' && form.tokenizationId && model() ? ([form.tokenizationId, model()!] as const) : undefined),
+    ([id, m]) => misfit(id, m),
+  );
 
   // The newest model is chosen when none is.
   createEffect(() => {
@@ -103,9 +114,11 @@ export function ExtractionPage() {
     </Field>
   );
 
-  function start() {
+  async function start() {
     setUi('showErrors', true);
     if (Object.keys(errors()).length) return;
+    // Refused before anything is queued; the field shows the message (the job checks again).
+    if (form.sourceType === 'tokenization' && (await misfit(form.tokenizationId, model()!))) return;
     const tok = (tokenizations() ?? []).find((t) => t.id === form.tokenizationId);
     const params = toExtractParams({ ...form }, newId('act'), tok?.datasetId ?? '');
     void act('start the extraction', async () => {
@@ -152,7 +165,7 @@ export function ExtractionPage() {
               <Show
                 when={form.sourceType === 'text'}
                 fallback={
-                  <Field label="Tokenization" error={shown('tokenizationId')} wide hint="Token ids must come from this model's tokenizer.">
+                  <Field label="Tokenization" error={vocabProblem() ?? shown('tokenizationId')} wide hint="Token ids must come from this model's tokenizer.">
                     <select data-testid="extract-tokenization" value={form.tokenizationId} onChange={(e) => setForm('tokenizationId', e.currentTarget.value)}>
                       <option value="">Choose…</option>
                       <For each={tokenizations()}>
@@ -182,7 +195,7 @@ export function ExtractionPage() {
               </Field>
             </div>
             <div class="btn-row">
-              <button class="btn btn-primary" data-testid="extract-start" onClick={start}>
+              <button class="btn btn-primary" data-testid="extract-start" onClick={() => void start()}>
                 Extract
               </button>
             </div>

@@ -16,6 +16,7 @@ import { fixture } from '../../lm/testing';
 import { DEMO_MODEL_REPO, downloadModel } from '../../state/models';
 import { getDb, type JobRecord } from '../../storage/db';
 import { DEMO_RUN_NAME, runDemo, type DemoEnv } from './demo';
+import { DEMO_PLAN_KEY, demoProgress, workflowCounts, workflowSteps } from './home.data';
 
 let mirror: HubMirror;
 let queue: JobQueue;
@@ -50,6 +51,17 @@ describe('one-click demo', () => {
     expect(train).toMatchObject({ runId: plan.runId, name: DEMO_RUN_NAME, config: { arch: 'topk', dIn: 48, dSae: 192 } });
     expect(train.source).toMatchObject({ type: 'live', modelId: plan.modelId, hook: 'blocks.1.hook_resid_pre', tokens: { tokenizationId: plan.tokenizationId } });
     expect((await db.models.get(plan.modelId))?.demo).toBe(true);
+
+    // The home page's view of it: the model is there, every job waits.
+    await db.settings.put({ key: DEMO_PLAN_KEY, value: plan });
+    const progress = await demoProgress(db);
+    expect(progress?.steps.map((s) => [s.key, s.status])).toEqual([
+      ['dataset', 'queued'],
+      ['model', 'done'],
+      ['tokenization', 'queued'],
+      ['run', 'queued'],
+    ]);
+    expect(progress?.runExists).toBe(false);
   });
 
   it('a second click while the jobs wait reuses every step and queues nothing', async () => {
@@ -67,6 +79,7 @@ describe('one-click demo', () => {
     queue.start();
     expect((await settled(db, ingest.id, undefined, 60_000)).status).toBe('done');
     expect((await settled(db, tokenize.id, undefined, 60_000)).status).toBe('done');
+    await queue.close();
     await db.jobs.clear();
 
     const again = await runDemo(env());
@@ -80,5 +93,17 @@ describe('one-click demo', () => {
     const tok = await db.tokenizations.get(again.tokenizationId);
     expect(tok).toMatchObject({ status: 'ready', tokenizerName: `${DEMO_MODEL_REPO} tokenizer`, vocab: { size: 278 } });
     await expect(checkTokenizationFits(db, again.tokenizationId, (await db.models.get(again.modelId))!)).resolves.toBeUndefined();
+
+    // Home: data steps done, no SAE yet.
+    const steps = workflowSteps(await workflowCounts(db));
+    expect(steps.map((s) => [s.key, s.status, s.state])).toEqual([
+      ['dataset', 'done', '1 dataset'],
+      ['model', 'done', '1 model'],
+      ['activations', 'todo', '1 tokenization'],
+      ['sae', 'todo', 'no SAE yet'],
+      ['features', 'soon', 'coming soon'],
+      ['steering', 'soon', 'coming soon'],
+      ['replay', 'soon', 'coming soon'],
+    ]);
   });
 });
