@@ -265,7 +265,7 @@ function checkHeader(json: unknown, db: LanternDb): { name: TableName; rows: unk
 /** Every row of one table: decoded, checked against its record shape and key, no key twice, chunk hashes verified. */
 async function checkTable(db: LanternDb, name: TableName, raw: unknown[]): Promise<ParsedTable> {
   const keyPath = db.table(name).schema.primKey.keyPath;
-  if (!keyPath) throw invalid({ table: name }, 'this table has no key path');
+  if (!keyPath) throw new StorageError('schema', `Table "${name}" keeps no key in its rows in this Lantern's schema, so it cannot be imported.`, { table: name });
   const keyOf = (row: Record<string, unknown>): unknown => Dexie.getByKeyPath(row, keyPath) as unknown;
   const seen = new Map<string, number>();
   const rows: Record<string, unknown>[] = [];
@@ -278,7 +278,7 @@ async function checkTable(db: LanternDb, name: TableName, raw: unknown[]): Promi
     if (isValidKey(unwrappedKey)) where.key = unwrappedKey;
     const row = reviveRow(item, where);
     const problem = checkRecord(name, row);
-    if (problem) throw invalid({ ...where, field: problem.field }, problem.message === 'missing' ? 'missing' : problem.message);
+    if (problem) throw invalid({ ...where, field: problem.field }, problem.message);
     const key = keyOf(row);
     if (!isValidKey(key)) throw invalid({ ...where, field: Array.isArray(keyPath) ? keyPath.join('+') : keyPath }, `${describeValue(key)} is not a valid key`);
     const canonical = JSON.stringify(key);
