@@ -2,12 +2,14 @@
 //   rows (one invocation per token n):
 //     e = recon[n] + b_dec − xs[n]                 (SAELens sae_out − sae_in)
 //     d_recon[n] = 2e / nTok                       (MSE summed over dIn, averaged over tokens)
-//     AUX: a = recon[nTok + n] + e (AuxK error: dead-latent reconstruction vs the residual −e),
+//     AUX: a = recon[nTok + n] + b_dec + e (AuxK error, SAELens calculate_topk_aux_loss: the dead
+//          latents decode with b_dec and target the detached residual xs − sae_out = −e),
 //          d_recon[nTok + n] = 2·c_aux·s·a / nTok,  s = min(dead / k_aux, 1), 0 when no latent is dead
-//     partials[n] = (Σe², Σxs², Σa², 0)
+//     partials[n] = (Σe², Σxs², c_aux·s·Σa², 0)
 //   columns (one invocation per input dim i):
 //     col_x[i] = Σ_n xs[n,i]
-//     g_b_dec[i] = Σ_n d_recon[n,i] − Σ_j W_enc[i,j]·g_b_enc[j]   (b_dec enters as x − b_dec)
+//     g_b_dec[i] = Σ_r d_recon[r,i] − Σ_j W_enc[i,j]·g_b_enc[j]   (b_dec is added to every decoded
+//       row, main and AUX, and enters the encoder as x − b_dec)
 //   finalize (one invocation): sums the partials into metrics and sets the sticky halted flag
 //     when the loss is not finite. metrics = [loss, mse, sparsity, aux, nmse, ev, l0, l1, …].
 //     SPARSITY 1: c·Σ_j ‖W_dec_j‖·Σ_n acts[n,j] / nTok (decoder-norm-weighted L1);
@@ -72,7 +74,7 @@ fn rows(@builtin(global_invocation_id) gid: vec3<u32>) {
     sx += x * x;
     d_recon[base + i] = inv * e;
     if (AUX) {
-      let a = recon[aux_base + i] + e;
+      let a = recon[aux_base + i] + b_dec[i] + e;
       sa += a * a;
       d_recon[aux_base + i] = inv * aux_scale * a;
     }
@@ -89,10 +91,9 @@ fn columns(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= dims.dIn) { return; }
   var cx = 0.0;
   var cg = 0.0;
-  for (var n = 0u; n < dims.nTok; n++) {
-    cx += xs[n * dims.dIn + i];
-    cg += d_recon[n * dims.dIn + i];
-  }
+  for (var n = 0u; n < dims.nTok; n++) { cx += xs[n * dims.dIn + i]; }
+  let rows = select(dims.nTok, 2u * dims.nTok, AUX);
+  for (var r = 0u; r < rows; r++) { cg += d_recon[r * dims.dIn + i]; }
   var back = 0.0;
   let row = i * dims.dSae;
   for (var j = 0u; j < dims.dSae; j++) { back += W_enc[row + j] * g_b_enc[j]; }

@@ -1,11 +1,13 @@
 // One full GPU training step (forward, backward, Adam, decoder normalisation, counters) matches the
 // CPU reference step for each architecture, over three steps so AuxK sees dead latents, both
-// unsharded and with the latents split into uneven column shards (20/20/8).
+// unsharded and with the latents split into uneven column shards (20/20/8); and a TopK step with
+// dead latents and b_dec ≠ 0 matches an independent transcription of SAELens's AuxK step.
 import { describe, expect, it } from 'vitest';
 import { nodeDevice } from '@/gpu/nodeDevice';
 import { expectClose, randomArray } from '@/gpu/testing';
 import { planShards, resolveConfig, type SaeConfigInput } from './config';
 import { referenceStep } from './reference/step';
+import { saelensTopkStep, stateWithDead } from './saelensStep.testing';
 import { initialState, PARAM_NAMES } from './state';
 import { createSaeTrainer } from './trainer';
 import './architectures';
@@ -88,6 +90,46 @@ describe('SAE training step', () => {
       expect(Array.from(state.fireCount)).toEqual(Array.from(ref.fireCount));
       expect(state.batchThreshold).toBeCloseTo(ref.batchThreshold, 5);
       if (config.arch === 'topk' || config.arch === 'batchtopk') expect(sawDead).toBe(true);
+      trainer.destroy();
+    });
+  }
+});
+
+describe('TopK AuxK on the GPU against SAELens', () => {
+  // dIn 10 → SAELens k_aux = 5; seven of 24 latents dead.
+  const dead = [0, 3, 5, 11, 13, 17, 22];
+  for (const [sparseProducts, shards] of [['sparse', 1], ['dense', 1], ['dense', 3]] as const) {
+    it(`a step with dead latents (${sparseProducts} products, ${shards} shard${shards > 1 ? 's' : ''}) decodes the AuxK rows with b_dec and updates b_dec as SAELens does`, async () => {
+      const { device } = await nodeDevice();
+      const config = resolveConfig({ arch: 'topk', dIn: 10, dSae: 24, k: 3, batchSize: 7, unitNormDecoder: false, auxCoefficient: 0.5, lr: 1e-3, eps: 1e-3, deadFeatureWindow: 70, sparseProducts });
+      const maxShardBytes = shards > 1 ? 10 * 4 * 2 * config.batchSize : undefined;
+      if (maxShardBytes) expect(planShards(config, device.limits, maxShardBytes)).toEqual([10, 10, 4]);
+      const trainer = await createSaeTrainer(device, config, { maxShardBytes });
+      const s = stateWithDead(config, dead);
+      await trainer.loadState(s);
+      const batch = randomArray(config.batchSize * config.dIn, 11, -1, 1.5);
+      const want = saelensTopkStep({
+        x: batch,
+        nTok: config.batchSize,
+        dIn: config.dIn,
+        dSae: config.dSae,
+        k: config.k,
+        ...s.params,
+        dead: Array.from({ length: config.dSae }, (_, j) => dead.includes(j)),
+        auxCoefficient: config.auxCoefficient,
+        adam: config,
+      });
+      await trainer.step(batch);
+      const m = (await trainer.metrics()) as NonNullable<Awaited<ReturnType<typeof trainer.metrics>>>;
+      expect(want.auxLoss).toBeGreaterThan(0);
+      expectClose([m.loss, m.mse, m.auxLoss], [want.loss, want.mseLoss, want.auxLoss], { atol: 1e-5, rtol: 1e-4 });
+      const state = await trainer.saveState();
+      for (const name of ['W_enc', 'W_dec', 'b_enc', 'b_dec'] as const) {
+        named(name, () => {
+          expectClose(state.adamM[name].map((v) => v / (1 - config.beta1)), want.grads[name], { atol: 1e-5, rtol: 1e-3 });
+          expectClose(state.params[name], want.params[name], { atol: 1e-5, rtol: 1e-4 });
+        });
+      }
       trainer.destroy();
     });
   }

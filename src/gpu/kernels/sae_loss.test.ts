@@ -51,7 +51,7 @@ describe('sae_loss', () => {
       const r = lossRowsReference(recon, xs, bDec, { nTok, dIn, aux: aux ? { kAux, coef: STEP.auxCoef, dead } : undefined });
       expectClose(await readF32(device, b.dRecon, rows * dIn), r.dRecon, TOL);
       expectClose(await readF32(device, b.partials, nTok * 4), r.partials, TOL);
-      const c = lossColumnsReference(xs, r.dRecon, wEnc, gBEnc, nTok, dIn, dSae);
+      const c = lossColumnsReference(xs, r.dRecon, wEnc, gBEnc, nTok, rows, dIn, dSae);
       expectClose(await readF32(device, b.colX, dIn), c.colX, TOL);
       expectClose(await readF32(device, b.gBDec, dIn), c.gBDec, TOL);
       const m = lossFinalizeReference({ partials: r.partials, colX: c.colX, feat, norms, nTok, dIn, dSae, sparsity, sparsityCoef: STEP.sparsityCoef });
@@ -130,7 +130,7 @@ describe('sae_loss', () => {
       await runChecked(device, [calls.rows, calls.columns, ...perShard.slice(1).map((c) => c.columns), ...perShard.map((c) => c.sums), calls.finalize]);
 
       const r = lossRowsReference(recon, xs, bDec, { nTok, dIn });
-      const c = lossColumnsReference(xs, r.dRecon, wEnc, gBEnc, nTok, dIn, dSae);
+      const c = lossColumnsReference(xs, r.dRecon, wEnc, gBEnc, nTok, nTok, dIn, dSae);
       expectClose(await readF32(device, b.gBDec, dIn), c.gBDec, TOL);
       const feat = new Float32Array([...joinRows(actShards, 1, shards), ...joinRows(fireShards, 1, shards)]);
       const m = lossFinalizeReference({ partials: r.partials, colX: c.colX, feat, norms, nTok, dIn, dSae, sparsity, sparsityCoef: STEP.sparsityCoef });

@@ -39,7 +39,7 @@ export function saeLossCalls(device: GPUDevice, b: SaeLossBuffers, o: SaeLossOpt
   const dims = uniformBuffer(device, new Uint32Array([o.nTok, o.dIn, o.dSae, o.kAux ?? 0]).buffer, 'sae_loss-dims');
   const aux = o.kAux !== undefined;
   const rows = cachedPipeline(device, 'sae_loss', source, 'rows', { WG, AUX: aux ? 1 : 0 });
-  const columns = cachedPipeline(device, 'sae_loss', source, 'columns', { WG });
+  const columns = cachedPipeline(device, 'sae_loss', source, 'columns', { WG, AUX: aux ? 1 : 0 });
   const finalize = cachedPipeline(device, 'sae_loss', source, b.sums ? 'finalize_sums' : 'finalize', { SPARSITY: o.sparsity });
   const u = undefined;
   return {

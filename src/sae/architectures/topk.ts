@@ -1,5 +1,5 @@
 // TopK SAE: the k largest pre-activations per token, ReLU'd, plus the AuxK loss that trains dead
-// latents to reconstruct the residual (k_aux, coefficient scaled by min(dead / k_aux, 1)).
+// latents, decoded with b_dec as in SAELens, to reconstruct the residual (k_aux, scaled by min(dead / k_aux, 1)).
 import type { ArchitectureDef } from './registry';
 
 export const topk: ArchitectureDef = {

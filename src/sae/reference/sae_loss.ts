@@ -4,13 +4,16 @@
 export interface LossRowsOptions {
   nTok: number;
   dIn: number;
-  /** AuxK: recon has 2·nTok rows, the second half the dead-latent reconstruction (no bias). */
+  /** AuxK: recon has 2·nTok rows, the second half the dead latents' raw decoder products. */
   aux?: { kAux: number; coef: number; dead: number };
 }
 
 /**
  * recon: [rows, dIn] raw decoder products; xs: [nTok, dIn]; b_dec: [dIn].
- * Returns dRecon [rows, dIn] and per-token partials [nTok, 4] = (Σe², Σxs², s·Σa², 0).
+ * e = recon + b_dec − xs (sae_out − sae_in). AuxK (SAELens calculate_topk_aux_loss): the dead
+ * latents decode with b_dec and target the detached residual xs − sae_out = −e, so their error is
+ * a = recon_aux + b_dec + e, with loss c·s·Σa²/nTok, s = min(dead / kAux, 1).
+ * Returns dRecon [rows, dIn] and per-token partials [nTok, 4] = (Σe², Σxs², c·s·Σa², 0).
  */
 export function lossRowsReference(recon: Float32Array, xs: Float32Array, bDec: Float32Array, o: LossRowsOptions) {
   const { nTok, dIn } = o;
@@ -30,7 +33,7 @@ export function lossRowsReference(recon: Float32Array, xs: Float32Array, bDec: F
       sx += x * x;
       dRecon[n * dIn + i] = inv * e;
       if (o.aux) {
-        const a = recon[(nTok + n) * dIn + i] + e;
+        const a = Math.fround(recon[(nTok + n) * dIn + i] + bDec[i]) + e;
         sa += a * a;
         dRecon[(nTok + n) * dIn + i] = inv * auxScale * a;
       }
@@ -40,17 +43,18 @@ export function lossRowsReference(recon: Float32Array, xs: Float32Array, bDec: F
   return { dRecon, partials };
 }
 
-/** colX[i] = Σ_n xs[n,i];  g_b_dec[i] = Σ_n dRecon[n,i] − Σ_j W_enc[i,j]·g_b_enc[j]. */
-export function lossColumnsReference(xs: Float32Array, dRecon: Float32Array, wEnc: Float32Array, gBEnc: Float32Array, nTok: number, dIn: number, dSae: number) {
+/**
+ * colX[i] = Σ_n xs[n,i];  g_b_dec[i] = Σ_r dRecon[r,i] − Σ_j W_enc[i,j]·g_b_enc[j]: b_dec is added to
+ * every decoded row (main and AuxK, `rows` of dRecon) and enters the encoder as xs − b_dec.
+ */
+export function lossColumnsReference(xs: Float32Array, dRecon: Float32Array, wEnc: Float32Array, gBEnc: Float32Array, nTok: number, rows: number, dIn: number, dSae: number) {
   const colX = new Float32Array(dIn);
   const gBDec = new Float32Array(dIn);
   for (let i = 0; i < dIn; i++) {
     let cx = 0;
     let cg = 0;
-    for (let n = 0; n < nTok; n++) {
-      cx += xs[n * dIn + i];
-      cg += dRecon[n * dIn + i];
-    }
+    for (let n = 0; n < nTok; n++) cx += xs[n * dIn + i];
+    for (let r = 0; r < rows; r++) cg += dRecon[r * dIn + i];
     let back = 0;
     for (let j = 0; j < dSae; j++) back += wEnc[i * dSae + j] * gBEnc[j];
     colX[i] = cx;

@@ -67,7 +67,7 @@ export function referenceStep(s: SaeState, batch: Float32Array): ReferenceStepRe
     b_dec: new Float32Array(dIn),
     log_threshold: back.gLogThreshold,
   };
-  const cols = lossColumnsReference(xs, dRecon, p.W_enc, back.gBEnc, n, dIn, dSae);
+  const cols = lossColumnsReference(xs, dRecon, p.W_enc, back.gBEnc, n, rows, dIn, dSae);
   grads.b_dec = cols.gBDec;
   const l1Scale = def.sparsity === 1 ? back.feat.subarray(0, dSae).map((v) => (sparsityCoef * v) / n) : undefined;
   decoderGradReference(p.W_dec, grads.W_dec, dSae, dIn, { l1Scale, unitNorm: c.unitNormDecoder });
