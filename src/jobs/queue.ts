@@ -93,7 +93,7 @@ export class JobQueue {
     const job: JobRecord = {
       id: newId('job'),
       kind: req.kind,
-      title: kind.title(params),
+      title: await kind.title(params, this.opts.db),
       priority: req.priority ?? 'normal',
       seq: this.nextSeq(),
       status: 'queued',

@@ -50,7 +50,8 @@ export interface JobKind<P = unknown, S = unknown> {
   kind: string;
   /** Resume by itself when found `running` at start-up (otherwise shown interrupted). */
   autoResume: boolean;
-  title(params: P): string;
+  /** What the job works on, named ("Tokenize demo corpus · Built-in demo BPE (context 128)"); may read the database. */
+  title(params: P, db: LanternDb): string | Promise<string>;
   /** Throws JobError naming the bad field. */
   validate(params: unknown): P;
   /** Initial state for a fresh (or retried) job. */

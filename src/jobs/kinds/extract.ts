@@ -187,7 +187,11 @@ async function openLive(params: ExtractParams, ctx: JobContext, state?: Extracto
 export const extractJob: JobKind<ExtractParams, ExtractState> = {
   kind: 'extract',
   autoResume: true,
-  title: (p) => `Extract ${p.hook} (${p.source.type === 'text' ? 'pasted text' : 'dataset'})`,
+  async title(p, db) {
+    const model = (await db.models.get(p.modelId))?.repo ?? p.modelId;
+    const from = p.source.type === 'text' ? 'pasted text' : ((await db.datasets.get(p.source.datasetId))?.name ?? 'a dataset');
+    return `Extract ${p.hook} of ${model} from ${from}`;
+  },
   validate: validateParams,
 
   async start(params, ctx) {

@@ -122,7 +122,11 @@ async function ensureLive(params: TokenizeParams, state: TokenizeState, db: Lant
 export const tokenizeJob: JobKind<TokenizeParams, TokenizeState> = {
   kind: 'tokenize',
   autoResume: true,
-  title: (p) => `Tokenize (context ${p.config.contextSize})`,
+  async title(p, db) {
+    const dataset = (await db.datasets.get(p.datasetId))?.name ?? 'a dataset';
+    const { name } = await tokenizerIdentity(p.tokenizer);
+    return `Tokenize ${dataset} · ${name} (context ${p.config.contextSize})`;
+  },
   validate: validateParams,
 
   async start(params, ctx) {
