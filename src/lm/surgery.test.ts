@@ -16,7 +16,13 @@ const SEQS = [
 ];
 const TOL = { atol: 1e-4, rtol: 0 };
 
-async function runRows(name: string, plan: SurgeryPlan, extra: (row: number) => Record<string, Float32Array> = () => ({})) {
+/** Runs SEQS through a hooked fixture; `extra` gives per-row stream feeds, `fixed` whole tensors (clamp inputs). */
+async function runRows(
+  name: string,
+  plan: SurgeryPlan,
+  extra: (row: number) => Record<string, Float32Array> = () => ({}),
+  fixed: Record<string, ReturnType<typeof f32>> = {},
+) {
   const { session, fixture: f } = await fixtureSession(name, plan);
   const d = f.spec.dModel;
   const seq = SEQS[0].length;
@@ -30,7 +36,7 @@ async function runRows(name: string, plan: SurgeryPlan, extra: (row: number) => 
       return [k, f32([rows.length, seq, d], data)];
     }),
   );
-  const out = await session.forward({ inputIds: SEQS.flat(), batch: SEQS.length, extra: extraTensors });
+  const out = await session.forward({ inputIds: SEQS.flat(), batch: SEQS.length, extra: { ...extraTensors, ...fixed } });
   await session.release();
   return { out, f, seq, d };
 }
@@ -260,4 +266,52 @@ describe('stacked edits', () => {
     expectClose(row(out[pre].data, 0, seq * 48), ref.hooks[pre], TOL);
     if (!name.includes('fused')) expectClose(row(out[post].data, 0, seq * 48), ref.hooks[post], TOL);
   });
+});
+
+describe('hooks downstream of an edit', () => {
+  const edited = 'blocks.0.hook_resid_post';
+  const later = ['blocks.1.hook_resid_pre', 'blocks.1.hook_attn_out', 'blocks.1.hook_resid_mid', 'blocks.1.hook_resid_post'];
+  const d = 48;
+  const k = 3;
+  const clamp = {
+    encoder: randomArray(d * k, 51, -0.3, 0.3),
+    decoder: randomArray(k * d, 52, -1, 1),
+    bEnc: randomArray(k, 53, 0, 0.5),
+    bDec: randomArray(d, 54, -0.2, 0.2),
+    value: Float32Array.of(4, 0, 2.5),
+  };
+  const steer = randomArray(d, 55, -1, 1);
+  const splice = (r: number) => randomArray(d * SEQS[r].length, 56 + r, -2, 2);
+
+  it.each(FAMILIES.flatMap((name) => (['steer', 'splice', 'clamp'] as const).map((op) => [name, op] as const)))(
+    '%s: a %s at resid_post(0) reaches resid_pre(1) and every later exposed hook, as in the reference',
+    async (name, op) => {
+      const feeds = (r: number): Record<string, Float32Array> => {
+        if (op === 'steer') return { [`steer.${edited}`]: steer };
+        if (op === 'splice') return { [`splice.${edited}`]: splice(r) };
+        return {};
+      };
+      const c = `clamp.${edited}`;
+      const clampFeeds: Record<string, ReturnType<typeof f32>> =
+        op === 'clamp'
+          ? {
+              [`${c}.encoder`]: f32([d, k], clamp.encoder),
+              [`${c}.decoder`]: f32([k, d], clamp.decoder),
+              [`${c}.b_enc`]: f32([k], clamp.bEnc),
+              [`${c}.b_dec`]: f32([d], clamp.bDec),
+              [`${c}.value`]: f32([k], clamp.value),
+            }
+          : {};
+      const { out, f, seq } = await runRows(name, { [op]: [edited], expose: [edited, ...later] }, feeds, clampFeeds);
+      for (let r = 0; r < SEQS.length; r++) {
+        const opts = op === 'steer' ? { steer: { [edited]: steer } } : op === 'splice' ? { splice: { [edited]: splice(r) } } : { clamp: { [edited]: clamp } };
+        const ref = referenceForward(f.spec, f.weights, SEQS[r], opts);
+        const plain = referenceForward(f.spec, f.weights, SEQS[r]);
+        expect(ref.hooks[later[0]]).toEqual(ref.hooks[edited]);
+        expect(ref.hooks[later[0]].some((x, i) => Math.abs(x - plain.hooks[later[0]][i]) > 1e-2)).toBe(true);
+        for (const h of [edited, ...later]) expectClose(row(out[h].data, r, seq * d), ref.hooks[h], TOL);
+        expectClose(row(out.logits.data, r, seq * f.spec.vocabSize), ref.logits, TOL);
+      }
+    },
+  );
 });

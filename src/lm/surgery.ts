@@ -510,10 +510,11 @@ class Rewriter {
 }
 
 /**
- * Rewrites model bytes per `plan`. Modifications apply in residual-stream order, so a hook
- * sees the edits of earlier hooks; an exposed hook reports its value after its own steer/splice.
- * In a fused graph resid_post(L) and resid_pre(L+1) are one output of one node, so both report
- * the value after both hooks' edits.
+ * Rewrites model bytes per `plan`. Edits and exposures apply in residual-stream order, so a hook
+ * sees the edits of every earlier hook (resid_pre(L+1) those of resid_post(L), its alias) and an
+ * exposed hook reports its value after its own steer/splice/clamp. In a fused graph
+ * resid_post(L) and resid_pre(L+1) are one output of one node, so an exposed resid_post(L) also
+ * shows resid_pre(L+1)'s edits.
  */
 export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?: number } = {}): SurgeryResult {
   const model = decodeModelBytes(bytes);
@@ -533,7 +534,7 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
   if (both) throw new LmError('BAD_INPUT', `Hook ${both.name} is spliced, so it cannot also be steered or clamped`, { hook: both.name });
   const rw = new Rewriter(graph, chain.elemType);
 
-  // 1. Bias back onto branches we touch; then snapshot every hook's current tensor.
+  // 1. Bias back onto branches we touch.
   for (const h of [...expose, ...steer, ...splice, ...clamp]) {
     const { site, part } = siteOf(chain, h);
     if (site && part === 'branch') rw.unfuseBias(site);
@@ -543,25 +544,31 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
     if (!site) return chain.embed;
     return part === 'sum' ? sumTensor(site) : site.node.input[site.branchIndex];
   };
+  // hook → the tensor its exposed output reads
   const current = new Map<string, string>();
-  for (const h of expose) current.set(h.name, tensorOf(h));
-  // resid_post(L) and resid_pre(L+1) are one tensor: a later edit builds on the newest version of it.
+  // resid_post(L) and resid_pre(L+1) are one tensor: a later edit or exposure reads the newest version of it.
   const newest = new Map<string, string>();
   const latest = (t: string): string => (newest.has(t) ? latest(newest.get(t)!) : t);
 
-  // 2. Steer, splice and clamp, in stream order.
-  const edits = [
+  // 2. Steer, splice, clamp and snapshot exposed hooks, in stream order (a hook's edits before its exposure).
+  const events = [
     ...steer.map((h) => ({ h, op: 'steer' as const })),
     ...splice.map((h) => ({ h, op: 'splice' as const })),
     ...clamp.map((h) => ({ h, op: 'clamp' as const })),
+    ...expose.map((h) => ({ h, op: 'expose' as const })),
   ];
-  edits.sort((a, b) => streamOrder(a.h) - streamOrder(b.h));
+  events.sort((a, b) => streamOrder(a.h) - streamOrder(b.h));
   const steerInputs: Record<string, string> = {};
   const spliceInputs: Record<string, string> = {};
   const clampInputs: Record<string, ClampInputs> = {};
-  for (const { h, op } of edits) {
+  for (const { h, op } of events) {
     const { site, part } = siteOf(chain, h);
     const fusedSum = site?.fused && part === 'sum';
+    if (op === 'expose') {
+      // A fused node's sum output is edited in place, so its name already carries every edit made to it.
+      current.set(h.name, fusedSum ? sumTensor(site) : latest(tensorOf(h)));
+      continue;
+    }
     if (op === 'clamp') {
       const names = clampInputNames(h.name);
       rw.addInput(names.encoder, ['hidden_size', 'clamped_features']);
@@ -574,14 +581,12 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
         // Recompute the sum outside the fused node, clamp it, and feed the result back as norm(S' + S'·0).
         const sum = rw.unfusedSum(site, h.name);
         rw.replaceFusedSum(site, rw.clampNodes(sum, names, h.name), h.name);
-        current.set(h.name, sumTensor(site));
       } else {
         const t = latest(tensorOf(h));
         const before = new Set(graph.node);
         const clamped = rw.clampNodes(t, names, h.name);
         rw.rewire(t, clamped, (n) => !before.has(n));
         newest.set(t, clamped);
-        current.set(h.name, clamped);
       }
       continue;
     }
@@ -600,7 +605,6 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
       } else {
         rw.replaceFusedSum(site, input, h.name);
       }
-      current.set(h.name, sumTensor(site));
       continue;
     }
     const t = latest(tensorOf(h));
@@ -614,7 +618,6 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
       rw.rewire(t, input);
     }
     newest.set(t, replacement);
-    current.set(h.name, replacement);
   }
 
   // 3. Expose as outputs through Identity nodes (a hook's tensor may back two hook names).
