@@ -1,4 +1,5 @@
-// Top bar: the active job with its progress and ETA, the active SAE, and the device state.
+// Top bar: the active job with its progress and ETA, whether another tab runs the queue, the
+// active SAE, and the device state.
 import { A } from '@solidjs/router';
 import { Show } from 'solid-js';
 import { activeJob, formatEta, waitingJobs } from '../state/jobs';
@@ -39,6 +40,11 @@ export function Header() {
           )}
         </Show>
       </div>
+      <Show when={report()?.queueOwner === false}>
+        <span class="device-chip warn" data-testid="queue-elsewhere" title="Another tab of Lantern runs the job queue; this tab shows its jobs and takes over when that tab closes.">
+          running in another tab
+        </span>
+      </Show>
       <ActiveSaeMenu />
       <div class={`device-chip ${report()?.device === 'ready' ? 'ok' : 'warn'}`} data-testid="device-chip">
         {deviceLabel()}

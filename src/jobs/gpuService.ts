@@ -2,6 +2,8 @@
 // only expose()s it; tests create it in-thread (Node + Dawn, fake-indexeddb).
 import { acquireDevice, WebGpuUnavailableError, type AdapterReport } from '../gpu/device';
 import { getDb, type JobPriority, type LanternDb } from '../storage/db';
+import { createControlPoints, type ControlPoints } from './controlPoints';
+import { QUEUE_CHANNEL, requestLeadership, type Leadership, type QueueMessage } from './leader';
 import { JobQueue } from './queue';
 import { selfTestJob } from './kinds/selfTest';
 import { trainJob } from './kinds/train';
@@ -9,7 +11,7 @@ import { ingestJob } from './kinds/ingest';
 import { tokenizeJob } from './kinds/tokenize';
 import { extractJob } from './kinds/extract';
 import { analyzeJob } from './kinds/analyze';
-import { JobError, type EnqueueRequest, type JobEvent, type JobKind } from './types';
+import { JobError, toErrorInfo, type EnqueueRequest, type JobEvent, type JobKind } from './types';
 
 export type DeviceState = 'none' | 'ready' | 'lost';
 
@@ -48,9 +50,13 @@ export interface GpuServiceOptions {
   kinds?: JobKind[];
 }
 
-const QUEUE_LOCK = 'lantern-job-queue';
+/** How long a GPU error that mentions a lost device waits for the device to report the loss. */
+const LOSS_REPORT_MS = 5_000;
 
-export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { device(): GPUDevice | undefined; close(): Promise<void> } {
+/** The name under which a worker's control points are reachable from tests (e2e/control.ts). */
+export const CONTROL_GLOBAL = 'lanternControl';
+
+export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { device(): GPUDevice | undefined; controls: ControlPoints; close(): Promise<void> } {
   const nav = (globalThis as { navigator?: Navigator }).navigator;
   const gpu = opts.gpu ?? nav?.gpu;
   const locks = opts.locks ?? nav?.locks;
@@ -61,14 +67,25 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
   let reason: string | undefined;
   let state: DeviceState = 'none';
   let deviceRestores = 0;
-  let queueOwner = false;
+  let leadership: Leadership | undefined;
   let closing = false;
   let initialised: Promise<SystemReport> | undefined;
+  /** The device each job last asked for, to tell a failure caused by its loss from any other. */
+  const devicesUsed = new Map<string, GPUDevice>();
 
   const queue = new JobQueue({
     db,
     onEvent: (e) => emit(e),
     deviceLost: () => state === 'lost',
+    async failedByDeviceLoss(error, jobId) {
+      const used = devicesUsed.get(jobId);
+      devicesUsed.delete(jobId);
+      if (!used) return false;
+      // Lost and perhaps already replaced; or failing before `lost` resolved, when the error says so.
+      if (used !== device) return true;
+      if (!/device (was |is )?lost|destroyed/i.test(toErrorInfo(error).message)) return false;
+      return Promise.race([used.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), LOSS_REPORT_MS))]);
+    },
     context: (jobId) => ({
       db,
       jobId,
@@ -76,16 +93,44 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
         if (!device) {
           throw new JobError('webgpu-unavailable', reason ?? 'No GPU device is available.', { device: state });
         }
+        devicesUsed.set(jobId, device);
         return device;
       },
       adapterName: () => adapter?.architecture || adapter?.vendor || adapter?.description || 'unknown',
     }),
   });
+  const controls = createControlPoints((action, jobId) => (action === 'lose-device' ? device?.destroy() : queue[action](jobId)));
   const kinds = new Map<string, JobKind>();
   for (const kind of [selfTestJob, trainJob, ingestJob, tokenizeJob, extractJob, analyzeJob, ...(opts.kinds ?? [])] as unknown as JobKind[]) kinds.set(kind.kind, kind);
-  for (const kind of kinds.values()) queue.register(kind);
+  for (const kind of kinds.values()) queue.register(controls.wrap(kind));
+  if ('WorkerGlobalScope' in globalThis) Object.assign(globalThis, { [CONTROL_GLOBAL]: controls });
 
-  const report = (): SystemReport => ({ webgpu: Boolean(device) || state === 'lost', reason, adapter, device: state, deviceRestores, queueOwner });
+  // Tabs that do not hold the queue send it new work and controls of the running job.
+  const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(QUEUE_CHANNEL);
+  const owner = () => leadership?.owner() ?? false;
+  if (channel) {
+    channel.onmessage = (e: MessageEvent<QueueMessage>) => {
+      if (!owner()) return;
+      if (e.data.type === 'kick') queue.kick();
+      // A refusal here means the job ended meanwhile; its record (observed by every tab) says how.
+      else void queue[e.data.action](e.data.id).catch(() => {});
+    };
+  }
+  /** Wakes the queue here, and the one in the tab that holds it. */
+  const kick = <T>(result: T): T => {
+    channel?.postMessage({ type: 'kick' } satisfies QueueMessage);
+    return result;
+  };
+  /** Pause, stop or cancel: a job running in another tab's queue is controlled there. */
+  async function control(action: 'pause' | 'stop' | 'cancel', id: string): Promise<void> {
+    if (!owner() && channel && (await db.jobs.get(id))?.status === 'running') {
+      channel.postMessage({ type: 'control', action, id } satisfies QueueMessage);
+      return;
+    }
+    await queue[action](id);
+  }
+
+  const report = (): SystemReport => ({ webgpu: Boolean(device) || state === 'lost', reason, adapter, device: state, deviceRestores, queueOwner: owner() });
 
   /** 1. Acquire, 2. watch for loss, 3. on loss re-acquire (with back-off) and let the queue resume. */
   async function acquire(): Promise<void> {
@@ -116,24 +161,10 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
 
   /** Recovery and the run loop happen only in the tab holding the queue lock. */
   async function startQueue(): Promise<void> {
-    const run = async () => {
-      queueOwner = true;
+    leadership = await requestLeadership(locks, async () => {
       await queue.recover();
       queue.start();
-    };
-    if (!locks) return run();
-    // Held for the worker's lifetime: a second tab waits here until the first one closes.
-    await new Promise<void>((owned) => {
-      void locks.request(QUEUE_LOCK, { ifAvailable: true }, async (lock) => {
-        if (!lock) {
-          owned();
-          void locks.request(QUEUE_LOCK, () => run().then(() => new Promise<void>(() => {})));
-          return;
-        }
-        await run();
-        owned();
-        return new Promise<void>(() => {});
-      });
+      emit({ type: 'queue-owner' });
     });
   }
 
@@ -157,18 +188,21 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
     async report() {
       return report();
     },
-    enqueue: (req) => queue.enqueue(req),
-    pause: (id) => queue.pause(id),
-    resume: (id) => queue.resume(id),
-    stop: (id) => queue.stop(id),
-    cancel: (id) => queue.cancel(id),
-    retry: (id) => queue.retry(id),
-    setPriority: (id, p) => queue.setPriority(id, p),
+    enqueue: async (req) => kick(await queue.enqueue(req)),
+    pause: (id) => control('pause', id),
+    resume: async (id) => kick(await queue.resume(id)),
+    stop: (id) => control('stop', id),
+    cancel: (id) => control('cancel', id),
+    retry: async (id) => kick(await queue.retry(id)),
+    setPriority: async (id, p) => kick(await queue.setPriority(id, p)),
     move: (id, d) => queue.move(id, d),
     device: () => device,
+    controls,
     async close() {
       closing = true;
       await queue.close();
+      leadership?.release();
+      channel?.close();
       device?.destroy();
     },
   };

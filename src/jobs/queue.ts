@@ -3,6 +3,8 @@
 // the last step boundary. Controls act after the current step (pause, stop) or at once.
 import type { JobPriority, JobRecord, LanternDb } from '../storage/db';
 import { newId } from '../storage/db';
+import { isQuotaError } from '../storage/errors';
+import { quotaError } from '../storage/quota';
 import { JobError, toErrorInfo, type EnqueueRequest, type JobContext, type JobEvent, type JobKind } from './types';
 
 const PRIORITY_RANK: Record<JobPriority, number> = { high: 0, normal: 1, low: 2 };
@@ -17,8 +19,10 @@ export interface QueueOptions {
   db: LanternDb;
   context(jobId: string): JobContext;
   onEvent(e: JobEvent): void;
-  /** True while the GPU device is lost: a job failing then is re-queued, not failed. */
+  /** True while the GPU device is lost: no job starts then. */
   deviceLost?(): boolean;
+  /** Whether job `jobId` failed with `error` because its GPU device was lost: it is re-queued, not failed. */
+  failedByDeviceLoss?(error: unknown, jobId: string): Promise<boolean>;
 }
 
 export function byQueueOrder(a: JobRecord, b: JobRecord): number {
@@ -138,7 +142,7 @@ export class JobQueue {
   async resume(id: string): Promise<void> {
     const job = await this.get(id);
     if (job.status !== 'paused') this.refuse(job, 'resume');
-    await this.opts.db.jobs.update(id, { status: 'queued', interrupted: false, message: undefined, updatedAt: Date.now() });
+    await this.opts.db.jobs.update(id, { status: 'queued', interrupted: false, message: undefined, error: undefined, updatedAt: Date.now() });
     this.kick();
   }
 
@@ -280,8 +284,16 @@ export class JobQueue {
         }
       }
     } catch (e) {
-      if (this.opts.deviceLost?.()) {
+      if (await this.opts.failedByDeviceLoss?.(e, job.id)) {
         await update({ status: 'queued', message: 'GPU device was lost; the job will resume from its last step' });
+        return;
+      }
+      // Storage full: the failed step's transaction rolled back, so the job waits at its last
+      // saved step for the user to free space and press Resume.
+      if (isQuotaError(e)) {
+        const error = toErrorInfo(await quotaError(db, job.title));
+        await update({ status: 'paused', error, message: error.message, etaMs: undefined });
+        onEvent({ type: 'job-paused', jobId: job.id, title: job.title, reason: error.message });
         return;
       }
       const error = toErrorInfo(e);

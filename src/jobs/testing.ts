@@ -1,6 +1,7 @@
 // Job test helpers: a queue whose context has no device (for kinds that need no GPU), a wait for
 // a job to reach a status, and a kind that has its queue pause, stop or cancel it at a set step.
 import type { JobRecord, LanternDb } from '../storage/db';
+import { createControlPoints, type ControlAt } from './controlPoints';
 import { JobQueue } from './queue';
 import { JobError, type JobEvent, type JobKind } from './types';
 
@@ -39,34 +40,15 @@ export async function settled(db: LanternDb, id: string, statuses: JobRecord['st
  * enqueueing.
  */
 export function withControlPoint<K extends JobKind>(kind: K, queue: () => Pick<JobQueue, 'pause' | 'stop' | 'cancel'>) {
-  type Point = { at(step: number, state: unknown): boolean; action: 'pause' | 'stop' | 'cancel' };
-  let armed: Point | undefined;
-  const counts = new Map<string, number>();
-  const wrapped: K = {
-    ...kind,
-    async step(prev, params, ctx) {
-      const r = await kind.step(prev, params, ctx);
-      if (armed) {
-        const n = (counts.get(ctx.jobId) ?? 0) + 1;
-        counts.set(ctx.jobId, n);
-        if (armed.at(n, r.state)) {
-          const { action } = armed;
-          armed = undefined;
-          await queue()[action](ctx.jobId);
-        }
-      }
-      return r;
-    },
-  };
+  const points = createControlPoints<'pause' | 'stop' | 'cancel'>((action, jobId) => queue()[action](jobId));
   return {
-    kind: wrapped,
+    kind: points.wrap(kind),
     /**
      * The next job of this kind gets `action` after its `at`-th step, or (`at` a function) after
      * the first step whose new state satisfies it.
      */
-    after(at: number | ((state: unknown) => boolean), action: Point['action']): void {
-      armed = { at: typeof at === 'number' ? (n) => n === at : (_, state) => at(state), action };
-      counts.clear();
+    after(at: ControlAt, action: 'pause' | 'stop' | 'cancel'): void {
+      points.after(kind.kind, at, action);
     },
   };
 }

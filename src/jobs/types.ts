@@ -75,7 +75,10 @@ export type JobEvent =
   | { type: 'job-started'; jobId: string; title: string; resumed: boolean }
   | { type: 'job-finished'; jobId: string; title: string; stopped: boolean }
   | { type: 'job-failed'; jobId: string; title: string; error: ErrorInfo }
-  | { type: 'job-paused'; jobId: string; title: string }
+  /** `reason`: why the queue paused it by itself (storage full); absent when the user paused it. */
+  | { type: 'job-paused'; jobId: string; title: string; reason?: string }
   | { type: 'job-cancelled'; jobId: string; title: string }
   | { type: 'device-lost'; reason: string }
-  | { type: 'device-restored'; adapter: string };
+  | { type: 'device-restored'; adapter: string }
+  /** This tab's worker now holds the queue (at start, or handed over when the holding tab closed). */
+  | { type: 'queue-owner' };

@@ -26,7 +26,8 @@ function onEvent(e: JobEvent): void {
       toast('error', `Failed: ${e.title}`, e.error.message);
       break;
     case 'job-paused':
-      toast('info', `Paused: ${e.title}`);
+      if (e.reason) toast('error', `Paused: ${e.title}`, e.reason);
+      else toast('info', `Paused: ${e.title}`);
       break;
     case 'job-cancelled':
       toast('info', `Cancelled: ${e.title}`);
@@ -36,6 +37,9 @@ function onEvent(e: JobEvent): void {
       break;
     case 'device-restored':
       toast('success', 'GPU device restored', e.adapter);
+      break;
+    case 'queue-owner':
+      if (report()?.queueOwner === false) toast('info', 'This tab now runs the job queue', 'The tab that ran it was closed; its jobs resume here.');
       break;
   }
   void refreshReport();

@@ -63,6 +63,14 @@ interface WriteOptions {
   origin?: CheckpointOrigin;
   /** Record `step` as the run's step (the training job's own checkpoints). */
   advanceRun: boolean;
+  /** The job's resumable state naming this checkpoint, saved in the same transaction. */
+  job?: JobStateWrite;
+}
+
+/** A job state to save with a checkpoint, so the job never resumes from an older one than stored. */
+export interface JobStateWrite {
+  jobId: string;
+  state(checkpoint: CheckpointRecord): unknown;
 }
 
 async function store(db: LanternDb, runId: string, step: number, payload: Uint8Array, opts: WriteOptions): Promise<LibraryCheckpoint> {
@@ -70,7 +78,7 @@ async function store(db: LanternDb, runId: string, step: number, payload: Uint8A
   // Hash before the transaction: awaiting WebCrypto inside it would commit it early.
   const [chunks, sha256] = await Promise.all([makeChunks(id, payload), sha256Hex(payload)]);
   return guardWrite('saving a checkpoint', () =>
-    db.transaction('rw', db.checkpoints, db.checkpointChunks, db.runs, async () => {
+    db.transaction('rw', [db.checkpoints, db.checkpointChunks, db.runs, db.jobs], async () => {
       const record: LibraryCheckpoint = {
         id,
         runId,
@@ -85,13 +93,15 @@ async function store(db: LanternDb, runId: string, step: number, payload: Uint8A
       await db.checkpointChunks.bulkAdd(chunks);
       await db.checkpoints.add(record);
       if (opts.advanceRun) await db.runs.update(runId, { step });
+      if (opts.job) await db.jobs.update(opts.job.jobId, { state: opts.job.state(record) });
       return record;
     }),
   );
 }
 
-export async function writeCheckpoint(db: LanternDb, runId: string, step: number, payload: Uint8Array, name?: string): Promise<CheckpointRecord> {
-  return store(db, runId, step, payload, { name, advanceRun: true });
+/** A training run's checkpoint at `step` (with the job's new state when `job` is given). */
+export async function writeCheckpoint(db: LanternDb, runId: string, step: number, payload: Uint8Array, job?: JobStateWrite): Promise<CheckpointRecord> {
+  return store(db, runId, step, payload, { advanceRun: true, job });
 }
 
 /** Stores an imported SAE's payload under IMPORTED_RUN_ID, renamed `name (2)` etc. if taken. */

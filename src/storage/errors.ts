@@ -12,11 +12,14 @@ export class StorageError extends Error {
 }
 
 export class StorageQuotaError extends StorageError {
-  constructor(details: Record<string, unknown> = {}) {
+  /** `largest`: what holds the most space, biggest first, e.g. 'dataset "wiki" (12 MB)' (see quota.ts). */
+  constructor(details: Record<string, unknown> = {}, largest: string[] = []) {
     super(
       'quota-exceeded',
-      'Browser storage is full, so nothing was saved. Free space by deleting datasets, activation sets or checkpoints on the Storage page, or request persistent storage there.',
-      details,
+      `Browser storage is full, so nothing of this step was saved (everything stored before is intact). Free space by deleting ${
+        largest.length ? `what takes the most: ${largest.join(', ')}` : 'datasets, activation sets or checkpoints'
+      } on the Storage page, or request persistent storage there; then resume.`,
+      { ...details, largest },
     );
     this.name = 'StorageQuotaError';
   }
@@ -29,9 +32,10 @@ export class IntegrityError extends StorageError {
   }
 }
 
-function isQuotaError(e: unknown): boolean {
+/** True for the browser's QuotaExceededError (also wrapped by Dexie, e.g. as an AbortError's inner) and for StorageQuotaError. */
+export function isQuotaError(e: unknown): boolean {
   for (let cur = e as { name?: string; inner?: unknown } | undefined; cur; cur = cur.inner as typeof cur) {
-    if (cur.name === 'QuotaExceededError') return true;
+    if (cur.name === 'QuotaExceededError' || cur instanceof StorageQuotaError) return true;
   }
   return false;
 }

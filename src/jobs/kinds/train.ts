@@ -119,11 +119,17 @@ function metricRow(runId: string, m: SaeStepMetrics, tokensPerSec: number | unde
   return { runId, step: step + 1, values: tokensPerSec === undefined ? values : { ...values, tokensPerSec } };
 }
 
-async function saveCheckpoint(db: LanternDb, params: TrainParams, l: Live, state: TrainState): Promise<TrainState> {
+/**
+ * A checkpoint at the current step, written in one transaction with the job state that names it:
+ * A RELOAD NEVER RESUMES FROM AN OLDER CHECKPOINT THAN THE NEWEST STORED (which would write a
+ * second checkpoint of the same step).
+ */
+async function saveCheckpoint(ctx: JobContext, params: TrainParams, l: Live, state: TrainState): Promise<TrainState> {
   if (state.checkpointId && state.checkpointStep === state.step) return state;
   const payload = encodeCheckpoint(await l.trainer.saveState(), l.source.saveState());
-  const record = await writeCheckpoint(db, params.runId, state.step, payload);
-  return { ...state, checkpointId: record.id, checkpointStep: state.step };
+  const next = (id: string): TrainState => ({ ...state, checkpointId: id, checkpointStep: state.step });
+  const record = await writeCheckpoint(ctx.db, params.runId, state.step, payload, { jobId: ctx.jobId, state: (r) => next(r.id) });
+  return next(record.id);
 }
 
 /** Batches from the hooked model itself: chunk i is the forward pass over contexts [i·C, (i+1)·C). */
@@ -208,16 +214,18 @@ async function ensureLive(params: TrainParams, state: TrainState, ctx: JobContex
   const trainer = await createSaeTrainer(ctx.device(), params.config);
   const l = { trainer, source };
   live.set(ctx.jobId, l);
-  if (!state.checkpointId) {
-    if (params.fromCheckpointId) await loadBranch(trainer, await branchState(ctx.db, params), params.config);
-    return [l, { ...state, step: 0 }];
+  if (state.checkpointId) {
+    const saved = decodeCheckpoint(await readCheckpoint(ctx.db, state.checkpointId));
+    await trainer.loadState(saved.state);
+    await source.loadState(saved.source);
+  } else if (params.fromCheckpointId) {
+    await loadBranch(trainer, await branchState(ctx.db, params), params.config);
   }
-  const saved = decodeCheckpoint(await readCheckpoint(ctx.db, state.checkpointId));
-  await trainer.loadState(saved.state);
-  await source.loadState(saved.source);
-  // Metric rows after the checkpoint are recomputed; drop them so none is left stale.
-  await ctx.db.metrics.where('[runId+step]').between([params.runId, state.checkpointStep + 1], [params.runId, Infinity]).delete();
-  return [l, { ...state, step: state.checkpointStep }];
+  // Metric rows after the starting step are recomputed; drop them so none is left stale (a run
+  // stopped before reaching them again would otherwise keep them).
+  const from = state.checkpointId ? state.checkpointStep : 0;
+  await ctx.db.metrics.where('[runId+step]').between([params.runId, from + 1], [params.runId, Infinity]).delete();
+  return [l, { ...state, step: from }];
 }
 
 export const trainJob: JobKind<TrainParams, TrainState> = {
@@ -280,7 +288,7 @@ export const trainJob: JobKind<TrainParams, TrainState> = {
     await ctx.db.metrics.bulkPut(rows);
     state = { ...state, tokensPerSec };
     // 3. Checkpoint on the interval.
-    if (state.step % params.checkpointEvery === 0) state = await saveCheckpoint(ctx.db, params, l, state);
+    if (state.step % params.checkpointEvery === 0) state = await saveCheckpoint(ctx, params, l, state);
     const last = rows.at(-1)?.values;
     return {
       state,
@@ -291,11 +299,11 @@ export const trainJob: JobKind<TrainParams, TrainState> = {
   },
   async checkpoint(state, params, ctx) {
     const l = live.get(ctx.jobId);
-    return l ? saveCheckpoint(ctx.db, params, l, state) : state;
+    return l ? saveCheckpoint(ctx, params, l, state) : state;
   },
   async finish(prev, params, ctx) {
     const l = live.get(ctx.jobId);
-    const state = l ? await saveCheckpoint(ctx.db, params, l, prev) : prev;
+    const state = l ? await saveCheckpoint(ctx, params, l, prev) : prev;
     const last = await ctx.db.metrics.where('[runId+step]').between([params.runId, 0], [params.runId, Infinity]).last();
     await ctx.db.runs.update(params.runId, { status: 'done', step: state.step, finalMetrics: last?.values });
     return params.runId;
