@@ -17,6 +17,8 @@ import { RunPage } from './routes/runs/RunPage';
 import { DatasetsPage } from './routes/datasets/DatasetsPage';
 import { ModelsPage } from './routes/models/ModelsPage';
 import { ExtractionPage } from './routes/extraction/ExtractionPage';
+import { FeaturesPage } from './routes/features/FeaturesPage';
+import { FeaturePage } from './routes/features/FeaturePage';
 
 /** The studio's areas, in workflow order; each lands with the issue that fills it. */
 const NAV = [
@@ -26,6 +28,7 @@ const NAV = [
   { href: '/extraction', label: 'Extraction', icon: '⇶' },
   { href: '/training', label: 'Training', icon: '◭' },
   { href: '/library', label: 'Library', icon: '❖' },
+  { href: '/features', label: 'Features', icon: '✦' },
   { href: '/runs', label: 'Runs', icon: '≋' },
   { href: '/jobs', label: 'Jobs', icon: '▤' },
   { href: '/storage', label: 'Storage', icon: '⛁' },
@@ -76,6 +79,9 @@ export function App() {
       <Route path="/extraction" component={ExtractionPage} />
       <Route path="/training" component={TrainingPage} />
       <Route path="/library" component={LibraryPage} />
+      <Route path="/features" component={FeaturesPage} />
+      <Route path="/features/:saeId" component={FeaturesPage} />
+      <Route path="/features/:saeId/:index" component={FeaturePage} />
       <Route path="/runs" component={RunsPage} />
       <Route path="/runs/:id" component={RunPage} />
       <Route path="/jobs" component={JobsPage} />

@@ -44,7 +44,13 @@ export function vocabularyText(tokenizer: LmTokenizer, vocab: number, tokenizerJ
   return out;
 }
 
-/** Whitespace made visible: space ·, newline ↵, tab ⇥ (text only, never markup). */
+/** Whitespace made visible (space ·, newline ↵, tab ⇥), other control characters as <0x..>, empty as ∅; text only, never markup. */
 export function visibleToken(text: string): string {
-  return text.replace(/ /g, '·').replace(/\n/g, '↵').replace(/\t/g, '⇥');
+  if (!text) return '∅';
+  return text
+    .replace(/ /g, '·')
+    .replace(/\n/g, '↵')
+    .replace(/\t/g, '⇥')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => hex(c.charCodeAt(0)));
 }

@@ -1,0 +1,101 @@
+// Features end to end: a TopK SAE for the demo model imported as a SAELens zip and made active,
+// the analysis run from the Features page, the list sorted by density, a feature page with shaded
+// contexts and logits, a similar-feature link, and a label found by search after a reload.
+import { expect, test } from '@playwright/test';
+import { seededRandom } from '../src/lm/random';
+import { packSaeLensZip } from '../src/sae/formats/bundle';
+import { exportSaeLens } from '../src/sae/formats/saelens';
+
+const D_IN = 48;
+const D_SAE = 40;
+const HOOK = 'blocks.1.hook_resid_post';
+
+/** A TopK SAE (k 4) with seeded unit decoder rows and a tied encoder, as SAELens would save it. */
+function saeZip(): Buffer {
+  const rand = seededRandom(5);
+  const W_dec = new Float32Array(D_SAE * D_IN);
+  const W_enc = new Float32Array(D_IN * D_SAE);
+  for (let j = 0; j < D_SAE; j++) {
+    const row = Array.from({ length: D_IN }, () => rand() * 2 - 1);
+    const norm = Math.hypot(...row);
+    row.forEach((v, i) => {
+      W_dec[j * D_IN + i] = v / norm;
+      W_enc[i * D_SAE + j] = v / norm;
+    });
+  }
+  const files = exportSaeLens(
+    { dIn: D_IN, dSae: D_SAE, W_enc, W_dec, b_enc: new Float32Array(D_SAE), b_dec: new Float32Array(D_IN) },
+    { architecture: 'topk', k: 4, modelName: 'lantern-fixtures/tiny-gpt2', hookName: HOOK, hookLayer: 1 },
+  );
+  return Buffer.from(packSaeLensZip('demo-topk', files));
+}
+
+const TEXT = 'The lantern glows by the river while the miller counts sacks of grain. Owls call, and the quick brown fox jumps over the lazy dog. '.repeat(4);
+
+test('analyse the active SAE, sort by density, read a feature, follow a neighbour, label it and find it after a reload', async ({ page }, info) => {
+  // 1. The demo model, and the SAE imported and made active.
+  await page.goto('/models');
+  await page.getByTestId('model-demo-add').click();
+  await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
+  await page.goto('/library');
+  await page.getByTestId('import-files').setInputFiles({ name: 'demo-topk.zip', mimeType: 'application/zip', buffer: saeZip() });
+  await page.getByTestId('import-submit').click();
+  await expect(page.getByTestId('library-row').filter({ hasText: 'demo-topk' })).toHaveCount(1);
+  await page.getByTestId('activate').click();
+  await expect(page.getByTestId('active-sae')).toContainText('demo-topk');
+
+  // 2. Features opens the active SAE with its model and hook filled in; analyse pasted text.
+  await page.getByRole('link', { name: 'Features' }).click();
+  await expect(page.getByTestId('analysis-hook')).toHaveValue(HOOK);
+  await expect(page.getByTestId('analysis-model')).not.toHaveValue('');
+  await page.getByTestId('analysis-source').selectOption('text');
+  await page.getByTestId('analysis-text').fill(TEXT);
+  await page.getByTestId('analysis-context').fill('16');
+  await page.getByTestId('analysis-tokens').fill('0');
+  await page.getByTestId('analysis-window').fill('5');
+  await page.getByTestId('analysis-backend').selectOption('wasm');
+  await page.getByTestId('analysis-start').click();
+  await expect(page.getByTestId('features-count')).toHaveText(`${D_SAE} of ${D_SAE} latents`, { timeout: 150_000 });
+  await expect(page.getByTestId('analysis-meta')).toContainText('encoder on WebGPU');
+
+  // 3. Sort by density, densest first.
+  await page.getByTestId('sort-density').click();
+  await expect(page.getByTestId('sort-density')).toHaveAttribute('aria-sort', 'descending');
+  const densities = (await page.getByTestId('cell-density').allTextContents()).map((t) => (t.endsWith('%') ? Number(t.slice(0, -1)) / 100 : Number(t)));
+  for (let i = 1; i < densities.length; i++) expect(densities[i - 1]).toBeGreaterThanOrEqual(densities[i]);
+  expect(densities[0]).toBeGreaterThan(0);
+  await page.screenshot({ path: info.outputPath('feature-list.png'), fullPage: true });
+
+  // 4. The densest latent's page: shaded contexts and logits.
+  const first = page.getByTestId('feature-row').first();
+  const index = await first.getAttribute('data-index');
+  await first.click();
+  await expect(page).toHaveURL(new RegExp(`/features/[^/]+/${index}$`));
+  const contexts = page.getByTestId('top-contexts').getByTestId('context');
+  await expect(contexts.first()).toBeVisible();
+  expect(await contexts.count()).toBeGreaterThan(0);
+  expect(await contexts.count()).toBeLessThanOrEqual(20);
+  const shaded = page.getByTestId('top-contexts').locator('.tok-on').first();
+  await expect(shaded).toHaveAttribute('title', /^activation [\d.e-]+ · token \d+$/);
+  await expect(page.getByTestId('logits-top').locator('tr')).toHaveCount(10);
+  await expect(page.getByTestId('logits-bottom').locator('tr')).toHaveCount(10);
+  await page.screenshot({ path: info.outputPath('feature-page.png'), fullPage: true });
+
+  // 5. Follow the nearest similar latent.
+  const link = page.getByTestId('neighbour-link').first();
+  const neighbour = (await link.textContent())!.replace('#', '');
+  await link.click();
+  await expect(page).toHaveURL(new RegExp(`/features/[^/]+/${neighbour}$`));
+  await expect(page.getByTestId('feature-title')).toContainText(`Latent #${neighbour}`);
+
+  // 6. Label it; after a reload the label is shown and found by search in the list.
+  await page.getByTestId('feature-label-input').fill('river words');
+  await page.getByTestId('feature-save').click();
+  await expect(page.getByTestId('feature-label')).toHaveText('river words');
+  await page.reload();
+  await expect(page.getByTestId('feature-label')).toHaveText('river words');
+  await page.getByTestId('back-to-list').click();
+  await page.getByTestId('features-search').fill('river words');
+  await expect(page.getByTestId('feature-row')).toHaveCount(1);
+  await expect(page.getByTestId('feature-row')).toHaveAttribute('data-index', neighbour);
+});

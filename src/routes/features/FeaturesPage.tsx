@@ -1,0 +1,353 @@
+// Features: pick an SAE (the active one by default), run the feature analysis over a tokenized
+// dataset, and browse every latent in a sortable, filterable, searchable virtualised table above
+// the density histogram of all latents.
+import { A, useNavigate, useParams } from '@solidjs/router';
+import { createEffect, createMemo, createResource, createSignal, For, on, Show } from 'solid-js';
+import { createStore } from 'solid-js/store';
+import { Histogram } from '../../components/charts/Histogram';
+import { downloadBlob } from '../../components/download';
+import { Field } from '../../components/Field';
+import { JobControls } from '../../components/JobControls';
+import { ProgressBar } from '../../components/ProgressBar';
+import { listHooks } from '../../lm/hooks';
+import type { ModelSummary } from '../../lm/config';
+import { activeSaeId } from '../../state/activeSae';
+import { act, gpu } from '../../state/gpu';
+import { allJobs, formatEta } from '../../state/jobs';
+import { createLive, createLiveQuery } from '../../state/live';
+import { toast } from '../../state/toasts';
+import { deleteAnalysis, featureNotes, readSummary, readyAnalysis } from '../../storage/analyses';
+import type { AnalysisSummary } from '../../features/types';
+import { getDb, newId, type AnalysisRecord, type TokenizationRecord } from '../../storage/db';
+import { listLibrary } from '../library/library';
+import {
+  DEFAULT_ANALYSIS_FORM,
+  listRows,
+  queryRows,
+  rowsToCsv,
+  saeTarget,
+  shownLabel,
+  toAnalyzeParams,
+  validateAnalysisForm,
+  type AnalysisErrors,
+  type AnalysisForm,
+  type FilterKind,
+  type ListQuery,
+  type SortKey,
+} from './features.data';
+import { fmtDensity, fmtSig } from './format';
+import './features.css';
+
+const ROW_H = 30;
+const VIEW_ROWS = 18;
+
+/** The analysis form and the running analysis of `saeId`. */
+function AnalysisCard(props: { saeId: string; dIn: number; analysis?: AnalysisRecord }) {
+  const db = getDb();
+  const models = createLive(() => db.models.orderBy('createdAt').toArray());
+  const tokenizations = createLive<TokenizationRecord[]>(() => db.tokenizations.filter((t) => t.status === 'ready').toArray());
+  const [form, setForm] = createStore<AnalysisForm>({ ...DEFAULT_ANALYSIS_FORM });
+  const [errors, setErrors] = createSignal<AnalysisErrors>({});
+  const [open, setOpen] = createSignal(false);
+  // The SAE's own model and hook, as its run or import recorded them.
+  createEffect(
+    on(
+      () => props.saeId,
+      async (id) => {
+        const c = await db.checkpoints.get(id);
+        const target = c ? await saeTarget(db, c) : {};
+        setForm({ modelId: target.modelId ?? '', hook: target.hook ?? '' });
+      },
+    ),
+  );
+  createEffect(() => {
+    const toks = tokenizations();
+    if (!form.tokenizationId && toks?.length) setForm('tokenizationId', toks[0].id);
+    if (toks && !toks.length && form.sourceType === 'tokenization') setForm('sourceType', 'text');
+  });
+  const model = () => models()?.find((m) => m.id === form.modelId);
+  const hooks = () => listHooks((model()?.summary as ModelSummary | undefined)?.nLayers ?? 0);
+  const job = () => allJobs().find((j) => j.kind === 'analyze' && (j.params as { saeId?: string }).saeId === props.saeId && ['queued', 'running', 'paused'].includes(j.status));
+  const lastFailure = () => allJobs().find((j) => j.kind === 'analyze' && (j.params as { saeId?: string }).saeId === props.saeId && j.status === 'failed');
+
+  async function start() {
+    const e = validateAnalysisForm(form, model(), props.dIn);
+    setErrors(e);
+    if (Object.keys(e).length) return;
+    const tok = tokenizations()?.find((t) => t.id === form.tokenizationId);
+    const contextSize = form.sourceType === 'text' ? form.contextSize : (tok?.contextSize ?? form.contextSize);
+    await act('start the analysis', () => gpu().enqueue({ kind: 'analyze', params: toAnalyzeParams(form, props.saeId, newId('an'), tok?.datasetId, contextSize) }));
+    setOpen(false);
+  }
+
+  return (
+    <section class="card">
+      <div class="card-head">
+        <h2>Analysis</h2>
+        <div class="btn-row">
+          <Show when={props.analysis}>
+            <button class="btn btn-sm btn-danger" data-testid="delete-analysis" onClick={() => act('delete the analysis', () => deleteAnalysis(db, props.analysis!.id))}>
+              Delete analysis
+            </button>
+          </Show>
+          <button class="btn btn-sm" classList={{ 'btn-primary': !props.analysis }} data-testid="analysis-open" onClick={() => setOpen(!open())}>
+            {props.analysis ? 'Re-run analysis…' : 'Run analysis…'}
+          </button>
+        </div>
+      </div>
+      <Show when={props.analysis}>
+        {(a) => (
+          <p class="muted small" data-testid="analysis-meta">
+            {a().tokens.toLocaleString('en-US')} tokens ({a().contexts} contexts of {a().contextSize}) of {a().model} at <span class="mono">{a().hook}</span> · window ±{a().windowRadius} · encoder on{' '}
+            {a().encoder === 'webgpu' ? 'WebGPU' : 'the CPU'} · W_U from <span class="mono">{a().unembedding}</span>
+          </p>
+        )}
+      </Show>
+      <Show when={job()}>
+        {(j) => (
+          <div class="job-inline" data-testid="analysis-job">
+            <span class="muted small">{j().status}</span>
+            <ProgressBar value={j().progress} label="Analysis progress" />
+            <span class="mono small">{Math.round(j().progress * 100)}%</span>
+            <span class="muted small">{j().message} {formatEta(j().etaMs)}</span>
+            <JobControls job={j()} />
+          </div>
+        )}
+      </Show>
+      <Show when={!job() && lastFailure()?.error}>
+        {(err) => (
+          <p class="error-text small" data-testid="analysis-error" role="alert">
+            The last analysis failed: {err().message}
+          </p>
+        )}
+      </Show>
+      <Show when={open() || (!props.analysis && !job())}>
+        <div class="form-grid" data-testid="analysis-form">
+          <Field label="Model" error={errors().modelId}>
+            <select data-testid="analysis-model" value={form.modelId} onChange={(e) => setForm('modelId', e.currentTarget.value)}>
+              <option value="">Choose…</option>
+              <For each={models()}>{(m) => <option value={m.id}>{m.repo}{m.demo ? ' (demo)' : ''}</option>}</For>
+            </select>
+          </Field>
+          <Field label="Hook point" error={errors().hook} hint={`The SAE reads d_in = ${props.dIn}.`}>
+            <select data-testid="analysis-hook" value={form.hook} onChange={(e) => setForm('hook', e.currentTarget.value)}>
+              <option value="">Choose…</option>
+              <For each={hooks()}>{(h) => <option value={h}>{h}</option>}</For>
+            </select>
+          </Field>
+          <Field label="Tokens from">
+            <select data-testid="analysis-source" value={form.sourceType} onChange={(e) => setForm('sourceType', e.currentTarget.value as AnalysisForm['sourceType'])}>
+              <option value="tokenization">a tokenized dataset</option>
+              <option value="text">pasted text</option>
+            </select>
+          </Field>
+          <Show
+            when={form.sourceType === 'tokenization'}
+            fallback={
+              <>
+                <Field label="Text" error={errors().text} wide>
+                  <textarea data-testid="analysis-text" rows={3} value={form.text} onInput={(e) => setForm('text', e.currentTarget.value)} />
+                </Field>
+                <Field label="Context size (tokens)" error={errors().contextSize}>
+                  <input type="number" data-testid="analysis-context" value={form.contextSize} onInput={(e) => setForm('contextSize', e.currentTarget.valueAsNumber)} />
+                </Field>
+              </>
+            }
+          >
+            <Field label="Tokenization" error={errors().tokenizationId} hint="Token ids must come from this model's tokenizer.">
+              <select data-testid="analysis-tokenization" value={form.tokenizationId} onChange={(e) => setForm('tokenizationId', e.currentTarget.value)}>
+                <For each={tokenizations()}>
+                  {(t) => (
+                    <option value={t.id}>
+                      {t.tokenizerName ?? t.modelId} · ctx {t.contextSize} · {t.tokens.toLocaleString('en-US')} tokens
+                    </option>
+                  )}
+                </For>
+              </select>
+            </Field>
+          </Show>
+          <Field label="Tokens to analyse" error={errors().maxTokens} hint="Whole contexts; 0 analyses all of the source.">
+            <input type="number" data-testid="analysis-tokens" value={form.maxTokens} onInput={(e) => setForm('maxTokens', e.currentTarget.valueAsNumber)} />
+          </Field>
+          <Field label="Window (± tokens)" error={errors().windowRadius} hint="Tokens shown each side of an example.">
+            <input type="number" data-testid="analysis-window" value={form.windowRadius} onInput={(e) => setForm('windowRadius', e.currentTarget.valueAsNumber)} />
+          </Field>
+          <Field label="Model backend">
+            <select data-testid="analysis-backend" value={form.backend} onChange={(e) => setForm('backend', e.currentTarget.value as AnalysisForm['backend'])}>
+              <option value="auto">WebGPU (WASM fallback)</option>
+              <option value="wasm">WASM</option>
+            </select>
+          </Field>
+        </div>
+        <div class="btn-row" style={{ 'margin-top': '12px' }}>
+          <button class="btn btn-primary" data-testid="analysis-start" disabled={Boolean(job())} onClick={() => void start()}>
+            Analyse
+          </button>
+          <span class="muted small">Runs the model and the SAE twice over the tokens (statistics, then samples); pausable, and it resumes after a reload.</span>
+        </div>
+      </Show>
+    </section>
+  );
+}
+
+export function FeaturesPage() {
+  const params = useParams<{ saeId?: string }>();
+  const navigate = useNavigate();
+  const db = getDb();
+  const active = createLive(() => activeSaeId(db));
+  const library = createLive(() => listLibrary(db));
+  const saeId = () => params.saeId ?? active();
+  const sae = () => library()?.find((r) => r.checkpoint.id === saeId());
+  const analysis = createLiveQuery(saeId, (id) => (id ? readyAnalysis(db, id) : Promise.resolve(undefined)));
+  const notes = createLiveQuery(saeId, (id) => (id ? featureNotes(db, id) : Promise.resolve(new Map())));
+  const [summary] = createResource(
+    () => analysis()?.id,
+    async (): Promise<{ ok?: AnalysisSummary; error?: string }> => {
+      try {
+        return { ok: await readSummary(db, analysis()!) };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    },
+  );
+  const [query, setQuery] = createStore<ListQuery>({ sort: 'index', descending: false, filter: 'all', search: '' });
+  const rows = createMemo(() => {
+    const s = summary();
+    return s?.ok ? listRows(s.ok.rows, notes() ?? new Map()) : [];
+  });
+  const shown = createMemo(() => queryRows(rows(), query));
+  const densityHist = () => summary()?.ok?.densityHistogram;
+  const [scrollTop, setScrollTop] = createSignal(0);
+  const first = () => Math.max(0, Math.floor(scrollTop() / ROW_H) - 4);
+  const visible = () => shown().slice(first(), first() + VIEW_ROWS + 8);
+
+  const sortBy = (key: SortKey) => setQuery({ sort: key, descending: query.sort === key ? !query.descending : key !== 'index' && key !== 'label' });
+  const arrow = (key: SortKey) => (query.sort === key ? (query.descending ? ' ▼' : ' ▲') : '');
+  const header = (key: SortKey, label: string, cls = '') => (
+    <th class={`sortable ${cls}`} data-testid={`sort-${key}`} aria-sort={query.sort === key ? (query.descending ? 'descending' : 'ascending') : 'none'} onClick={() => sortBy(key)}>
+      {label}
+      {arrow(key)}
+    </th>
+  );
+
+  function exportAs(kind: 'csv' | 'json') {
+    const name = `features-${sae()?.checkpoint.name ?? saeId()}`.replace(/[^\w.-]+/g, '_');
+    const body = kind === 'csv' ? rowsToCsv(shown()) : JSON.stringify({ sae: saeId(), analysis: analysis(), latents: shown() }, null, 2);
+    downloadBlob(new Blob([body], { type: kind === 'csv' ? 'text/csv' : 'application/json' }), `${name}.${kind}`);
+    toast('success', `Exported ${shown().length} latents as ${kind.toUpperCase()}`);
+  }
+
+  return (
+    <div class="page">
+      <div class="card-head">
+        <h1>Features</h1>
+        <label class="field" style={{ 'min-width': '320px' }}>
+          <span class="field-label">SAE</span>
+          <select data-testid="features-sae" value={saeId() ?? ''} onChange={(e) => navigate(`/features/${e.currentTarget.value}`)}>
+            <option value="" disabled>
+              Choose an SAE…
+            </option>
+            <For each={library()}>
+              {(r) => (
+                <option value={r.checkpoint.id}>
+                  {r.run?.name ? `${r.run.name} / ` : ''}
+                  {r.checkpoint.name} · {r.arch} {r.dIn}→{r.dSae}
+                  {r.checkpoint.id === active() ? ' (active)' : ''}
+                </option>
+              )}
+            </For>
+          </select>
+        </label>
+      </div>
+      <Show
+        when={sae()}
+        fallback={
+          <section class="card">
+            <p class="muted" data-testid="features-empty">
+              <Show when={library()?.length} fallback={<>No SAE yet: train one on the <A href="/training">Training</A> page or import one in the <A href="/library">Library</A>.</>}>
+                Choose an SAE above, or make one active in the <A href="/library">Library</A> (the header's SAE menu).
+              </Show>
+            </p>
+          </section>
+        }
+      >
+        {(s) => (
+          <>
+            <AnalysisCard saeId={s().checkpoint.id} dIn={s().dIn} analysis={analysis()} />
+            <Show when={summary()?.error}>
+              {(error) => (
+                <p class="banner banner-err" role="alert" data-testid="analysis-corrupt">
+                  {error()}
+                </p>
+              )}
+            </Show>
+            <Show when={rows().length}>
+              <section class="card">
+                <Histogram title="Feature density (log10 fraction of tokens)" xLabel="log10 density" data={densityHist} testid="density-histogram" />
+              </section>
+              <section class="card">
+                <div class="toolbar">
+                  <input type="search" class="feature-search" placeholder="Search labels, notes, tokens…" data-testid="features-search" value={query.search} onInput={(e) => setQuery('search', e.currentTarget.value)} />
+                  <select data-testid="features-filter" value={query.filter} onChange={(e) => setQuery('filter', e.currentTarget.value as FilterKind)}>
+                    <option value="all">all latents</option>
+                    <option value="alive">fired at least once</option>
+                    <option value="dead">dead (never fired)</option>
+                    <option value="dense">dense (&gt; 10% of tokens)</option>
+                    <option value="favourites">favourites</option>
+                  </select>
+                  <span class="muted small" data-testid="features-count">
+                    {shown().length.toLocaleString('en-US')} of {rows().length.toLocaleString('en-US')} latents
+                  </span>
+                  <span style={{ flex: 1 }} />
+                  <button class="btn btn-sm" data-testid="export-csv" onClick={() => exportAs('csv')}>
+                    Export CSV
+                  </button>
+                  <button class="btn btn-sm" data-testid="export-json" onClick={() => exportAs('json')}>
+                    Export JSON
+                  </button>
+                </div>
+                <div class="feature-scroll" style={{ height: `${ROW_H * VIEW_ROWS + 34}px` }} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="features-table">
+                  <table class="table feature-table">
+                    <thead>
+                      <tr>
+                        {header('favourite', '★')}
+                        {header('index', '#', 'num')}
+                        {header('density', 'Density', 'num')}
+                        {header('meanActive', 'Mean when active', 'num')}
+                        {header('max', 'Max', 'num')}
+                        {header('label', 'Label')}
+                      </tr>
+                    </thead>
+                    <tbody>
+                      <tr style={{ height: `${first() * ROW_H}px` }} aria-hidden="true" />
+                      <For each={visible()}>
+                        {(r) => (
+                          <tr class="feature-row clickable" data-testid="feature-row" data-index={r.index} style={{ height: `${ROW_H}px` }} onClick={() => navigate(`/features/${saeId()}/${r.index}`)}>
+                            <td class="fav">{r.favourite ? '★' : ''}</td>
+                            <td class="num mono">
+                              <A href={`/features/${saeId()}/${r.index}`}>{r.index}</A>
+                            </td>
+                            <td class="num mono" data-testid="cell-density">
+                              {fmtDensity(r.density)}
+                            </td>
+                            <td class="num mono">{fmtSig(r.meanActive)}</td>
+                            <td class="num mono">{fmtSig(r.max)}</td>
+                            <td class="label-cell" classList={{ muted: !r.label }} title={r.label ? 'Label written by a person' : 'Automatic label'}>
+                              {shownLabel(r) || '—'}
+                            </td>
+                          </tr>
+                        )}
+                      </For>
+                      <tr style={{ height: `${Math.max(0, shown().length - first() - visible().length) * ROW_H}px` }} aria-hidden="true" />
+                    </tbody>
+                  </table>
+                </div>
+                <p class="muted small">Grey labels are automatic (the tokens it fires on → the tokens it promotes); open a latent to write your own.</p>
+              </section>
+            </Show>
+          </>
+        )}
+      </Show>
+    </div>
+  );
+}
