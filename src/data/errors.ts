@@ -17,7 +17,9 @@ export type DataErrorCode =
   | 'hub-request-failed'
   | 'invalid-tokenizer'
   | 'invalid-config'
-  | 'row-too-large';
+  | 'row-too-large'
+  | 'file-unavailable'
+  | 'file-changed';
 
 export class DataError extends Error {
   constructor(

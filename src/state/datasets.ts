@@ -24,6 +24,10 @@ export async function saveHubHost(host: string): Promise<void> {
 
 export interface FileImportOptions {
   file: File;
+  /** The file's File System Access handle (picker or drop, where the browser gives one): a reload can resume the import. */
+  handle?: FileSystemFileHandle;
+  /** A path on the app's own origin the file came from (the demo corpus): a reload can resume the import. */
+  url?: string;
   name: string;
   format?: FileFormat;
   txtSplit?: FileSource['txtSplit'];
@@ -44,6 +48,8 @@ export function fileImportParams(o: FileImportOptions): IngestParams {
   const source: FileSource = {
     type: 'file',
     file: o.file,
+    ...(o.handle ? { handle: o.handle } : {}),
+    ...(o.url ? { url: o.url } : {}),
     fileName: o.file.name,
     format,
     txtSplit: format === 'txt' ? o.txtSplit : undefined,
@@ -68,10 +74,10 @@ export async function demoCorpusFile(): Promise<File> {
 }
 
 export async function startDemoImport(): Promise<string> {
-  return startFileImport({ file: await demoCorpusFile(), name: DEMO_CORPUS_NAME, field: 'text' });
+  return startFileImport({ file: await demoCorpusFile(), url: DEMO_CORPUS_URL, name: DEMO_CORPUS_NAME, field: 'text' });
 }
 
-/** Re-runs a failed JSONL import, skipping the malformed lines it reported. */
+/** Re-runs a failed JSON/JSONL import, skipping the lines it refused (the worker still holds the file, or its handle or URL). */
 export async function retrySkippingMalformed(job: JobRecord): Promise<string> {
   const p = job.params as IngestParams;
   if (p.source.type !== 'file') throw new Error('Only file imports have malformed lines.');

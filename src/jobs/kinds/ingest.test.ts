@@ -164,6 +164,49 @@ describe('ingest job', () => {
     await nothingStored();
   }, 120_000);
 
+  /** Paths inside `v` that hold bytes (a Blob, an ArrayBuffer or a typed array). */
+  function bytesIn(v: unknown, path = 'params'): string[] {
+    if (v instanceof Blob || v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return [path];
+    if (v === null || typeof v !== 'object') return [];
+    return Object.entries(v).flatMap(([k, x]) => bytesIn(x, `${path}.${k}`));
+  }
+
+  it('a finished or refused import keeps no bytes of its file in the job record', async () => {
+    const text = JSONL_ROWS.map((t) => JSON.stringify({ text: t })).join('\n');
+    const done = await ingest(fileSource(text, 'rows.jsonl'));
+    expect(done.status).toBe('done');
+    expect(bytesIn(done.params)).toEqual([]);
+    expect((done.params as IngestParams).source).toMatchObject({ fileName: 'rows.jsonl', size: new Blob([text]).size });
+    const refused = await ingest(fileSource('{"text": broken\n', 'bad.jsonl'), 'ds_2');
+    expect(refused.status).toBe('failed');
+    expect(bytesIn(refused.params)).toEqual([]);
+    expect(bytesIn(await db.jobs.toArray())).toEqual([]);
+  });
+
+  it('"skip those lines" after a refusal reads the same file again from the stored parameters', async () => {
+    const text = ['{"text": "ok 1"}', 'not json', '{"text": "ok 3"}'].join('\n');
+    const refused = await ingest(fileSource(text, 'rows.jsonl'));
+    expect(refused.error?.code).toBe('malformed-jsonl');
+    const p = refused.params as IngestParams;
+    const retried = await settled(
+      await queue.enqueue({ kind: 'ingest', params: { ...p, datasetId: 'ds_2', source: { ...p.source, malformed: 'skip' } } }),
+    );
+    expect(retried.status).toBe('done');
+    expect(await datasetRowReader(db, (await db.datasets.get('ds_2'))!).read(0, 10)).toEqual(['ok 1', 'ok 3']);
+  });
+
+  it('a stored import whose file this page no longer holds (after a reload) is refused clearly, storing nothing', async () => {
+    const source: FileSource = { type: 'file', fileName: 'notes.txt', format: 'txt', fileKey: 'file_from_before_the_reload', size: 1234 };
+    const job = await ingest(source);
+    expect(job.status).toBe('failed');
+    expect(job.error?.code).toBe('file-unavailable');
+    expect(job.error?.message).toMatch(/"notes\.txt" was chosen before the page was reloaded.*import it again/);
+    await nothingStored();
+    const unnamed = await queue.enqueue({ kind: 'ingest', params: { datasetId: 'ds_x', name: 'x', source: { type: 'file', fileName: 'x.txt', format: 'txt' } } }).catch((e: Error) => e);
+    expect(unnamed).toBeInstanceOf(Error);
+    expect((unnamed as Error).message).toMatch(/Choose a file/);
+  });
+
   it('a cancelled import leaves nothing stored', async () => {
     const lines = Array.from({ length: 120_000 }, (_, i) => `line ${i} ${'y'.repeat(60)}`);
     ingestKind.after(1, 'cancel');

@@ -1,5 +1,7 @@
-// Dataset ingest as a job: a local file (the Blob itself is kept in the job params, so it survives
-// a reload) or a Hugging Face Hub split, streamed in batches into datasetChunks.
+// Dataset ingest as a job: a local file or a Hugging Face Hub split, streamed in batches into datasetChunks.
+// THE JOB RECORD NEVER HOLDS A FILE'S BYTES (IndexedDB stores a Blob as a copy): the chosen file is held
+// in this worker's memory; the record keeps a File System Access handle (stored by reference) or an
+// app-origin URL when there is one, so a reload resumes those; a file chosen without either is asked for again.
 // EVERY STEP WRITES ITS CHUNK, THE DATASET'S COUNTS AND THE JOB'S NEW CURSOR IN ONE TRANSACTION:
 // A RELOAD RESUMES AT THE LAST COMMITTED CURSOR, SO NO ROW IS DUPLICATED OR LOST.
 // A FAILED OR CANCELLED IMPORT DELETES THE PARTIAL DATASET AND ITS CHUNKS (NOTHING STAYS STORED).
@@ -12,16 +14,29 @@ import { FILE_FORMATS, ingestFile, type FileFormat } from '../../data/ingest';
 import { countCharacters } from '../../data/stats';
 import { utf8ByteLength, type TextEncodingName } from '../../data/text';
 import type { BlobLike, IngestBatch, IngestCursor, SkipReport } from '../../data/types';
-import type { DatasetRecord, LanternDb } from '../../storage/db';
+import { newId, type DatasetRecord, type LanternDb } from '../../storage/db';
 import { deleteRecord } from '../../storage/repository';
 import { JobError, type JobKind } from '../types';
 import { addLengths, encodeRowChunks, lengthHistogram, type LengthCounts } from './ingestRows';
 
 export interface FileSource {
   type: 'file';
-  file: Blob;
+  /**
+   * The chosen file, in the enqueue request only: validate() moves it to `heldFiles` (this worker's
+   * memory) under `fileKey`, so it is NEVER STORED in the job record.
+   */
+  file?: Blob;
+  /** Names the held file; set by validate(), copied by a retry so it finds the same file. */
+  fileKey?: string;
+  /** A File System Access handle to the file (IndexedDB keeps it by reference, not its bytes): read again after a reload. */
+  handle?: FileSystemFileHandle;
+  /** A path on the app's own origin (the demo corpus): fetched again after a reload. */
+  url?: string;
   /** The file's name (a File's name does not survive every structured clone). */
   fileName: string;
+  /** The file's size and last-modified time when chosen: a file that changed since is not resumed. */
+  size?: number;
+  lastModified?: number;
   format: FileFormat;
   txtSplit?: TxtSplit;
   /** JSON field or CSV/Parquet column holding the text. */
@@ -69,10 +84,17 @@ const SLICE_MS = 300;
 const CHUNK_BYTES = 4 << 20;
 
 /**
+ * Files chosen in this page, by FileSource.fileKey. A File from a picker is a reference to the file on
+ * disk, not its bytes. Dropped when a job that uses it is done or cancelled; kept after a failure, so
+ * Retry and "skip those lines" find it.
+ */
+const heldFiles = new Map<string, Blob>();
+
+/**
  * Open sources (and the database they write to), per job, while the job runs in this worker, with
  * what was skipped before the source was opened (a source reports what it skipped since it opened).
  */
-const live = new Map<string, { source?: AsyncGenerator<IngestBatch>; skippedBefore?: SkipReport; db: LanternDb }>();
+const live = new Map<string, { source?: AsyncGenerator<IngestBatch>; skippedBefore?: SkipReport; db: LanternDb; fileKey?: string }>();
 
 function paramError(field: string, message: string): JobError {
   return new JobError('invalid-params', message, { field });
@@ -91,13 +113,21 @@ function validateParams(raw: unknown): IngestParams {
   if (typeof p.name !== 'string' || !p.name.trim()) throw paramError('name', 'Give the dataset a name.');
   const s = p.source;
   if (s?.type === 'file') {
-    if (!(s.file instanceof Blob)) throw paramError('file', 'Choose a file to import.');
     if (!FILE_FORMATS.includes(s.format)) throw paramError('format', `Unknown file format "${String(s.format)}".`);
-    return {
-      datasetId: p.datasetId,
-      name: p.name.trim(),
-      source: { ...s, maxBytes: optionalLimit(s.maxBytes, 'maxBytes'), maxRows: optionalLimit(s.maxRows, 'maxRows') },
-    };
+    const { file, ...rest } = s;
+    const source: FileSource = { ...rest, maxBytes: optionalLimit(s.maxBytes, 'maxBytes'), maxRows: optionalLimit(s.maxRows, 'maxRows') };
+    if (file !== undefined) {
+      // 1. A new request: hold the file here and keep only what describes it.
+      if (!(file instanceof Blob)) throw paramError('file', 'Choose a file to import.');
+      source.fileKey ??= newId('file');
+      source.size = file.size;
+      if (file instanceof File) source.lastModified = file.lastModified;
+      heldFiles.set(source.fileKey, file);
+    } else if (s.size === undefined && !s.handle && !s.url) {
+      // 2. A request that names no file (a stored job always has its size: it had one).
+      throw paramError('file', 'Choose a file to import.');
+    }
+    return { datasetId: p.datasetId, name: p.name.trim(), source };
   }
   if (s?.type === 'hub') {
     for (const f of ['host', 'dataset', 'config', 'split', 'column'] as const) {
@@ -124,19 +154,60 @@ function named(blob: Blob, name: string): BlobLike {
   };
 }
 
+/** The bytes of a file source: the held file, else its handle, else its URL; refused when none is left or it changed. */
+async function openFile(s: FileSource): Promise<Blob> {
+  const label = `"${s.fileName}"`;
+  let blob = s.fileKey ? heldFiles.get(s.fileKey) : undefined;
+  if (!blob && typeof s.handle?.getFile === 'function') {
+    try {
+      blob = await s.handle.getFile();
+    } catch (e) {
+      throw new DataError(
+        'file-unavailable',
+        `Lantern may no longer read ${label} (${e instanceof Error ? e.message : String(e)}). What was imported of it was discarded; import it again.`,
+        { file: s.fileName },
+      );
+    }
+  }
+  if (!blob && s.url) {
+    const res = await fetch(s.url);
+    if (!res.ok) throw new DataError('file-unavailable', `${label} could not be read again from ${s.url} (HTTP ${res.status}). Import it again.`, { file: s.fileName, url: s.url });
+    blob = await res.blob();
+  }
+  if (!blob) {
+    throw new DataError(
+      'file-unavailable',
+      `${label} was chosen before the page was reloaded, and the browser gives a page no lasting access to a file chosen that way. What was imported of it was discarded; import it again (choose it with "Local file" or drop it: Lantern can then resume after a reload).`,
+      { file: s.fileName },
+    );
+  }
+  const lastModified = blob instanceof File ? blob.lastModified : undefined;
+  if ((s.size !== undefined && blob.size !== s.size) || (s.lastModified !== undefined && lastModified !== undefined && lastModified !== s.lastModified)) {
+    throw new DataError(
+      'file-changed',
+      `${label} changed since its import started (${s.size ?? '?'} bytes then, ${blob.size} now). What was imported of it was discarded; import it again.`,
+      { file: s.fileName, size: s.size, now: blob.size },
+    );
+  }
+  return blob;
+}
+
+async function* fileRows(s: FileSource, cursor: IngestCursor | undefined): AsyncGenerator<IngestBatch> {
+  const blob = await openFile(s);
+  yield* ingestFile(named(blob, s.fileName), {
+    format: s.format,
+    txtSplit: s.txtSplit,
+    field: s.field,
+    malformed: s.malformed,
+    maxBytes: s.maxBytes,
+    maxRows: s.maxRows,
+    resume: cursor,
+  });
+}
+
 function openSource(params: IngestParams, cursor: IngestCursor | undefined): AsyncGenerator<IngestBatch> {
   const s = params.source;
-  if (s.type === 'file') {
-    return ingestFile(named(s.file, s.fileName), {
-      format: s.format,
-      txtSplit: s.txtSplit,
-      field: s.field,
-      malformed: s.malformed,
-      maxBytes: s.maxBytes,
-      maxRows: s.maxRows,
-      resume: cursor,
-    });
-  }
+  if (s.type === 'file') return fileRows(s, cursor);
   const client = createHubDatasetsClient({ host: s.host });
   const split = { dataset: s.dataset, config: s.config, split: s.split, column: s.column };
   const opts = { maxRows: s.maxRows, maxBytes: s.maxBytes, resume: cursor };
@@ -146,7 +217,7 @@ function openSource(params: IngestParams, cursor: IngestCursor | undefined): Asy
 /** What the Datasets page shows as the dataset's source (no Blob: plain, listable data). */
 export function describeSource(s: FileSource | HubSource): Record<string, unknown> {
   if (s.type === 'hub') return { type: 'hub', host: s.host, dataset: s.dataset, config: s.config, split: s.split, column: s.column, method: s.method ?? 'rows' };
-  return { type: 'file', name: s.fileName, format: s.format, size: s.file.size, field: s.field, txtSplit: s.txtSplit };
+  return { type: 'file', name: s.fileName, format: s.format, size: s.size, field: s.field, txtSplit: s.txtSplit };
 }
 
 function progressOf(batch: IngestBatch, s: FileSource | HubSource): number {
@@ -158,6 +229,8 @@ function progressOf(batch: IngestBatch, s: FileSource | HubSource): number {
   const byBytes = Number.isFinite(totalBytes) ? batch.bytesRead / totalBytes : 0;
   return Math.min(1, Math.max(byRows, byBytes));
 }
+
+const fileKeyOf = (params: IngestParams) => (params.source.type === 'file' ? params.source.fileKey : undefined);
 
 /**
  * Deletes the dataset of a failed or cancelled import job, with its chunks, in one transaction.
@@ -194,14 +267,14 @@ export const ingestJob: JobKind<IngestParams, IngestState> = {
       await ctx.db.datasetChunks.where('ownerId').equals(params.datasetId).delete();
       await ctx.db.datasets.put(record);
     });
-    live.set(ctx.jobId, { db: ctx.db });
+    live.set(ctx.jobId, { db: ctx.db, fileKey: fileKeyOf(params) });
     return { chunks: 0, rows: 0, bytes: 0, characters: 0, lengths: {}, skipped: {} };
   },
 
   async step(prev, params, ctx) {
     let entry = live.get(ctx.jobId);
     if (!entry?.source) {
-      entry = { source: openSource(params, prev.cursor), skippedBefore: prev.skipped ?? {}, db: ctx.db };
+      entry = { source: openSource(params, prev.cursor), skippedBefore: prev.skipped ?? {}, db: ctx.db, fileKey: fileKeyOf(params) };
       live.set(ctx.jobId, entry);
     }
     const source = entry.source!;
@@ -294,5 +367,8 @@ export const ingestJob: JobKind<IngestParams, IngestState> = {
     if (!entry) return;
     void entry.source?.return(undefined);
     void discardAbandonedImport(entry.db, jobId);
+    void entry.db.jobs.get(jobId).then((job) => {
+      if (entry.fileKey && (job?.status === 'done' || job?.status === 'cancelled')) heldFiles.delete(entry.fileKey);
+    });
   },
 };

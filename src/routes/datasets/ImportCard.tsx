@@ -10,6 +10,15 @@ import { loadHubHost, saveHubHost, startFileImport, startHubImport } from '../..
 import { formatBytes } from '../../storage/persistence';
 
 const MB = 1024 * 1024;
+const ACCEPT = ['.txt', '.text', '.md', '.jsonl', '.ndjson', '.json', '.csv', '.tsv', '.tab', '.parquet'];
+
+type OpenFilePicker = (options?: { types?: { description: string; accept: Record<string, string[]> }[] }) => Promise<FileSystemFileHandle[]>;
+type HandleItem = DataTransferItem & { getAsFileSystemHandle?(): Promise<FileSystemHandle | null> };
+
+/** Chromium's file picker: its handle is stored by reference (no bytes), so a reload can resume the import. */
+function filePicker(): OpenFilePicker | undefined {
+  return (window as unknown as { showOpenFilePicker?: OpenFilePicker }).showOpenFilePicker;
+}
 
 /** A positive whole number from an input, or undefined when left empty. */
 function limit(value: string, scale = 1): number | undefined {
@@ -19,6 +28,7 @@ function limit(value: string, scale = 1): number | undefined {
 
 function FileImport() {
   const [file, setFile] = createSignal<File>();
+  const [handle, setHandle] = createSignal<FileSystemFileHandle>();
   const [name, setName] = createSignal('');
   const [txtSplit, setTxtSplit] = createSignal<TxtSplit>('paragraph');
   const [field, setField] = createSignal('text');
@@ -34,8 +44,9 @@ function FileImport() {
     return f ? detectFormat(f.name) : undefined;
   };
 
-  async function choose(f: File | undefined) {
+  async function choose(f: File | undefined, h?: FileSystemFileHandle) {
     setFile(f);
+    setHandle(h);
     setFields([]);
     setFieldTouched(false);
     const fmt = format();
@@ -53,6 +64,7 @@ function FileImport() {
     void act('start the import', async () => {
       await startFileImport({
         file: f,
+        handle: handle(),
         name: name(),
         format: format(),
         txtSplit: txtSplit(),
@@ -79,14 +91,33 @@ function FileImport() {
         onDrop={(e) => {
           e.preventDefault();
           setDragging(false);
-          void choose(e.dataTransfer?.files[0]);
+          // The handle must be asked for during the event; the file is read from it or from the drop.
+          const pending = (e.dataTransfer?.items[0] as HandleItem | undefined)?.getAsFileSystemHandle?.();
+          const dropped = e.dataTransfer?.files[0];
+          void (async () => {
+            const h = await pending?.catch(() => null);
+            await choose(dropped, h?.kind === 'file' ? (h as FileSystemFileHandle) : undefined);
+          })();
+        }}
+        onClick={(e) => {
+          const pick = filePicker();
+          if (!pick) return;
+          e.preventDefault();
+          void act('choose a file', async () => {
+            try {
+              const [h] = await pick({ types: [{ description: 'Datasets', accept: { 'text/plain': ACCEPT } }] });
+              await choose(await h.getFile(), h);
+            } catch (err) {
+              if (!(err instanceof DOMException && err.name === 'AbortError')) throw err;
+            }
+          });
         }}
       >
         <input
           type="file"
           class="visually-hidden"
           data-testid="dataset-file"
-          accept=".txt,.text,.md,.jsonl,.ndjson,.json,.csv,.tsv,.tab,.parquet"
+          accept={ACCEPT.join(',')}
           onChange={(e) => {
             void choose(e.currentTarget.files?.[0]);
             // Choosing the same file again must fire another change.
@@ -101,6 +132,11 @@ function FileImport() {
           )}
         </Show>
       </label>
+      <Show when={file() && !handle()}>
+        <p class="field-hint" data-testid="import-no-handle">
+          The browser gave no lasting access to this file: if the page reloads during the import, choose it again.
+        </p>
+      </Show>
       <Show when={file()}>
         <Show when={format()} fallback={<p class="error-text">Unknown extension: use .txt, .jsonl, .json, .csv, .tsv or .parquet.</p>}>
           <div class="form-grid">

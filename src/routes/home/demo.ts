@@ -10,7 +10,7 @@ import { modelTokenizerSpec } from '../../jobs/kinds/vocabCheck';
 import type { EnqueueRequest } from '../../jobs/types';
 import type { ModelSummary } from '../../lm/config';
 import { resolveConfig } from '../../sae/config';
-import { DEMO_CORPUS_NAME, demoCorpusFile, fileImportParams } from '../../state/datasets';
+import { DEMO_CORPUS_NAME, DEMO_CORPUS_URL, demoCorpusFile, fileImportParams } from '../../state/datasets';
 import { gpu } from '../../state/gpu';
 import { DEMO_MODEL_REPO, demoHost, downloadModel } from '../../state/models';
 import { getDb, newId, type JobRecord, type JobStatus, type LanternDb, type ModelRecord } from '../../storage/db';
@@ -51,7 +51,8 @@ async function demoDataset(env: DemoEnv): Promise<{ id: string; created: boolean
   if (ready) return { id: ready.id, created: false };
   const [pending] = await pendingJobs<IngestParams>(env.db, 'ingest', (p) => p.name === DEMO_CORPUS_NAME);
   if (pending) return { id: (pending.params as IngestParams).datasetId, created: false };
-  const params = fileImportParams({ file: await env.corpusFile(), name: DEMO_CORPUS_NAME, field: 'text' });
+  // The URL lets a reload resume the import: the job record keeps no copy of the file.
+  const params = fileImportParams({ file: await env.corpusFile(), url: DEMO_CORPUS_URL, name: DEMO_CORPUS_NAME, field: 'text' });
   await env.enqueue({ kind: 'ingest', params });
   return { id: params.datasetId, created: true };
 }
