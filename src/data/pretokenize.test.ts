@@ -6,6 +6,8 @@ import { packSequences } from './pack';
 import {
   DEFAULT_PRETOKENIZE_CONFIG,
   keepMask,
+  prependBosOf,
+  prependBosOptions,
   pretokenize,
   Pretokenizer,
   resolveExcludedTokenIds,
@@ -50,6 +52,68 @@ describe('tokenizer', () => {
 
   test('a JSON file that is not a tokenizer is rejected', () => {
     expect(() => loadTokenizer({ vocab: {} })).toThrow(expect.objectContaining({ code: 'invalid-tokenizer' }));
+  });
+
+  test('a tokenizer_config.json the library cannot load is refused, naming the field', () => {
+    const { tokenizerJson } = buildByteLevelBpe(['a b c'], 2);
+    const refused = (config: unknown, message: RegExp) =>
+      expect(() => loadTokenizer(tokenizerJson, config)).toThrow(expect.objectContaining({ code: 'invalid-tokenizer', message: expect.stringMatching(message) }));
+    refused([], /tokenizer_config\.json cannot be loaded: it must hold a JSON object/);
+    refused({ bos_token: 7 }, /"bos_token" must be a string or an object with "content", not 7/);
+    refused({ eos_token: { content: '</s>' } }, /"eos_token" is "<\/s>", which tokenizer\.json does not contain/);
+    refused({ additional_special_tokens: '<x>' }, /"additional_special_tokens" must be a list/);
+    refused({ chat_template: { text: '{{ x }}' } }, /"chat_template" must be a string or a list of \{name, template\}/);
+    const eot = (tokenizerJson.added_tokens as { id: number }[])[0].id;
+    expect(loadTokenizer(tokenizerJson, { bos_token: { content: END_OF_TEXT }, chat_template: '{{ messages }}' }).special.bos).toBe(eot);
+  });
+});
+
+/** The byte-level BPE with a Llama-style post-processor that puts `<s>` before every encoding. */
+function llamaStyleTokenizer() {
+  const { tokenizerJson } = buildByteLevelBpe(rows, 40);
+  const added = tokenizerJson.added_tokens as { id: number; content: string; special: boolean }[];
+  const bosId = Math.max(...added.map((t) => t.id)) + 1;
+  const json = {
+    ...tokenizerJson,
+    added_tokens: [...added, { id: bosId, content: '<s>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      special_tokens: { '<s>': { id: '<s>', ids: [bosId], tokens: ['<s>'] } },
+    },
+  };
+  return { tok: loadTokenizer(json, { bos_token: '<s>', eos_token: END_OF_TEXT }), bosId };
+}
+
+describe("SAELens's prepend_bos", () => {
+  test('True packs as its ActivationsStore: the tokenizer\'s own BOS left out, one BOS at each window start and between documents', () => {
+    const { tok, bosId } = llamaStyleTokenizer();
+    expect(tok.encode('the fox')[0]).toBe(bosId);
+    const c: PretokenizeConfig = { ...cfg, ...prependBosOptions(true) };
+    const pre = new Pretokenizer(tok, c);
+    const windows = flatten([...pre.push(rows).chunks]);
+    const expected = packSequences(
+      rows.map((r) => tok.encode(r, false)),
+      { contextSize: 32, beginBatchTokenId: bosId, beginSequenceTokenId: null, sequenceSeparatorTokenId: bosId, disableConcatSequences: false },
+    );
+    expect(windows.length).toBeGreaterThan(0);
+    expect(windows).toEqual(expected.slice(0, windows.length / 32).flat());
+    for (let w = 0; w * 32 < windows.length; w++) expect(windows[w * 32]).toBe(bosId);
+  });
+
+  test('False adds no BOS anywhere', () => {
+    const { tok, bosId } = llamaStyleTokenizer();
+    const pre = new Pretokenizer(tok, { ...cfg, ...prependBosOptions(false) });
+    const windows = flatten(pre.push(rows).chunks);
+    expect(windows.length).toBeGreaterThan(0);
+    expect(windows.includes(bosId)).toBe(false);
+  });
+
+  test('the options read back as the prepend_bos they came from; other combinations are not one', () => {
+    expect(prependBosOf(prependBosOptions(true))).toBe(true);
+    expect(prependBosOf(prependBosOptions(false))).toBe(false);
+    expect(prependBosOf({ ...prependBosOptions(true), sequenceSeparatorToken: 'eos' })).toBeUndefined();
   });
 });
 

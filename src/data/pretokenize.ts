@@ -44,6 +44,27 @@ export const DEFAULT_PRETOKENIZE_CONFIG: PretokenizeConfig = {
   sequencesPerChunk: 1024,
 };
 
+type BosOptions = Pick<PretokenizeConfig, 'beginBatchToken' | 'beginSequenceToken' | 'sequenceSeparatorToken' | 'addSpecialTokens'>;
+
+/**
+ * SAELens's `prepend_bos` as packing options. Its ActivationsStore tokenizes each document without
+ * the tokenizer's own special tokens (`to_tokens(..., prepend_bos=False)`), then packs with
+ * `begin_batch_token_id` and `sequence_separator_token_id` = BOS when prepend_bos is True, or none.
+ */
+export function prependBosOptions(prependBos: boolean): BosOptions {
+  const bos = prependBos ? 'bos' : null;
+  return { beginBatchToken: bos, beginSequenceToken: null, sequenceSeparatorToken: bos, addSpecialTokens: false };
+}
+
+/** The `prepend_bos` these options are, or undefined when they are a combination SAELens's training does not make. */
+export function prependBosOf(cfg: BosOptions): boolean | undefined {
+  const same = (o: BosOptions) =>
+    o.beginBatchToken === cfg.beginBatchToken && o.beginSequenceToken === cfg.beginSequenceToken && o.sequenceSeparatorToken === cfg.sequenceSeparatorToken && o.addSpecialTokens === cfg.addSpecialTokens;
+  if (same(prependBosOptions(true))) return true;
+  if (same(prependBosOptions(false))) return false;
+  return undefined;
+}
+
 export type TokenArray = Uint16Array | Uint32Array;
 
 /** Uint16 when every id fits (vocab ≤ 65536), else Uint32. */

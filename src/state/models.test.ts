@@ -1,5 +1,6 @@
 // Model downloads from the Hub mirror into the models table: the record with its summary and
-// files, and bad input (too large, corrupt graph, truncated external data, unknown repo) refused with nothing recorded.
+// files, and bad input (too large, corrupt graph, truncated external data, unknown repo, a tokenizer
+// config the library cannot load) refused with nothing recorded.
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHubMirror, type HubMirror, type MemoryRepos } from '../../scripts/hub-mirror';
@@ -20,6 +21,7 @@ beforeAll(async () => {
     [GPT2]: files,
     [`${FIXTURE_ORG}/corrupt`]: new Map([...files, ['onnx/model.onnx', garbage]]),
     [`${FIXTURE_ORG}/truncated-data`]: new Map([...external, ['onnx/model.onnx_data', data.subarray(0, data.byteLength - 100)]]),
+    [`${FIXTURE_ORG}/foreign-tokenizer-config`]: new Map([...files, ['tokenizer_config.json', new TextEncoder().encode(JSON.stringify({ bos_token: '<s>', eos_token: '</s>' }))]]),
   };
   mirror = await startHubMirror({ repos });
 });
@@ -49,6 +51,13 @@ describe('model downloads', () => {
     expect(await codeOf(downloadModel(req({ repo: `${FIXTURE_ORG}/corrupt` }), () => {}))).toBe('INVALID_MODEL');
     expect(await codeOf(downloadModel(req({ repo: `${FIXTURE_ORG}/missing` }), () => {}))).toBe('REPO_NOT_FOUND');
     expect(await codeOf(downloadModel(req({ repo: `${FIXTURE_ORG}/truncated-data` }), () => {}))).toBe('INVALID_MODEL');
+    expect(await getDb().models.count()).toBe(0);
+  });
+
+  it('a tokenizer_config.json the tokenizer library cannot load is refused with the field it names, and nothing is recorded', async () => {
+    const e = (await downloadModel(req({ repo: `${FIXTURE_ORG}/foreign-tokenizer-config` }), () => {}).catch((x: unknown) => x)) as { code?: string; message?: string };
+    expect(e.code).toBe('invalid-tokenizer');
+    expect(e.message).toMatch(/tokenizer_config\.json cannot be loaded: "bos_token" is "<s>", which tokenizer\.json does not contain/);
     expect(await getDb().models.count()).toBe(0);
   });
 

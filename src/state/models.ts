@@ -2,6 +2,7 @@
 // Cache API, a size limit, the graph checked before anything is recorded), the built-in demo
 // model, and deleting a model with its cached files.
 // A FAILED DOWNLOAD RECORDS NOTHING AND REMOVES THE FILES IT CACHED (UNLESS ANOTHER MODEL USES THEM).
+import { loadTokenizer } from '../data/tokenizer';
 import type { ModelSummary } from '../lm/config';
 import { LmError } from '../lm/errors';
 import { listHooks } from '../lm/hooks';
@@ -76,8 +77,8 @@ async function forgetCached(urls: string[], db: LanternDb, exceptModelId?: strin
 
 /**
  * 1. Files through the Cache API with per-file progress (a missing repo, config or ONNX file and a
- * model over the limit fail here), 2. the graph parsed and its residual chain found (a corrupt or
- * unsupported graph fails here), 3. the record. On failure the files fetched are removed again.
+ * model over the limit fail here), 2. the tokenizer built, 3. the graph parsed and its residual chain
+ * found (a corrupt or unsupported graph fails here), 4. the record. On failure the files fetched are removed again.
  */
 export async function downloadModel(req: ModelRequest, onProgress: (p: FileProgress) => void, signal?: AbortSignal): Promise<ModelRecord> {
   const db = getDb();
@@ -98,6 +99,8 @@ export async function downloadModel(req: ModelRequest, onProgress: (p: FileProgr
         onProgress(p);
       },
     });
+    // A tokenizer.json or tokenizer_config.json the tokenizer library cannot load is refused here (DataError 'invalid-tokenizer').
+    loadTokenizer(files.tokenizerJson, files.tokenizerConfig);
     const graph = inspectModel(files.onnx);
     if (graph.nLayers !== files.summary.nLayers) {
       throw new LmError('UNSUPPORTED_GRAPH', `The graph has ${graph.nLayers} blocks but config.json says ${files.summary.nLayers}`, {

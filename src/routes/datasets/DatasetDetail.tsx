@@ -7,7 +7,7 @@ import { JobControls } from '../../components/JobControls';
 import { ProgressBar } from '../../components/ProgressBar';
 import { BUILTIN_TOKENIZER_NAME } from '../../data/builtinTokenizer';
 import { describeSkipped } from '../../data/formats/jsonl';
-import { DEFAULT_PRETOKENIZE_CONFIG, Pretokenizer, type PretokenizeConfig, type SpecialTokenRef } from '../../data/pretokenize';
+import { DEFAULT_PRETOKENIZE_CONFIG, prependBosOptions, Pretokenizer, type PretokenizeConfig, type SpecialTokenRef } from '../../data/pretokenize';
 import { tokenDisplay } from '../../data/tokenDisplay';
 import { openTokenizer, type TokenizerSpec } from '../../jobs/kinds/tokenize';
 import { modelTokenizerName, modelTokenizerSpec } from '../../jobs/kinds/vocabCheck';
@@ -36,6 +36,9 @@ function TokenizeForm(props: { dataset: DatasetRecord; onStarted: (id: string) =
   const [file, setFile] = createSignal<File>();
   const [configFile, setConfigFile] = createSignal<File>();
   const [contextSize, setContextSize] = createSignal('128');
+  // SAELens's prepend_bos (True by default there), or the three packing tokens chosen one by one.
+  const [bosMode, setBosMode] = createSignal<'true' | 'false' | 'custom'>('true');
+  const [addSpecial, setAddSpecial] = createSignal(true);
   const [beginBatch, setBeginBatch] = createSignal('bos');
   const [beginSequence, setBeginSequence] = createSignal('none');
   const [separator, setSeparator] = createSignal('bos');
@@ -60,9 +63,14 @@ function TokenizeForm(props: { dataset: DatasetRecord; onStarted: (id: string) =
     const config: PretokenizeConfig = {
       ...DEFAULT_PRETOKENIZE_CONFIG,
       contextSize: C,
-      beginBatchToken: specialChoice(beginBatch()),
-      beginSequenceToken: specialChoice(beginSequence()),
-      sequenceSeparatorToken: specialChoice(separator()),
+      ...(bosMode() === 'custom'
+        ? {
+            beginBatchToken: specialChoice(beginBatch()),
+            beginSequenceToken: specialChoice(beginSequence()),
+            sequenceSeparatorToken: specialChoice(separator()),
+            addSpecialTokens: addSpecial(),
+          }
+        : prependBosOptions(bosMode() === 'true')),
       disableConcatSequences: noConcat(),
       excludeSpecialTokens: excludeSpecial(),
     };
@@ -127,11 +135,34 @@ function TokenizeForm(props: { dataset: DatasetRecord; onStarted: (id: string) =
           <span class="field-label">Context size</span>
           <input data-testid="tokenize-context" inputmode="numeric" value={contextSize()} onInput={(e) => setContextSize(e.currentTarget.value)} />
         </label>
-        {specialSelect('Window starts with', 'tokenize-begin-batch', beginBatch, setBeginBatch)}
-        {specialSelect('Document starts with', 'tokenize-begin-sequence', beginSequence, setBeginSequence)}
-        {specialSelect('Between documents', 'tokenize-separator', separator, setSeparator)}
+        <label class="field">
+          <span class="field-label">BOS (SAELens prepend_bos)</span>
+          <select data-testid="tokenize-prepend-bos" value={bosMode()} onChange={(e) => setBosMode(e.currentTarget.value as 'true' | 'false' | 'custom')}>
+            <option value="true">prepend_bos = True</option>
+            <option value="false">prepend_bos = False</option>
+            <option value="custom">custom…</option>
+          </select>
+          <span class="field-hint">
+            {bosMode() === 'true'
+              ? 'BOS at each window start and between documents, as SAELens trains and most published SAEs expect.'
+              : bosMode() === 'false'
+                ? 'No BOS anywhere: for SAEs whose cfg.json says prepend_bos: false.'
+                : 'Choose each token below.'}
+          </span>
+        </label>
+        <Show when={bosMode() === 'custom'}>
+          {specialSelect('Window starts with', 'tokenize-begin-batch', beginBatch, setBeginBatch)}
+          {specialSelect('Document starts with', 'tokenize-begin-sequence', beginSequence, setBeginSequence)}
+          {specialSelect('Between documents', 'tokenize-separator', separator, setSeparator)}
+        </Show>
       </div>
       <div class="checks">
+        <Show when={bosMode() === 'custom'}>
+          <label>
+            <input type="checkbox" checked={addSpecial()} onChange={(e) => setAddSpecial(e.currentTarget.checked)} /> Add the tokenizer's own special tokens
+            (its post-processor, e.g. Llama's BOS)
+          </label>
+        </Show>
         <label>
           <input type="checkbox" checked={noConcat()} onChange={(e) => setNoConcat(e.currentTarget.checked)} /> One window per document (no
           concatenation)
