@@ -9,12 +9,14 @@ import { TemplatesPanel } from '../../components/TemplatesPanel';
 import { discardAbandonedExtraction } from '../../jobs/kinds/extractCleanup';
 import { checkTokenizationFits } from '../../jobs/kinds/vocabCheck';
 import { HOOK_KINDS, type HookKind } from '../../lm/hooks';
-import { act, gpu } from '../../state/gpu';
+import { act, gpu, report } from '../../state/gpu';
 import { allJobs, formatEta } from '../../state/jobs';
 import { createLive } from '../../state/live';
 import { createProblem, dismissProblem } from '../../state/problems';
 import { createSavedForm } from '../../state/savedForm';
+import { recordMemory } from '../../state/modelMemory';
 import { summaryOf } from '../../state/models';
+import { MemoryEstimate } from '../models/MemoryEstimate';
 import { discardActivationSet } from '../../storage/activations';
 import { getDb, newId, type ActivationSetRecord, type DatasetRecord, type JobRecord, type ModelRecord, type TokenizationRecord } from '../../storage/db';
 import { formatBytes } from '../../storage/persistence';
@@ -74,6 +76,15 @@ export function ExtractionPage() {
   const errors = createMemo(() => validateExtractForm({ ...form }, summary()));
   const shown = (k: keyof ReturnType<typeof errors>) => (ui.showErrors ? errors()[k] : undefined);
   const problem = createProblem('extract');
+  /** Tokens per context: the tokenization's windows, or the pasted text's context size. */
+  const memContext = () =>
+    form.sourceType === 'tokenization' ? (tokenizations() ?? []).find((t) => t.id === form.tokenizationId)?.contextSize : form.contextSize;
+  const memory = createMemo(() => {
+    const m = model();
+    const T = memContext();
+    if (!m || !T || !(T >= 1) || !(form.batchSize >= 1)) return undefined;
+    return recordMemory(m, form.batchSize, T, form.backend === 'auto' && report()?.webgpu ? report()?.adapter?.limits : undefined);
+  });
   const datasetName = (id: string) => (datasets() ?? []).find((d) => d.id === id)?.name ?? id;
   /** Why the chosen tokenization cannot feed the chosen model (another vocabulary), if it cannot. */
   const misfit = (tokenizationId: string, m: ModelRecord) =>
@@ -194,6 +205,7 @@ export function ExtractionPage() {
                 </select>
               </Field>
             </div>
+            <Show when={memory()}>{(est) => <MemoryEstimate estimate={est()} batch={form.batchSize} context={memContext()!} />}</Show>
             <div class="btn-row">
               <button class="btn btn-primary" data-testid="extract-start" onClick={() => void start()}>
                 Extract

@@ -1,11 +1,16 @@
 // The model picker: Hub host, repo id, revision and ONNX variant (listed from the repo, or the
-// names the Hub publishes), then a download with per-file progress and a clear error.
-import { createResource, createSignal, For, Show } from 'solid-js';
+// names the Hub publishes), a memory estimate before downloading, then a download with per-file
+// progress and a clear error.
+import { createMemo, createResource, createSignal, For, Show } from 'solid-js';
 import { ProgressBar } from '../../components/ProgressBar';
 import { listOnnxVariants, onnxPath, VARIANT_SUFFIX, type FileProgress, type ModelDtype, type OnnxVariant } from '../../lm/hub';
+import { elementBytesOf, estimateModelMemory } from '../../lm/memory';
+import { report } from '../../state/gpu';
+import { hubModelFacts, type ModelFacts } from '../../state/modelMemory';
 import { downloadModel, loadHubHost, saveHubHost, type ModelRequest } from '../../state/models';
 import { formatBytes } from '../../storage/persistence';
 import type { ModelRecord } from '../../storage/db';
+import { MemoryEstimate } from './MemoryEstimate';
 
 const DTYPES = Object.keys(VARIANT_SUFFIX) as ModelDtype[];
 
@@ -77,6 +82,28 @@ export function AddModel(props: { onAdded: (m: ModelRecord) => void }) {
   const [variants, setVariants] = createSignal<OnnxVariant[]>();
   const [variantsError, setVariantsError] = createSignal<string>();
   const dl = createDownload(props.onAdded);
+  // The memory estimate before downloading: config.json and the variant's file sizes, at a batch and context.
+  const [facts, setFacts] = createSignal<{ facts: ModelFacts; dtype: ModelDtype }>();
+  const [factsError, setFactsError] = createSignal<string>();
+  const [memBatch, setMemBatch] = createSignal(8);
+  const [memContext, setMemContext] = createSignal(128);
+  const estimate = createMemo(() => {
+    const f = facts();
+    if (!f || !(memBatch() >= 1) || !(memContext() >= 1)) return undefined;
+    const limits = report()?.webgpu ? report()?.adapter?.limits : undefined;
+    return estimateModelMemory({ shape: f.facts.summary, weightBytes: f.facts.weightBytes, elementBytes: elementBytesOf(f.dtype), batch: memBatch(), context: memContext() }, limits);
+  });
+
+  async function estimateMemory() {
+    setFacts(undefined);
+    setFactsError(undefined);
+    try {
+      const d = dtype();
+      setFacts({ facts: await hubModelFacts(repo().trim(), onnxPath(d), { host: host(), revision: revision().trim() || 'main' }), dtype: d });
+    } catch (e) {
+      setFactsError(errorOf(e).message);
+    }
+  }
 
   async function listVariants() {
     setVariants(undefined);
@@ -146,6 +173,9 @@ export function AddModel(props: { onAdded: (m: ModelRecord) => void }) {
         <button class="btn" data-testid="model-list-variants" disabled={dl.busy() || !repo().trim()} onClick={() => void listVariants()}>
           List variants
         </button>
+        <button class="btn" data-testid="model-estimate" disabled={dl.busy() || !repo().trim()} onClick={() => void estimateMemory()}>
+          Estimate memory
+        </button>
         <button class="btn btn-primary" data-testid="model-download" disabled={dl.busy() || !repo().trim()} onClick={() => void download()}>
           Download
         </button>
@@ -155,6 +185,24 @@ export function AddModel(props: { onAdded: (m: ModelRecord) => void }) {
           </button>
         </Show>
       </div>
+      <Show when={facts()}>
+        <div class="form-grid">
+          <label class="field">
+            <span class="field-label">Batch (contexts per pass)</span>
+            <input data-testid="model-memory-batch" inputmode="numeric" value={memBatch()} onInput={(e) => setMemBatch(Number(e.currentTarget.value))} />
+          </label>
+          <label class="field">
+            <span class="field-label">Context (tokens)</span>
+            <input data-testid="model-memory-context" inputmode="numeric" value={memContext()} onInput={(e) => setMemContext(Number(e.currentTarget.value))} />
+          </label>
+        </div>
+        <Show when={estimate()}>{(est) => <MemoryEstimate estimate={est()} batch={memBatch()} context={memContext()} />}</Show>
+      </Show>
+      <Show when={factsError()}>
+        <div class="field-error" data-testid="model-memory-error">
+          {factsError()}
+        </div>
+      </Show>
       <Show when={dl.files().length}>
         <FileProgressList files={dl.files()} />
       </Show>
