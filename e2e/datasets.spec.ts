@@ -371,14 +371,43 @@ test('bad input is refused with a clear message and nothing stored; malformed JS
   await expect.poll(() => tableRows(page, 'datasetChunks')).toBe(1);
 });
 
+test('UTF-16 text with a byte-order mark is imported and its encoding shown; skip mode lists the lines it left out', async ({ page }) => {
+  await openDatasets(page);
+  const lines = ['{"text":"caf\u00e9 \ud83d\ude00"}', '{"title":"no text"}', '{"text":""}', '{"text":"second"}'];
+  const text = '\ufeff' + lines.join('\r\n') + '\r\n';
+  await page.getByTestId('tab-file').click();
+  await page.getByTestId('dataset-file').setInputFiles({ name: 'utf16.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(text, 'utf16le') });
+  await expect(page.getByTestId('import-fields-found')).toContainText('text');
+  await page.getByTestId('import-malformed').selectOption('skip');
+  await page.getByTestId('import-submit').click();
+  await expectReady(page, 'utf16', 2);
+  await expectStats(page, ['café 😀', 'second']);
+  await expect(page.getByTestId('stat-encoding')).toContainText('UTF-16LE');
+  await expect(page.getByTestId('skipped-lines')).toContainText('1 line without a "text" field (line 2)');
+  await expect(page.getByTestId('skipped-lines')).toContainText('1 line with an empty "text" (line 3)');
+});
+
 test('a reload during import and during tokenization resumes with every row exactly once', async ({ page }, info) => {
   // ~24 MB of numbered lines: many import steps of at most 4 MB each.
   const n = 300_000;
   const lines = Array.from({ length: n }, (_, i) => `line ${i} ${'abcdefghij'.repeat(7)}`);
-  const bigPath = info.outputPath('big.txt');
-  await writeFile(bigPath, lines.join('\n') + '\n');
   await openDatasets(page);
-  await importFile(page, bigPath, { txtSplit: 'line' });
+  // The job record keeps no copy of the file, only a handle: the file is chosen through the File System
+  // Access picker (answered here with a real handle to a file in the origin's private file system).
+  await page.evaluate(async (count) => {
+    const dir = await navigator.storage.getDirectory();
+    const handle = await dir.getFileHandle('big.txt', { create: true });
+    const out = await handle.createWritable();
+    await out.write(Array.from({ length: count }, (_, i) => `line ${i} ${'abcdefghij'.repeat(7)}\n`).join(''));
+    await out.close();
+    (window as unknown as { showOpenFilePicker: () => Promise<FileSystemFileHandle[]> }).showOpenFilePicker = async () => [handle];
+  }, n);
+  await page.getByTestId('tab-file').click();
+  await page.getByTestId('drop-zone').click();
+  await expect(page.getByTestId('import-name')).toHaveValue('big');
+  await expect(page.getByTestId('import-no-handle')).toHaveCount(0);
+  await page.getByTestId('import-txt-split').selectOption('line');
+  await page.getByTestId('import-submit').click();
 
   const rowsOf = async (locator: ReturnType<Page['locator']>) => Number((await locator.textContent())?.replace(/,/g, ''));
   const row = datasetRow(page, 'big');
