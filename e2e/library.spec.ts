@@ -52,9 +52,12 @@ test('train, save as, rename, detect corruption, export SAELens, delete the run,
   await page.getByTestId('save-as-confirm').click();
   await expect(page.getByTestId('toast').filter({ hasText: 'Saved “my-sae” (step 40)' })).toBeVisible();
 
-  // 3. The library lists the automatic versions and the named copy; rename the copy.
+  // 3. The name went on the step-40 version itself (no second copy); it lists its metrics. Rename it.
   await page.getByRole('link', { name: 'Library' }).first().click();
-  await expect(rows(page)).toHaveCount(3);
+  await expect(rows(page)).toHaveCount(2);
+  await expect(row(page, 'my-sae')).toContainText('v002');
+  await expect(row(page, 'my-sae').getByTestId('ckpt-ev')).toHaveText(/^-?\d+\.\d%$/);
+  await expect(row(page, 'my-sae').getByTestId('ckpt-l0')).toHaveText(/^\d/);
   await row(page, 'my-sae').click();
   await page.getByTestId('rename-input').fill('my-sae-renamed');
   await page.getByTestId('rename').click();
@@ -69,7 +72,7 @@ test('train, save as, rename, detect corruption, export SAELens, delete the run,
   await page.getByTestId('activate').click();
   await expect(page.getByTestId('toast').filter({ hasText: 'Could not make it the active SAE' })).toBeVisible();
   await expect(page.getByTestId('active-sae')).toContainText('none');
-  await row(page, 'v002').click();
+  await row(page, 'my-sae-renamed').click();
   await page.getByTestId('verify').click();
   await expect(page.getByTestId('verify-result')).toContainText('Verified');
 
@@ -173,6 +176,6 @@ test('branch: a new run starts from a library checkpoint with a changed configur
   await expect(page.getByTestId('run-dashboard')).toContainText('child');
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 150_000 });
   await page.getByTestId('run-config').locator('summary').click();
-  await expect(page.getByTestId('run-config')).toContainText('branched from parent · v001 (step 20)');
+  await expect(page.getByTestId('run-config').locator('dt', { hasText: 'branched from' }).locator('+ dd')).toHaveText('parent · v001 (step 20)');
   await expect(page.getByTestId('run-step')).toHaveText('step 10 / 10');
 });

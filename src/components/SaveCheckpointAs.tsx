@@ -1,10 +1,10 @@
-// "Save checkpoint as…" for a run: a named, verified copy of the run's newest checkpoint (a live
-// run keeps writing its automatic versions; the copy is the latest complete one, whose step it shows).
+// "Save checkpoint as…" for a run: names the run's newest checkpoint (a live run keeps writing its
+// automatic versions; this names the latest complete one, whose step it shows, without a second copy).
 import { A } from '@solidjs/router';
 import { createSignal, Show } from 'solid-js';
 import { createLiveQuery } from '../state/live';
 import { toast } from '../state/toasts';
-import { copyCheckpoint, latestCheckpoint } from '../storage/checkpoints';
+import { isAutomaticVersion, latestCheckpoint, saveCheckpointAs } from '../storage/checkpoints';
 import { getDb } from '../storage/db';
 
 export function SaveCheckpointAs(props: { runId: string; runName: string }) {
@@ -18,9 +18,9 @@ export function SaveCheckpointAs(props: { runId: string; runName: string }) {
     if (!from) return;
     setError(undefined);
     try {
-      const copy = await copyCheckpoint(getDb(), from.id, name());
+      const saved = await saveCheckpointAs(getDb(), from.id, name());
       setOpen(false);
-      toast('success', `Saved “${copy.name}” (step ${copy.step}) to the library`);
+      toast('success', `Saved “${saved.name}” (step ${saved.step}) to the library`);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
@@ -34,8 +34,14 @@ export function SaveCheckpointAs(props: { runId: string; runName: string }) {
           <button
             class="btn btn-sm"
             data-testid="save-checkpoint-as"
-            disabled={!latest()}
-            title={latest() ? `Copies the newest checkpoint (step ${latest()!.step}) under a name` : 'No checkpoint yet'}
+            disabled={!latest() || !isAutomaticVersion(latest()!)}
+            title={
+              !latest()
+                ? 'No checkpoint yet'
+                : isAutomaticVersion(latest()!)
+                  ? `Names the newest checkpoint (step ${latest()!.step}, ${latest()!.name}) and keeps it in the library`
+                  : `The newest checkpoint (step ${latest()!.step}) is already saved as “${latest()!.name}”`
+            }
             onClick={() => {
               setName(`${props.runName} step ${latest()?.step ?? 0}`);
               setOpen(true);

@@ -24,18 +24,36 @@ export interface CheckpointOrigin {
 
 export type LibraryCheckpoint = CheckpointRecord & { origin?: CheckpointOrigin };
 
-const versionName = (n: number) => `v${String(n).padStart(3, '0')}`;
+/** An automatic version's name: v001, v002, … */
+export const versionName = (n: number) => `v${String(n).padStart(3, '0')}`;
 
 async function namesOf(db: LanternDb, runId: string): Promise<string[]> {
   return (await db.checkpoints.where('runId').equals(runId).toArray()).map((c) => c.name);
 }
 
-/** Next automatic version name for a run: v001, v002, … */
-async function nextVersion(db: LanternDb, runId: string): Promise<string> {
-  const names = await namesOf(db, runId);
-  let n = 1;
-  while (names.includes(versionName(n))) n++;
-  return versionName(n);
+/** A checkpoint's automatic version number: stored, or read from the name of a record older than the field. */
+function versionOf(c: CheckpointRecord): number | undefined {
+  if (c.version !== undefined) return c.version;
+  const m = /^v(\d{3,})$/.exec(c.name);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Whether a checkpoint is still named by its automatic version (v001, v002, …), i.e. no one has named it. */
+export function isAutomaticVersion(c: CheckpointRecord): boolean {
+  const version = versionOf(c);
+  return version !== undefined && c.name === versionName(version);
+}
+
+/** Next automatic version of a run: one past the highest given so far (a named version keeps its number). */
+async function nextVersion(db: LanternDb, runId: string): Promise<number> {
+  let max = 0;
+  await db.checkpoints
+    .where('runId')
+    .equals(runId)
+    .each((c) => {
+      max = Math.max(max, versionOf(c) ?? 0);
+    });
+  return max + 1;
 }
 
 /** `name`, or `name (2)`, `name (3)`, … : the first not used by another checkpoint of the run. */
@@ -79,10 +97,12 @@ async function store(db: LanternDb, runId: string, step: number, payload: Uint8A
   const [chunks, sha256] = await Promise.all([makeChunks(id, payload), sha256Hex(payload)]);
   return guardWrite('saving a checkpoint', () =>
     db.transaction('rw', [db.checkpoints, db.checkpointChunks, db.runs, db.jobs], async () => {
+      const version = opts.name === undefined ? await nextVersion(db, runId) : undefined;
       const record: LibraryCheckpoint = {
         id,
         runId,
-        name: opts.name ?? (await nextVersion(db, runId)),
+        name: opts.name ?? versionName(version!),
+        ...(version !== undefined ? { version } : {}),
         step,
         complete: 1,
         sha256,
@@ -154,12 +174,24 @@ export async function renameCheckpoint(db: LanternDb, id: string, name: string):
   });
 }
 
-/** Save-as: a verified copy of checkpoint `id` under `name`, in the same run (the run's step is untouched). */
-export async function copyCheckpoint(db: LanternDb, id: string, name: string): Promise<LibraryCheckpoint> {
+/**
+ * Save-as: gives checkpoint `id` a name. An automatic version is named where it is (the same weights
+ * are never stored twice; it keeps its version number); one that already has a name is refused, naming it.
+ */
+export async function saveCheckpointAs(db: LanternDb, id: string, name: string): Promise<LibraryCheckpoint> {
   const trimmed = checkName(name);
-  const record: LibraryCheckpoint | undefined = await db.checkpoints.get(id);
-  if (!record) throw new StorageError('not-found', 'This checkpoint no longer exists.', { id });
-  await refuseTaken(db, record.runId, trimmed);
-  const payload = await readCheckpoint(db, id);
-  return store(db, record.runId, record.step, payload, { name: trimmed, origin: record.origin, advanceRun: false });
+  return db.transaction('rw', db.checkpoints, async () => {
+    const record: LibraryCheckpoint | undefined = await db.checkpoints.get(id);
+    if (!record) throw new StorageError('not-found', 'This checkpoint no longer exists.', { id });
+    await refuseTaken(db, record.runId, trimmed, id);
+    if (!isAutomaticVersion(record)) {
+      throw new StorageError('already-named', `Step ${record.step} is already saved as "${record.name}"; rename it in the Library to change its name.`, {
+        id,
+        name: record.name,
+      });
+    }
+    const version = versionOf(record)!;
+    await db.checkpoints.update(id, { name: trimmed, version });
+    return { ...record, name: trimmed, version };
+  });
 }

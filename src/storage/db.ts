@@ -242,6 +242,8 @@ export interface CheckpointRecord {
   sha256: string;
   bytes: number;
   createdAt: number;
+  /** Automatic version number (v001 = 1) of a training checkpoint; kept when the checkpoint is given a name. */
+  version?: number;
 }
 
 export interface FeatureRecord {

@@ -254,6 +254,7 @@ export const RECORD_SHAPES: { [T in TableName]: Fields<RecordOf<T>> } = {
     sha256: str,
     bytes: count,
     createdAt: num,
+    version: opt(count),
   },
   checkpointChunks: chunk,
   features: { saeId: id, index: count, label: opt(str), stats: opt(object), notes: opt(str), favourite: opt(oneOf(0, 1)) },

@@ -6,7 +6,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { activateSae, createActiveSae, deactivateSae, loadSae } from '../../state/activeSae';
 import { createLive } from '../../state/live';
 import { toast } from '../../state/toasts';
-import { renameCheckpoint } from '../../storage/checkpoints';
+import { isAutomaticVersion, renameCheckpoint, versionName } from '../../storage/checkpoints';
 import { getDb } from '../../storage/db';
 import { formatBytes } from '../../storage/persistence';
 import { BranchDialog } from './BranchDialog';
@@ -25,6 +25,9 @@ function download(fileName: string, bytes: Uint8Array<ArrayBuffer>): void {
 }
 
 const FORMAT_LABEL = { saelens: 'SAELens', sparsify: 'sparsify' } as const;
+
+const pct = (v: number | undefined) => (v === undefined ? '—' : `${(100 * v).toFixed(1)}%`);
+const num = (v: number | undefined) => (v === undefined ? '—' : String(Number(v.toPrecision(3))));
 
 const when = (t: number) => new Date(t).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
 
@@ -124,12 +127,15 @@ export function LibraryPage() {
                 <th>Run / source</th>
                 <th>SAE</th>
                 <th class="num">Step</th>
+                <th class="num" title="Explained variance at this step">Expl. var.</th>
+                <th class="num" title="Active latents per token at this step">L0</th>
+                <th class="num" title="Latents that did not fire within the dead-feature window">Dead</th>
                 <th class="num">Size</th>
                 <th>Saved</th>
               </tr>
             </thead>
             <tbody>
-              <For each={rows() ?? []} fallback={<tr><td colSpan={6} class="muted">No checkpoints yet. Train a run, or import an SAE below.</td></tr>}>
+              <For each={rows() ?? []} fallback={<tr><td colSpan={9} class="muted">No checkpoints yet. Train a run, or import an SAE below.</td></tr>}>
                 {(row) => (
                   <tr
                     class="clickable"
@@ -139,6 +145,9 @@ export function LibraryPage() {
                   >
                     <td>
                       <span class="ckpt-name">{row.checkpoint.name}</span>
+                      <Show when={row.checkpoint.version !== undefined && !isAutomaticVersion(row.checkpoint)}>
+                        <span class="muted small mono ckpt-version">{versionName(row.checkpoint.version!)}</span>
+                      </Show>
                       <Show when={active()?.checkpoint.id === row.checkpoint.id}>
                         <span class="badge badge-ok">active</span>
                       </Show>
@@ -153,6 +162,15 @@ export function LibraryPage() {
                       <Show when={row.k}>{(k) => ` k=${k()}`}</Show>
                     </td>
                     <td class="num mono">{row.checkpoint.origin ? '—' : row.checkpoint.step}</td>
+                    <td class="num mono" data-testid="ckpt-ev">
+                      {pct(row.metrics?.explainedVariance)}
+                    </td>
+                    <td class="num mono" data-testid="ckpt-l0">
+                      {num(row.metrics?.l0)}
+                    </td>
+                    <td class="num mono" data-testid="ckpt-dead">
+                      {num(row.metrics?.dead)}
+                    </td>
                     <td class="num mono nowrap">{formatBytes(row.checkpoint.bytes)}</td>
                     <td class="small muted nowrap">{when(row.checkpoint.createdAt)}</td>
                   </tr>
@@ -204,7 +222,20 @@ export function LibraryPage() {
                 </dd>
                 <Show when={!row.checkpoint.origin}>
                   <dt>Step</dt>
-                  <dd class="mono">{row.checkpoint.step}</dd>
+                  <dd class="mono">
+                    {row.checkpoint.step}
+                    {row.checkpoint.version !== undefined ? ` · ${versionName(row.checkpoint.version)}` : ''}
+                  </dd>
+                </Show>
+                <Show when={row.metrics}>
+                  {(m) => (
+                    <>
+                      <dt>At this step</dt>
+                      <dd class="mono small">
+                        explained variance {pct(m().explainedVariance)} · L0 {num(m().l0)} · dead {num(m().dead)}
+                      </dd>
+                    </>
+                  )}
                 </Show>
                 <dt>SHA-256</dt>
                 <dd class="mono small hash" title={row.checkpoint.sha256}>

@@ -13,7 +13,7 @@ import { writeSafetensors } from '../../sae/formats/safetensors';
 import { weightsFromState } from '../../sae/formats/state';
 import { initialState } from '../../sae/state';
 import { activateSae, activeSaeId, loadActiveSae, loadSae } from '../../state/activeSae';
-import { copyCheckpoint, IMPORTED_RUN_ID, latestCheckpoint, renameCheckpoint, writeCheckpoint } from '../../storage/checkpoints';
+import { IMPORTED_RUN_ID, latestCheckpoint, renameCheckpoint, saveCheckpointAs, writeCheckpoint } from '../../storage/checkpoints';
 import { LanternDb } from '../../storage/db';
 import { IntegrityError, StorageError } from '../../storage/errors';
 import { deleteCheckpoint, deleteRun, exportSaeLensZip, importHubSae, importSaeFiles, listLibrary } from './library';
@@ -169,19 +169,45 @@ describe('library', () => {
 });
 
 describe('named checkpoints', () => {
-  it('save-as copies the newest checkpoint under a name, rename refuses a taken name', async () => {
-    const [v1, v2] = await seedRun();
+  it('save-as names the automatic version at that step instead of storing a second copy', async () => {
+    const [, v2] = await seedRun();
+    const before = await counts();
     const latest = await latestCheckpoint(db, 'run_a');
     expect(latest?.id).toBe(v2.id);
-    const copy = await copyCheckpoint(db, latest!.id, '  best so far ');
-    expect(copy).toMatchObject({ runId: 'run_a', name: 'best so far', step: 20, sha256: v2.sha256 });
-    await expect(copyCheckpoint(db, v1.id, 'best so far')).rejects.toThrow('This run already has a checkpoint named "best so far"; choose another name.');
+    const saved = await saveCheckpointAs(db, latest!.id, '  best so far ');
+    expect(saved).toMatchObject({ id: v2.id, runId: 'run_a', name: 'best so far', step: 20, sha256: v2.sha256, version: 2 });
+    expect(await counts()).toEqual(before);
+    expect(await db.checkpoints.get(v2.id)).toMatchObject({ name: 'best so far', version: 2 });
+    // The weights are the same verified payload.
+    expect((await loadSae(db, v2.id)).checkpoint.name).toBe('best so far');
+  });
+
+  it('save-as refuses a checkpoint that already has a name (naming it) and a name the run uses', async () => {
+    const [v1, v2] = await seedRun();
+    await saveCheckpointAs(db, v2.id, 'best so far');
+    await expect(saveCheckpointAs(db, v2.id, 'another')).rejects.toThrow('Step 20 is already saved as "best so far"; rename it in the Library to change its name.');
+    await expect(saveCheckpointAs(db, v1.id, 'best so far')).rejects.toThrow('This run already has a checkpoint named "best so far"; choose another name.');
+    expect((await db.checkpoints.get(v1.id))?.name).toBe('v001');
+  });
+
+  it('lists each checkpoint with the run\'s metrics at its step', async () => {
+    await seedRun();
+    await db.metrics.bulkAdd([9, 10, 19].map((step) => ({ runId: 'run_a', step, values: { explainedVariance: step / 100, l0: step, dead: 20 - step, loss: 1 } })));
+    const rows = await listLibrary(db);
+    const byName = new Map(rows.map((r) => [r.checkpoint.name, r.metrics]));
+    expect(byName.get('v001')).toEqual({ explainedVariance: 0.1, l0: 10, dead: 10 });
+    // No row at step 20: the newest one before it.
+    expect(byName.get('v002')).toEqual({ explainedVariance: 0.19, l0: 19, dead: 1 });
+  });
+
+  it('rename refuses a taken or empty name; automatic versions never reuse a number, even after naming', async () => {
+    const [v1, v2] = await seedRun();
     await expect(renameCheckpoint(db, v1.id, 'v002')).rejects.toThrow(StorageError);
     await expect(renameCheckpoint(db, v1.id, '   ')).rejects.toThrow('Give the checkpoint a name.');
     await renameCheckpoint(db, v1.id, 'early');
+    await saveCheckpointAs(db, v2.id, 'late');
     expect((await db.checkpoints.get(v1.id))?.name).toBe('early');
-    // Automatic versions take the first free vNNN.
-    expect((await writeCheckpoint(db, 'run_a', 30, encodeCheckpoint(trainedState(4), null))).name).toBe('v001');
+    expect((await writeCheckpoint(db, 'run_a', 30, encodeCheckpoint(trainedState(4), null))).name).toBe('v003');
   });
 
   it('deleting the active checkpoint (or its run) clears the active SAE; a training run cannot be deleted', async () => {

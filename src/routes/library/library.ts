@@ -26,6 +26,22 @@ export interface LibraryRow {
   k?: number;
   /** "synthetic", the model/hook of an import, … */
   context: string;
+  /** The run's metrics at the checkpoint's step (the last logged at or before it); undefined for imports. */
+  metrics?: CheckpointMetrics;
+}
+
+export interface CheckpointMetrics {
+  explainedVariance?: number;
+  l0?: number;
+  dead?: number;
+}
+
+/** Metrics of `runId` at `step`: the newest metric row at or before it (a range read, never the whole table). */
+export async function metricsAt(db: LanternDb, runId: string, step: number): Promise<CheckpointMetrics | undefined> {
+  const row = await db.metrics.where('[runId+step]').between([runId, 0], [runId, step], true, true).last();
+  if (!row) return undefined;
+  const { explainedVariance, l0, dead } = row.values;
+  return { explainedVariance, l0, dead };
 }
 
 /** Model and hook a run trained on: its activation set's, or the synthetic source's placeholders. */
@@ -72,7 +88,13 @@ export async function listLibrary(db: LanternDb): Promise<LibraryRow[]> {
   const runIds = [...new Set(checkpoints.map((c) => c.runId).filter((id) => id !== IMPORTED_RUN_ID))];
   const runs = new Map((await db.runs.bulkGet(runIds)).filter((r): r is RunRecord => Boolean(r)).map((r) => [r.id, r]));
   const contexts = new Map(await Promise.all([...runs.values()].map(async (r) => [r.id, await runContext(db, r)] as const)));
-  return checkpoints.map((c) => describe(c, runs.get(c.runId), contexts.get(c.runId)));
+  return Promise.all(
+    checkpoints.map(async (c) => {
+      const row = describe(c, runs.get(c.runId), contexts.get(c.runId));
+      const metrics = row.run ? await metricsAt(db, c.runId, c.step) : undefined;
+      return metrics ? { ...row, metrics } : row;
+    }),
+  );
 }
 
 /** A checkpoint as a SAELens folder in one zip: `<name>/cfg.json`, `sae_weights.safetensors`, `sparsity.safetensors`. */
