@@ -41,6 +41,13 @@ describe('txt', () => {
     expect(await rowsOf(f, { blockBytes: 7 })).toEqual(whole);
     await expectResumable(f);
   });
+  test('CRLF documents held over a block boundary resume at their exact first byte', async () => {
+    const crlf = 'para one line a\r\npara one line b\r\npara one line c\r\n\r\npara two x\r\npara two y\r\n\r\nthree\r\n';
+    const f = file([crlf], 'crlf.txt');
+    expect(await rowsOf(f)).toEqual(['para one line a\npara one line b\npara one line c', 'para two x\npara two y', 'three']);
+    await expectResumable(f);
+    await expectResumable(f, { txtSplit: 'file' });
+  });
   test('a UTF-8 byte order mark is dropped', async () => {
     expect(await rowsOf(file([new Uint8Array([0xef, 0xbb, 0xbf]), 'hello'], 'bom.txt'))).toEqual(['hello']);
   });
