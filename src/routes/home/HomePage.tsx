@@ -96,7 +96,7 @@ function DemoCard() {
           </ol>
         )}
       </Show>
-      <Show when={progress()?.runExists ? progress()!.plan.runId : undefined}>
+      <Show when={progress()?.runExists && !progress()?.done ? progress()!.plan.runId : undefined}>
         {(id) => (
           <div class="btn-row">
             <A class="btn btn-sm" href={runHref(id())} data-testid="demo-open-run">

@@ -101,7 +101,7 @@ describe('one-click demo', () => {
       ['model', 'done', '1 model'],
       ['activations', 'todo', '1 tokenization'],
       ['sae', 'todo', 'no SAE yet'],
-      ['features', 'soon', 'coming soon'],
+      ['features', 'todo', 'no analysis yet'],
       ['steering', 'soon', 'coming soon'],
       ['replay', 'soon', 'coming soon'],
     ]);

@@ -25,15 +25,18 @@ export interface WorkflowCounts {
   liveRuns: number;
   runs: number;
   runsDone: number;
+  /** Finished feature analyses (one per analysed SAE). */
+  analyses: number;
 }
 
 export async function workflowCounts(db: LanternDb): Promise<WorkflowCounts> {
-  const [datasets, models, tokenizations, activationSets, runs] = await Promise.all([
+  const [datasets, models, tokenizations, activationSets, runs, analyses] = await Promise.all([
     db.datasets.toArray(),
     db.models.count(),
     db.tokenizations.filter((t) => t.status === 'ready').count(),
     db.activationSets.where('status').equals('ready').count(),
     db.runs.toArray(),
+    db.analyses.where('status').equals('ready').count(),
   ]);
   return {
     datasets: datasets.filter((d) => d.status === 'ready').length,
@@ -44,6 +47,7 @@ export async function workflowCounts(db: LanternDb): Promise<WorkflowCounts> {
     liveRuns: runs.filter((r) => (r.config.source as { type?: string } | undefined)?.type === 'live').length,
     runs: runs.length,
     runsDone: runs.filter((r) => r.status === 'done').length,
+    analyses,
   };
 }
 
@@ -62,7 +66,7 @@ export interface WorkflowStep {
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 const soon = (key: string, title: string, what: string): WorkflowStep => ({ key, title, what, status: 'soon', state: 'coming soon' });
 
-/** The seven steps, dataset → replay, each with its state on this machine. */
+/** The seven steps, dataset → replay, each with its state on this machine (and a link where its page exists). */
 export function workflowSteps(c: WorkflowCounts): WorkflowStep[] {
   const activations = [
     c.activationSets ? plural(c.activationSets, 'activation set') : '',
@@ -102,7 +106,14 @@ export function workflowSteps(c: WorkflowCounts): WorkflowStep[] {
       state: c.runs ? `${plural(c.runs, 'run')}, ${c.runsDone.toLocaleString('en-US')} finished` : 'no SAE yet',
       href: '/training',
     },
-    soon('features', 'Features', 'Top-activating contexts, histograms and logit effects of every latent.'),
+    {
+      key: 'features',
+      title: 'Features',
+      what: 'Analyse an SAE: top-activating contexts, histograms and logit effects of every latent.',
+      status: c.analyses ? 'done' : 'todo',
+      state: c.analyses ? plural(c.analyses, 'analysed SAE') : 'no analysis yet',
+      href: '/features',
+    },
     soon('steering', 'Steering', "Add a feature to the model's residual stream and compare the text."),
     soon('replay', 'Replay', 'Scrub any run back to any step.'),
   ];
@@ -163,7 +174,11 @@ export async function demoProgress(db: LanternDb): Promise<DemoProgress | undefi
       key: 'run',
       label: 'Train a TopK SAE on live activations',
       ...fromJob(train, run?.status === 'done'),
-      ...(trainParams?.source.type === 'live' && !run?.finalMetrics ? { detail: train?.message ?? `${trainParams.source.hook}, ${trainParams.config.dSae} latents, k = ${trainParams.config.k}` } : {}),
+      ...(run?.finalMetrics
+        ? { detail: `explained variance ${run.finalMetrics.explainedVariance?.toFixed(3)} · L0 ${run.finalMetrics.l0?.toFixed(1)}` }
+        : trainParams?.source.type === 'live'
+          ? { detail: train?.message ?? `${trainParams.source.hook}, ${trainParams.config.dSae} latents, k = ${trainParams.config.k}` }
+          : {}),
     },
   ];
   return { plan, steps, runExists: Boolean(run), done: run?.status === 'done' };
