@@ -196,7 +196,9 @@ export function RunsPage() {
       <Show when={picked().length > 0}>
         <div class="card">
           <div class="card-head">
-            <h2>Compare {picked().length} runs</h2>
+            <h2>
+              Compare {picked().length} {picked().length === 1 ? 'run' : 'runs'}
+            </h2>
             <select aria-label="Metric" value={metric()} onChange={(e) => setMetric(e.currentTarget.value)}>
               <For each={METRICS}>{(m) => <option value={m}>{m}</option>}</For>
             </select>

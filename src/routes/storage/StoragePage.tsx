@@ -1,6 +1,6 @@
 // Storage: every table with rows and bytes, browse and delete records (with their chunks),
 // export everything to a file and import it back (merge or replace), persistence.
-import { createResource, createSignal, For, Show } from 'solid-js';
+import { createMemo, createResource, createSignal, For, Show } from 'solid-js';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { downloadBlob, stamp } from '../../components/download';
 import { activeJob } from '../../state/jobs';
@@ -12,6 +12,8 @@ import { CHUNK_TABLES, deleteRecord, listRecords, STATS_SAMPLE, tableStats, type
 import { exportAll, importAll, type ImportMode, type ImportResult } from '../../storage/transfer';
 
 const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+/** Tables of things people make, in workflow order: the record browser opens on the first that holds rows. */
+const USER_TABLES: TableName[] = ['datasets', 'tokenizations', 'models', 'activationSets', 'runs', 'checkpoints', 'features', 'templates'];
 
 function importSummary(result: ImportResult, file: string): string {
   const n = (count: number) => `${count} record${count === 1 ? '' : 's'}`;
@@ -34,7 +36,8 @@ export function StoragePage() {
   const db = getDb();
   const stats = createLive<TableStats[]>(() => tableStats(db));
   const [estimate, { refetch: refetchEstimate }] = createResource(storageInfo);
-  const [selected, setSelected] = createSignal<TableName>('jobs');
+  const [chosen, setSelected] = createSignal<TableName>();
+  const selected = createMemo<TableName>(() => chosen() ?? USER_TABLES.find((n) => (stats() ?? []).some((t) => t.name === n && t.rows > 0)) ?? 'datasets');
   const records = createLiveQuery(selected, (table) => listRecords(db, table));
   const [pending, setPending] = createSignal<{ table: TableName; key: unknown; label: string }>();
   const [importFile, setImportFile] = createSignal<File>();
