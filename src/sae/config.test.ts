@@ -1,6 +1,9 @@
-// Config validation: every bad field raises SaeConfigError naming that field.
+// Config validation: every bad field raises SaeConfigError naming that field; SAELens conventions
+// fill SAELens's trainer defaults and count dead latents as its SAETrainer does.
 import { describe, expect, it } from 'vitest';
-import { MAX_SHARDS, planShards, resolveConfig, SaeConfigError, usesSparseProducts, validateConfig, type SaeConfigInput } from './config';
+import { deadWindowTokens, MAX_SHARDS, planShards, resolveConfig, SaeConfigError, usesSparseProducts, validateConfig, type SaeConfigInput } from './config';
+import { randomArray } from '@/gpu/testing';
+import { featureCountReference, featureUpdateReference } from './reference/feature_stats';
 import { DuplicateArchitectureError, registerArchitecture } from './architectures';
 import { topk } from './architectures/topk';
 
@@ -85,6 +88,50 @@ describe('validateConfig', () => {
     expect(sparse({ k: 32, kAux: 32, sparseProducts: 'sparse' })).toBe(true);
     expect(sparse({ dSae: 6144, k: 32, sparseProducts: 'dense' })).toBe(false);
     expect(sparse({ arch: 'relu', dSae: 6144, sparseProducts: 'sparse' })).toBe(false);
+  });
+});
+
+describe('trainer conventions', () => {
+  it('fills SAELens trainer defaults where they differ, keeps explicit fields, and defaults older configs to Lantern', () => {
+    const saelens = resolveConfig({ arch: 'topk', dIn: 64, dSae: 512, conventions: 'saelens' });
+    expect(saelens).toMatchObject({ gradClipNorm: 1, auxCoefficient: 1, beta1: 0, deadFeatureWindow: 1000, deadFeatureWindowUnit: 'steps', kAux: 32 });
+    expect(resolveConfig({ arch: 'topk', dIn: 64, dSae: 512, conventions: 'saelens', auxCoefficient: 0.25 }).auxCoefficient).toBe(0.25);
+    // A run config stored before the choice existed has none of the new fields.
+    const older = resolveConfig({ arch: 'topk', dIn: 64, dSae: 512, deadFeatureWindow: 5000, auxCoefficient: 1 / 32 });
+    expect(older).toMatchObject({ conventions: 'lantern', gradClipNorm: 0, deadFeatureWindowUnit: 'tokens', beta1: 0.9 });
+    expect(deadWindowTokens(older)).toBe(5000);
+  });
+
+  it('rejects unknown conventions, a negative clip norm and a steps window beyond 2^31 tokens', () => {
+    const base: SaeConfigInput = { arch: 'topk', dIn: 64, dSae: 512, k: 8, batchSize: 256 };
+    expect(fieldOf({ ...base, conventions: 'torch' as never })).toBe('conventions');
+    expect(fieldOf({ ...base, gradClipNorm: -1 })).toBe('gradClipNorm');
+    expect(fieldOf({ ...base, gradClipNorm: Infinity })).toBe('gradClipNorm');
+    expect(fieldOf({ ...base, deadFeatureWindowUnit: 'epochs' as never })).toBe('deadFeatureWindowUnit');
+    expect(fieldOf({ ...base, conventions: 'saelens', deadFeatureWindow: 2 ** 23 })).toBe('deadFeatureWindow');
+    expect(fieldOf({ ...base, conventions: 'saelens', deadFeatureWindow: 2 ** 23 - 2 })).toBeUndefined();
+  });
+
+  it('counts a latent dead after more than dead_feature_window steps without firing, as SAELens does', () => {
+    const [nTok, dSae, steps, window] = [5, 12, 30, 3];
+    const c = resolveConfig({ arch: 'topk', dIn: 8, dSae, batchSize: nTok, conventions: 'saelens', deadFeatureWindow: window });
+    // SAETrainer: n_forward_passes_since_fired += 1, reset where a latent fired; dead = passes > window.
+    const passes = new Array<number>(dSae).fill(0);
+    const sinceFired = new Uint32Array(dSae);
+    const fireCount = new Uint32Array(dSae);
+    const rand = randomArray(steps * dSae, 5, 0, 1);
+    let sawDead = false;
+    for (let t = 0; t < steps; t++) {
+      // Latent j fires on a step with probability j / (2·dSae): some fire often, some go quiet for long runs.
+      const feat = new Float32Array(2 * dSae);
+      for (let j = 0; j < dSae; j++) feat[dSae + j] = rand[t * dSae + j] < j / (2 * dSae) ? 1 : 0;
+      for (let j = 0; j < dSae; j++) passes[j] = feat[dSae + j] > 0 ? 0 : passes[j] + 1;
+      featureUpdateReference(feat, sinceFired, fireCount, nTok, dSae);
+      const want = passes.filter((p) => p > window).length;
+      expect(featureCountReference(feat, sinceFired, nTok, dSae, deadWindowTokens(c), 1).dead, `step ${t}`).toBe(want);
+      sawDead ||= want > 0 && want < dSae;
+    }
+    expect(sawDead).toBe(true);
   });
 });
 

@@ -7,9 +7,19 @@ import { ARCHITECTURES } from './types';
 export type LrDecay = 'constant' | 'linear' | 'cosine';
 export type ActivationNormalization = 'none' | 'expected_average_only_in';
 export type BDecInit = 'geometric_median' | 'mean' | 'zeros';
+/** Whose trainer defaults fill the fields a run leaves unset. */
+export type TrainerConventions = 'lantern' | 'saelens';
+export const TRAINER_CONVENTIONS: readonly TrainerConventions[] = ['lantern', 'saelens'];
+export type DeadFeatureWindowUnit = 'tokens' | 'steps';
 
 export interface SaeConfig {
   arch: Architecture;
+  /**
+   * 'saelens': SAELens's trainer defaults (LanguageModelSAERunnerConfig, TopKTrainingSAEConfig,
+   * SAETrainer) where Lantern's differ: gradClipNorm 1, auxCoefficient 1, dead latents counted in
+   * steps (window 1000), Adam β1 0. Fields set explicitly still win. Older configs: 'lantern'.
+   */
+  conventions: TrainerConventions;
   dIn: number;
   dSae: number;
   /** Tokens per step; every batch passed to step() must be [batchSize, dIn]. */
@@ -18,7 +28,7 @@ export interface SaeConfig {
   k: number;
   /** AuxK: latents used to reconstruct the residual from dead latents (default dIn / 2). */
   kAux: number;
-  /** AuxK loss coefficient (sparsify / OpenAI use 1/32). */
+  /** AuxK loss coefficient (sparsify / OpenAI use 1/32, SAELens 1). */
   auxCoefficient: number;
   /** ReLU: L1 coefficient; JumpReLU: L0 coefficient. */
   sparsityCoefficient: number;
@@ -41,6 +51,11 @@ export interface SaeConfig {
   beta2: number;
   eps: number;
   /**
+   * Before Adam, scale every trained parameter's gradient by min(1, gradClipNorm / (‖g‖ + 1e-6)),
+   * ‖g‖ the L2 norm over all of them together (torch clip_grad_norm_, as SAELens's trainer at 1.0); 0: off.
+   */
+  gradClipNorm: number;
+  /**
    * TopK family: decoder products and weight gradients by the sparse kernels (skip zero activations)
    * or the dense matmuls; 'auto' picks sparse when k is below 1 in SPARSE_MIN_RATIO latents.
    */
@@ -49,8 +64,9 @@ export interface SaeConfig {
   unitNormDecoder: boolean;
   normalizeActivations: ActivationNormalization;
   bDecInit: BDecInit;
-  /** A latent is dead after this many tokens without firing. */
+  /** A latent is dead after this many tokens without firing ('tokens'), or after more than this many steps ('steps', SAELens's dead_feature_window). */
   deadFeatureWindow: number;
+  deadFeatureWindowUnit: DeadFeatureWindowUnit;
   /** A latent is dense when it fires on more than this fraction of a batch. */
   denseThreshold: number;
   /** Resample dead latents (Anthropic-style) every this many steps; 0 disables. */
@@ -93,15 +109,17 @@ export class SaeConfigError extends Error {
   }
 }
 
-/** Fills every unset field with its default. */
+/** Fills every unset field with its default (SAELens's where input.conventions is 'saelens'). */
 export function resolveConfig(input: SaeConfigInput): SaeConfig {
   const arch = input.arch;
   const relu = arch === 'relu';
+  const saelens = input.conventions === 'saelens';
   return {
+    conventions: 'lantern',
     batchSize: 4096,
     k: 32,
     kAux: Math.max(1, Math.floor(input.dIn / 2)),
-    auxCoefficient: 1 / 32,
+    auxCoefficient: saelens ? 1 : 1 / 32,
     sparsityCoefficient: relu ? 5 : arch === 'jumprelu' ? 1e-3 : 0,
     sparsityWarmupSteps: 0,
     bandwidth: 1e-3,
@@ -112,14 +130,16 @@ export function resolveConfig(input: SaeConfigInput): SaeConfig {
     lrDecay: 'constant',
     totalSteps: 10_000,
     lrEndFraction: 0,
-    beta1: 0.9,
+    beta1: saelens ? 0 : 0.9,
     beta2: 0.999,
     eps: 1e-8,
+    gradClipNorm: saelens ? 1 : 0,
     sparseProducts: 'auto',
     unitNormDecoder: arch === 'topk' || arch === 'batchtopk',
     normalizeActivations: 'none',
     bDecInit: 'geometric_median',
-    deadFeatureWindow: 1_000_000,
+    deadFeatureWindow: saelens ? 1000 : 1_000_000,
+    deadFeatureWindowUnit: saelens ? 'steps' : 'tokens',
     denseThreshold: 0.1,
     resampleEvery: 0,
     metricsEvery: 10,
@@ -127,6 +147,15 @@ export function resolveConfig(input: SaeConfigInput): SaeConfig {
     seed: 0,
     ...input,
   };
+}
+
+/**
+ * The dead-feature window in tokens: latents count tokens since they last fired (sinceFired) and are
+ * dead at sinceFired ≥ this. SAELens's steps window W (dead when more than W steps passed without
+ * firing) is sinceFired ≥ (W + 1)·batchSize, since sinceFired grows by batchSize a step.
+ */
+export function deadWindowTokens(c: Pick<SaeConfig, 'deadFeatureWindow' | 'deadFeatureWindowUnit' | 'batchSize'>): number {
+  return c.deadFeatureWindowUnit === 'steps' ? (c.deadFeatureWindow + 1) * c.batchSize : c.deadFeatureWindow;
 }
 
 function positiveInt(c: SaeConfig, field: keyof SaeConfig): void {
@@ -142,6 +171,10 @@ function nonNegative(c: SaeConfig, field: keyof SaeConfig): void {
 /** Throws SaeConfigError naming the first invalid field; `limits` is the device's. */
 export function validateConfig(c: SaeConfig, limits?: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>): void {
   if (!ARCHITECTURES.includes(c.arch)) throw new SaeConfigError('arch', `unknown architecture "${c.arch}" (expected one of ${ARCHITECTURES.join(', ')})`, { value: c.arch });
+  if (!TRAINER_CONVENTIONS.includes(c.conventions)) throw new SaeConfigError('conventions', `must be one of ${TRAINER_CONVENTIONS.join(', ')}, got "${c.conventions}"`, { value: c.conventions });
+  if (c.deadFeatureWindowUnit !== 'tokens' && c.deadFeatureWindowUnit !== 'steps') {
+    throw new SaeConfigError('deadFeatureWindowUnit', `unknown unit "${c.deadFeatureWindowUnit}" (expected tokens or steps)`, { value: c.deadFeatureWindowUnit });
+  }
   for (const f of ['dIn', 'dSae', 'batchSize', 'totalSteps', 'metricsEvery', 'histogramEvery', 'deadFeatureWindow'] as const) positiveInt(c, f);
   if (c.arch === 'topk' || c.arch === 'batchtopk') {
     positiveInt(c, 'k');
@@ -151,7 +184,7 @@ export function validateConfig(c: SaeConfig, limits?: Pick<GPUSupportedLimits, '
     if (c.arch === 'batchtopk' && c.k * c.batchSize >= 2 ** 32) throw new SaeConfigError('k', 'k·batchSize must fit in 32 bits', { value: c.k });
   }
   if (!(c.lr > 0) || !Number.isFinite(c.lr)) throw new SaeConfigError('lr', `must be > 0, got ${c.lr}`, { value: c.lr });
-  for (const f of ['sparsityCoefficient', 'auxCoefficient', 'sparsityWarmupSteps', 'lrWarmupSteps', 'lrEndFraction', 'resampleEvery', 'eps'] as const) nonNegative(c, f);
+  for (const f of ['sparsityCoefficient', 'auxCoefficient', 'sparsityWarmupSteps', 'lrWarmupSteps', 'lrEndFraction', 'resampleEvery', 'eps', 'gradClipNorm'] as const) nonNegative(c, f);
   for (const f of ['beta1', 'beta2'] as const) {
     if (!(c[f] >= 0 && c[f] < 1)) throw new SaeConfigError(f, `must be in [0, 1), got ${c[f]}`, { value: c[f] });
   }
@@ -164,7 +197,10 @@ export function validateConfig(c: SaeConfig, limits?: Pick<GPUSupportedLimits, '
   if (!['geometric_median', 'mean', 'zeros'].includes(c.bDecInit)) throw new SaeConfigError('bDecInit', `unknown mode "${c.bDecInit}"`);
   if (!SPARSE_PRODUCTS.includes(c.sparseProducts)) throw new SaeConfigError('sparseProducts', `unknown mode "${c.sparseProducts}" (expected one of ${SPARSE_PRODUCTS.join(', ')})`);
   if (c.histogramEvery % c.metricsEvery !== 0) throw new SaeConfigError('histogramEvery', `must be a multiple of metricsEvery (${c.metricsEvery})`, { value: c.histogramEvery });
-  if (c.batchSize >= 2 ** 31 || c.deadFeatureWindow >= 2 ** 31) throw new SaeConfigError('deadFeatureWindow', 'must be below 2^31 tokens');
+  if (c.batchSize >= 2 ** 31 || deadWindowTokens(c) >= 2 ** 31) {
+    const unit = c.deadFeatureWindowUnit === 'steps' ? ` ((window + 1) × batchSize = ${deadWindowTokens(c)})` : '';
+    throw new SaeConfigError('deadFeatureWindow', `must be below 2^31 tokens${unit}`, { value: c.deadFeatureWindow });
+  }
   if (limits) planShards(c, limits);
 }
 

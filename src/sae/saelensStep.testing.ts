@@ -2,7 +2,7 @@
 // engine (plain f64 loops, its own backward pass): TopKTrainingSAE.training_forward_pass with
 // calculate_topk_aux_loss, then SAETrainer._train_step's clip_grad_norm_(params, max_norm) and torch Adam.
 import { randomArray } from '@/gpu/testing';
-import type { SaeConfig } from './config';
+import { deadWindowTokens, type SaeConfig } from './config';
 import { initialState, type SaeState } from './state';
 
 /** An initialised state with b_dec, b_enc ≠ 0 whose latents `dead` have not fired for a whole window (and are counted so). */
@@ -11,7 +11,7 @@ export function stateWithDead(config: SaeConfig, dead: number[]): SaeState {
   s.initialized = true;
   s.params.b_dec = randomArray(config.dIn, 7, -0.5, 0.5);
   s.params.b_enc = randomArray(config.dSae, 8, -0.2, 0.2);
-  for (const j of dead) s.sinceFired[j] = config.deadFeatureWindow;
+  for (const j of dead) s.sinceFired[j] = deadWindowTokens(config);
   s.deadInfo[0] = dead.length;
   return s;
 }

@@ -44,6 +44,9 @@ const CASES: SaeConfigInput[] = [
   { arch: 'topk', dIn: 24, dSae: 48, k: 3, kAux: 6, sparseProducts: 'dense' },
   { arch: 'batchtopk', dIn: 24, dSae: 48, k: 3, kAux: 6, thresholdRate: 0.5, sparseProducts: 'sparse' },
   { arch: 'jumprelu', dIn: 24, dSae: 48, sparsityCoefficient: 0.01, bandwidth: 0.2, initialThreshold: 0.1, lrWarmupSteps: 2 },
+  // SAELens conventions: gradient-norm clipping at 1.0 over every trained parameter, window in steps.
+  { arch: 'topk', dIn: 24, dSae: 48, k: 3, kAux: 6, conventions: 'saelens', deadFeatureWindow: 1 },
+  { arch: 'jumprelu', dIn: 24, dSae: 48, sparsityCoefficient: 0.01, bandwidth: 0.2, initialThreshold: 0.1, conventions: 'saelens', deadFeatureWindow: 1 },
 ];
 
 /** maxShardBytes that splits dSae 48 into shards of 20 latents. */
@@ -57,7 +60,7 @@ describe('SAE training step', () => {
     // eps 1e-6: Adam maps a numerically-zero gradient (±1e-9 from summation order) to ±lr with the
     // default 1e-8, which would compare rounding noise instead of the math.
     const config = resolveConfig({ batchSize: 37, lr: 1e-3, eps: 1e-6, deadFeatureWindow: 37, metricsEvery: 1, histogramEvery: 100, seed: 3, ...input });
-    it(`${config.arch}${config.unitNormDecoder ? ' (unit-norm decoder)' : ''}${config.sparseProducts === 'auto' ? '' : ` (${config.sparseProducts} products)`}${sharded ? ' over shards 20/20/8' : ''} matches the CPU reference step for 3 steps`, async () => {
+    it(`${config.arch}${config.unitNormDecoder ? ' (unit-norm decoder)' : ''}${config.sparseProducts === 'auto' ? '' : ` (${config.sparseProducts} products)`}${config.conventions === 'saelens' ? ' (SAELens conventions)' : ''}${sharded ? ' over shards 20/20/8' : ''} matches the CPU reference step for 3 steps`, async () => {
       const { device } = await nodeDevice();
       const maxShardBytes = sharded ? twentyLatents(config) : undefined;
       if (sharded) expect(planShards(config, device.limits, maxShardBytes)).toEqual([20, 20, 8]);
@@ -98,16 +101,18 @@ describe('SAE training step', () => {
 describe('TopK AuxK on the GPU against SAELens', () => {
   // dIn 10 → SAELens k_aux = 5; seven of 24 latents dead.
   const dead = [0, 3, 5, 11, 13, 17, 22];
-  for (const [sparseProducts, shards] of [['sparse', 1], ['dense', 1], ['dense', 3]] as const) {
-    it(`a step with dead latents (${sparseProducts} products, ${shards} shard${shards > 1 ? 's' : ''}) decodes the AuxK rows with b_dec and updates b_dec as SAELens does`, async () => {
+  const lantern: SaeConfigInput = { arch: 'topk', dIn: 10, dSae: 24, auxCoefficient: 0.5, deadFeatureWindow: 70 };
+  const saelens: SaeConfigInput = { arch: 'topk', dIn: 10, dSae: 24, conventions: 'saelens', deadFeatureWindow: 3 };
+  for (const [sparseProducts, shards, input] of [['sparse', 1, lantern], ['dense', 1, lantern], ['dense', 3, lantern], ['sparse', 1, saelens], ['dense', 3, saelens]] as const) {
+    it(`a step with dead latents (${sparseProducts} products, ${shards} shard${shards > 1 ? 's' : ''}${input.conventions ? ', SAELens conventions' : ''}) decodes the AuxK rows with b_dec and updates b_dec as SAELens does`, async () => {
       const { device } = await nodeDevice();
-      const config = resolveConfig({ arch: 'topk', dIn: 10, dSae: 24, k: 3, batchSize: 7, unitNormDecoder: false, auxCoefficient: 0.5, lr: 1e-3, eps: 1e-3, deadFeatureWindow: 70, sparseProducts });
+      const config = resolveConfig({ k: 3, batchSize: 7, unitNormDecoder: false, lr: 1e-3, eps: 1e-3, sparseProducts, ...input });
       const maxShardBytes = shards > 1 ? 10 * 4 * 2 * config.batchSize : undefined;
       if (maxShardBytes) expect(planShards(config, device.limits, maxShardBytes)).toEqual([10, 10, 4]);
       const trainer = await createSaeTrainer(device, config, { maxShardBytes });
       const s = stateWithDead(config, dead);
       await trainer.loadState(s);
-      const batch = randomArray(config.batchSize * config.dIn, 11, -1, 1.5);
+      const batch = randomArray(config.batchSize * config.dIn, 11, -2, 3);
       const want = saelensTopkStep({
         x: batch,
         nTok: config.batchSize,
@@ -117,8 +122,10 @@ describe('TopK AuxK on the GPU against SAELens', () => {
         ...s.params,
         dead: Array.from({ length: config.dSae }, (_, j) => dead.includes(j)),
         auxCoefficient: config.auxCoefficient,
+        maxGradNorm: config.gradClipNorm > 0 ? config.gradClipNorm : undefined,
         adam: config,
       });
+      if (config.gradClipNorm > 0) expect(want.gradNorm).toBeGreaterThan(config.gradClipNorm);
       await trainer.step(batch);
       const m = (await trainer.metrics()) as NonNullable<Awaited<ReturnType<typeof trainer.metrics>>>;
       expect(want.auxLoss).toBeGreaterThan(0);

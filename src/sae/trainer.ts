@@ -16,6 +16,7 @@ import { centerInputCall } from '@/gpu/kernels/center_input';
 import { decoderNormCalls } from '@/gpu/kernels/decoder_norm';
 import { encodeBackwardCall } from '@/gpu/kernels/encode_backward';
 import { featureStatsCalls } from '@/gpu/kernels/feature_stats';
+import { gradNormCalls, gradNormPartialWords } from '@/gpu/kernels/grad_norm';
 import { matmulCall } from '@/gpu/kernels/matmul';
 import { saeLossCalls, saeLossShardCalls } from '@/gpu/kernels/sae_loss';
 import { sparseDecodeCalls } from '@/gpu/kernels/sparse_decode';
@@ -25,7 +26,7 @@ import { topkRowsCall } from '@/gpu/kernels/topk_rows';
 import { topkRowsShardedCalls, TOPK_ROWS_SHARDED_SEL_WORDS } from '@/gpu/kernels/topk_rows_sharded';
 import { encodeCall, type KernelCall } from '@/gpu/pipelines';
 import { architecture, type ArchitectureDef } from './architectures';
-import { planShards, resolveConfig, SaeConfigError, usesSparseProducts, validateConfig, type SaeConfig, type SaeConfigInput } from './config';
+import { deadWindowTokens, planShards, resolveConfig, SaeConfigError, usesSparseProducts, validateConfig, type SaeConfig, type SaeConfigInput } from './config';
 import { adamCorrections } from './reference/adam';
 import { METRICS_LEN } from './reference/sae_loss';
 import { Rng } from './rng';
@@ -221,6 +222,10 @@ class GpuSaeTrainer implements SaeTrainer {
       threshold: buf(1, 'batch-threshold'),
       step,
     };
+    if (config.gradClipNorm > 0) {
+      this.b.clip = buf(2, 'grad-clip');
+      this.b.gradPartials = buf(gradNormPartialWords(this.trained().flatMap((name) => this.paramLengths(name))), 'grad-norm-partials');
+    }
     if (!one) {
       this.b.sums = buf(3, 'latent-sums');
       if (def.selection === 'rows' || def.aux) this.b.rowSel = buf(n * TOPK_ROWS_SHARDED_SEL_WORDS, 'topk_rows-sel');
@@ -245,6 +250,11 @@ class GpuSaeTrainer implements SaeTrainer {
     return name === 'b_dec' ? [dIn] : this.shards.map((sh) => paramLength({ dIn, dSae: sh.size }, name));
   }
 
+  /** Parameters Adam updates (JumpReLU also learns its thresholds). */
+  private trained(): ParamName[] {
+    return this.config.arch === 'jumprelu' ? ['W_enc', 'W_dec', 'b_enc', 'b_dec', 'log_threshold'] : ['W_enc', 'W_dec', 'b_enc', 'b_dec'];
+  }
+
   /**
    * The step's dispatches in order; see src/sae/reference/step.ts for the same sequence on the CPU.
    * Per-latent kernels run once per shard; with one shard no merging call is added.
@@ -267,7 +277,8 @@ class GpuSaeTrainer implements SaeTrainer {
       calls.push(biasActCall(device, { pre: sh.pre, bEnc: p.b_enc, logThreshold: p.log_threshold, acts: sh.acts }, n, sh.size, def.biasAct));
     }
     const main = { k: c.k, relu: true };
-    const aux = { k: c.kAux, relu: false, window: c.deadFeatureWindow, outRow0: n };
+    const window = deadWindowTokens(c);
+    const aux = { k: c.kAux, relu: false, window, outRow0: n };
     if (def.selection === 'rows') {
       if (one) calls.push(topkRowsCall(device, { s: shards[0].pre, out: shards[0].acts }, n, c.dSae, main));
       else calls.push(...topkRowsShardedCalls(device, shards.map((sh) => ({ dS: sh.size, s: sh.pre, out: sh.acts })), { sel: b.rowSel }, n, main));
@@ -346,20 +357,25 @@ class GpuSaeTrainer implements SaeTrainer {
       : shards.map((sh, i) => saeLossShardCalls(device, { wEnc: sh.sets.p.W_enc, gBEnc: sh.sets.g.b_enc, gBDec: bDec.g, feat: sh.feat, norms: sh.norms, sums: b.sums }, { dIn, dS: sh.size, sparsity: def.sparsity, accumulate: i > 0 }));
     for (const ls of lossShards.slice(1)) calls.push(ls.columns);
     for (const dec of decs) if (dec.grad) calls.push(dec.grad);
-    // 5. Metrics and the halt check, then Adam (skipped on the GPU once halted) and renormalisation.
+    // 5. Metrics and the halt check, the gradients' global norm and clip factor (when clipping),
+    //    then Adam (skipped on the GPU once halted) and renormalisation.
     for (const ls of lossShards) calls.push(ls.sums);
     calls.push(loss.finalize);
-    const trained: ParamName[] = ['W_enc', 'W_dec', 'b_enc', 'b_dec'];
-    if (c.arch === 'jumprelu') trained.push('log_threshold');
+    const trained = this.trained();
+    const clip = c.gradClipNorm > 0 ? b.clip : undefined;
+    if (clip) {
+      const grads = trained.flatMap((name) => this.paramBuffers('g', name));
+      calls.push(...gradNormCalls(device, { grads, partials: b.gradPartials, clip }, trained.flatMap((name) => this.paramLengths(name)), c.gradClipNorm));
+    }
     for (const name of trained) {
       const [p, g, m, v] = (['p', 'g', 'm', 'v'] as const).map((set) => this.paramBuffers(set, name));
       const lengths = this.paramLengths(name);
-      p.forEach((_, i) => calls.push(adamCall(device, { p: p[i], g: g[i], m: m[i], v: v[i], deadInfo: b.deadInfo, step: b.step }, lengths[i], `adam-${name}`)));
+      p.forEach((_, i) => calls.push(adamCall(device, { p: p[i], g: g[i], m: m[i], v: v[i], deadInfo: b.deadInfo, step: b.step, clip }, lengths[i], `adam-${name}`)));
     }
     for (const dec of decs) if (dec.normalize) calls.push(dec.normalize);
     // 6. Firing counters, dead/dense counts (summed over shards), BatchTopK threshold.
     const stats = shards.map((sh, i) =>
-      featureStatsCalls(device, { feat: sh.feat, sinceFired: sh.sinceFired, fireCount: sh.fireCount, deadInfo: b.deadInfo, metrics: b.metrics }, { nTok: n, dSae: sh.size, window: c.deadFeatureWindow, denseFrac: c.denseThreshold, accumulate: i > 0 }),
+      featureStatsCalls(device, { feat: sh.feat, sinceFired: sh.sinceFired, fireCount: sh.fireCount, deadInfo: b.deadInfo, metrics: b.metrics }, { nTok: n, dSae: sh.size, window, denseFrac: c.denseThreshold, accumulate: i > 0 }),
     );
     for (const st of stats) calls.push(st.update);
     for (const st of stats) calls.push(st.count);
@@ -671,8 +687,9 @@ class GpuSaeTrainer implements SaeTrainer {
     const c = this.config;
     const { dIn, dSae } = c;
     const state = await this.saveStateRaw();
+    const window = deadWindowTokens(c);
     const dead: number[] = [];
-    for (let j = 0; j < dSae; j++) if (state.sinceFired[j] >= c.deadFeatureWindow) dead.push(j);
+    for (let j = 0; j < dSae; j++) if (state.sinceFired[j] >= window) dead.push(j);
     if (dead.length === 0) return;
     const partials = await this.readF32(this.b.partials, this.n * 4);
     const xs = await this.readF32(this.b.x, this.n * dIn);
@@ -682,7 +699,7 @@ class GpuSaeTrainer implements SaeTrainer {
     let aliveNorm = 0;
     let alive = 0;
     for (let j = 0; j < dSae; j++) {
-      if (state.sinceFired[j] >= c.deadFeatureWindow) continue;
+      if (state.sinceFired[j] >= window) continue;
       let sq = 0;
       for (let i = 0; i < dIn; i++) sq += state.params.W_enc[i * dSae + j] ** 2;
       aliveNorm += Math.sqrt(sq);

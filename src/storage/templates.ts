@@ -11,22 +11,28 @@ export type TemplateKind = TemplateRecord['kind'];
 export type TemplateSchema = Record<string, 'number' | 'string' | readonly string[]>;
 
 const schemas = new Map<TemplateKind, TemplateSchema>();
+const fieldDefaults = new Map<TemplateKind, Record<string, unknown>>();
 
-/** Registers the body schema of a template kind (once per kind). */
-export function registerTemplateSchema(kind: TemplateKind, schema: TemplateSchema): void {
+/**
+ * Registers the body schema of a template kind (once per kind). `defaults` holds the fields added
+ * after the kind's first version, with the value a body written before them means, so older
+ * template files still import.
+ */
+export function registerTemplateSchema(kind: TemplateKind, schema: TemplateSchema, defaults: Record<string, unknown> = {}): void {
   schemas.set(kind, schema);
+  fieldDefaults.set(kind, defaults);
 }
 
 function invalid(message: string, details: Record<string, unknown> = {}): StorageError {
   return new StorageError('template-invalid', `${message} Nothing was saved.`, details);
 }
 
-/** Checks a body against its kind's schema: every field present, of the right type, no extras. */
+/** Checks a body against its kind's schema (later fields defaulted): every field present, of the right type, no extras. */
 export function validateTemplateBody(kind: TemplateKind, body: unknown): Record<string, unknown> {
   const schema = schemas.get(kind);
   if (!schema) throw invalid(`Templates of kind "${kind}" are not supported.`, { kind });
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('The template body must be an object.');
-  const b = body as Record<string, unknown>;
+  const b = { ...fieldDefaults.get(kind), ...(body as Record<string, unknown>) };
   for (const [field, type] of Object.entries(schema)) {
     const v = b[field];
     if (v === undefined) throw invalid(`Field "${field}" is missing.`, { field });

@@ -30,6 +30,21 @@ describe('adam', () => {
     });
   }
 
+  it('scales the gradient by the clip factor first (CLIP) on n=37', async () => {
+    const { device } = await nodeDevice();
+    const n = 37;
+    const p = randomArray(n, 3);
+    const g = randomArray(n, 4, -0.5, 0.5);
+    const s = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, t: 1 };
+    const b = { p: upload(device, p), g: upload(device, g), m: zeros(device, n), v: zeros(device, n), deadInfo: zeros(device, 4), clip: upload(device, new Float32Array([0.37, 2.5])) };
+    const step = uniformF32(device, stepParamsWords({ ...s, ...adamCorrections(s), sparsityCoef: 0, auxCoef: 0 }));
+    await runChecked(device, [adamCall(device, { ...b, step }, n)]);
+    const [pRef, mRef, vRef] = [p.slice(), new Float32Array(n), new Float32Array(n)];
+    adamReference(pRef, g.map((v) => v * 0.37), mRef, vRef, s);
+    expectClose(await readF32(device, b.m, n), mRef, { atol: 1e-7, rtol: 1e-5 });
+    expectClose(await readF32(device, b.p, n), pRef, { atol: 1e-6, rtol: 1e-5 });
+  });
+
   it('leaves parameters untouched once halted', async () => {
     const { device } = await nodeDevice();
     const p = randomArray(40, 1);

@@ -10,7 +10,7 @@ import { createLive } from '../../state/live';
 import { getDb, newId, type ActivationSetRecord, type JobPriority, type ModelRecord, type RunRecord } from '../../storage/db';
 import { formatBytes } from '../../storage/persistence';
 import { ARCHITECTURES } from '../../sae/types';
-import { DEFAULT_FORM, dSaeOf, estimateMemory, fieldLabel, suggestRunName, toParams, validateForm, type RunSourceLabel, type TrainForm } from './form';
+import { DEAD_WINDOW_DEFAULT, DEFAULT_FORM, dSaeOf, estimateMemory, fieldLabel, SAELENS_DEFAULTS_HINT, suggestRunName, toParams, validateForm, type RunSourceLabel, type TrainForm } from './form';
 import { Field } from '../../components/Field';
 
 type NumKey = { [K in keyof TrainForm]: TrainForm[K] extends number ? K : never }[keyof TrainForm];
@@ -103,6 +103,19 @@ export function TrainingPage() {
             <Field label={label('arch')} error={shown('arch')}>
               <select name="arch" value={form.arch} onChange={(e) => setForm('arch', e.currentTarget.value as TrainForm['arch'])}>
                 <For each={[...ARCHITECTURES]}>{(a) => <option value={a}>{ARCH_LABEL[a]}</option>}</For>
+              </select>
+            </Field>
+            <Field label={label('conventions')} error={shown('conventions')} hint={form.conventions === 'saelens' ? SAELENS_DEFAULTS_HINT : 'No gradient clipping, AuxK coefficient 1/32, dead-feature window in tokens.'}>
+              <select
+                name="conventions"
+                value={form.conventions}
+                onChange={(e) => {
+                  const conventions = e.currentTarget.value as TrainForm['conventions'];
+                  setForm({ conventions, deadFeatureWindow: DEAD_WINDOW_DEFAULT[conventions] });
+                }}
+              >
+                <option value="lantern">Lantern</option>
+                <option value="saelens">SAELens defaults</option>
               </select>
             </Field>
           </div>

@@ -1,6 +1,8 @@
-// Training form: every bad field gets a message naming what is allowed; good forms pass.
+// Training form: every bad field gets a message naming what is allowed; good forms pass; the
+// "SAELens defaults" choice reaches the run config, and older templates still load.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FORM, estimateMemory, suggestRunName, toParams, validateForm, type TrainForm } from './form';
+import { validateTemplateBody } from '../../storage/templates';
+import { DEAD_WINDOW_DEFAULT, DEFAULT_FORM, estimateMemory, fieldLabel, suggestRunName, toParams, validateForm, type TrainForm } from './form';
 
 const form = (patch: Partial<TrainForm>): TrainForm => ({ ...DEFAULT_FORM, ...patch });
 
@@ -30,6 +32,25 @@ describe('training form', () => {
       expect(validateForm(form(patch))[field]).toMatch(message);
     });
   }
+
+  it('persists "SAELens defaults" in the run config: clipping at 1.0, AuxK coefficient 1, a window in steps, β1 0', () => {
+    const f = form({ conventions: 'saelens', deadFeatureWindow: DEAD_WINDOW_DEFAULT.saelens });
+    expect(validateForm(f)).toEqual({});
+    expect(fieldLabel(f, 'deadFeatureWindow')).toBe('Dead-feature window (steps)');
+    expect(toParams(f, 'run_1').config).toMatchObject({ conventions: 'saelens', gradClipNorm: 1, auxCoefficient: 1, beta1: 0, deadFeatureWindow: 1000, deadFeatureWindowUnit: 'steps' });
+    expect(toParams(DEFAULT_FORM, 'run_2').config).toMatchObject({ conventions: 'lantern', gradClipNorm: 0, auxCoefficient: 1 / 32, deadFeatureWindowUnit: 'tokens' });
+  });
+
+  it('rejects a steps window that overflows the token counters, and unknown trainer defaults', () => {
+    expect(validateForm(form({ conventions: 'saelens', deadFeatureWindow: 10_000_000 })).deadFeatureWindow).toMatch(/^Dead-feature window \(steps\) must be below 2\^31 tokens \(\(window \+ 1\) × the batch = 2560000256\)\.$/);
+    expect(validateForm(form({ conventions: 'torch' as never })).conventions).toMatch(/^Trainer defaults must be one of lantern, saelens, got "torch"\.$/);
+  });
+
+  it('loads a training template saved before the choice existed as Lantern defaults', () => {
+    const { conventions: _dropped, ...older } = DEFAULT_FORM;
+    expect(validateTemplateBody('training', older).conventions).toBe('lantern');
+    expect(() => validateTemplateBody('training', { ...DEFAULT_FORM, conventions: 'torch' })).toThrow(/"conventions" must be one of lantern, saelens/);
+  });
 
   it('names d_sae when even the most shards cannot hold the latents', () => {
     const errors = validateForm(form({ dSae: 1 << 20 }), { maxStorageBufferBindingSize: 1 << 20, maxBufferSize: 1 << 28 });

@@ -1,6 +1,6 @@
 // The training form's model: defaults, conversion to job parameters, per-field validation
 // (with the engine's own SaeConfigError), and a memory estimate against the device limits.
-import { activationRows, planShards, resolveConfig, SaeConfigError, validateConfig, type SaeConfig } from '../../sae/config';
+import { activationRows, planShards, resolveConfig, SaeConfigError, TRAINER_CONVENTIONS, validateConfig, type SaeConfig, type TrainerConventions } from '../../sae/config';
 import type { Architecture } from '../../sae/types';
 import type { TrainParams } from '../../jobs/kinds/train';
 import { registerTemplateSchema, type TemplateSchema } from '../../storage/templates';
@@ -9,6 +9,8 @@ import { ARCHITECTURES } from '../../sae/types';
 export interface TrainForm {
   name: string;
   arch: Architecture;
+  /** Whose trainer defaults the run follows; 'saelens' also makes deadFeatureWindow a count of steps. */
+  conventions: TrainerConventions;
   sourceType: 'synthetic' | 'activations' | 'live';
   /** Activation set (sourceType 'activations'); its width fixes dIn. */
   setId: string;
@@ -44,6 +46,7 @@ export interface TrainForm {
 export const DEFAULT_FORM: TrainForm = {
   name: 'topk-synthetic',
   arch: 'topk',
+  conventions: 'lantern',
   sourceType: 'synthetic',
   setId: '',
   liveModelId: '',
@@ -73,18 +76,30 @@ export const DEFAULT_FORM: TrainForm = {
   seed: 0,
 };
 
+/** The dead-feature window the form offers for each choice: tokens for Lantern, SAELens's default 1000 steps. */
+export const DEAD_WINDOW_DEFAULT: Record<TrainerConventions, number> = {
+  lantern: DEFAULT_FORM.deadFeatureWindow,
+  saelens: resolveConfig({ arch: 'topk', dIn: 1, dSae: 1, conventions: 'saelens' }).deadFeatureWindow,
+};
+
+/** What "SAELens defaults" changes, for the form's hint. */
+export const SAELENS_DEFAULTS_HINT =
+  "As SAELens's trainer: gradients clipped to a global norm of 1.0 before Adam, AuxK coefficient 1, a latent dead after more than the window in steps without firing, Adam β1 = 0.";
+
 /** Training templates hold exactly the form's fields. */
 export const TRAIN_TEMPLATE_SCHEMA: TemplateSchema = Object.fromEntries(
   Object.entries(DEFAULT_FORM).map(([k, v]) => [k, typeof v === 'number' ? 'number' : 'string']),
 );
 Object.assign(TRAIN_TEMPLATE_SCHEMA, {
   arch: ARCHITECTURES,
+  conventions: TRAINER_CONVENTIONS,
   sizeMode: ['dSae', 'expansion'],
   sourceType: ['synthetic', 'activations', 'live'],
   lrDecay: ['constant', 'linear', 'cosine'],
   normalizeActivations: ['none', 'expected_average_only_in'],
 });
-registerTemplateSchema('training', TRAIN_TEMPLATE_SCHEMA);
+// Templates saved before the conventions choice follow Lantern's.
+registerTemplateSchema('training', TRAIN_TEMPLATE_SCHEMA, { conventions: 'lantern' });
 
 export type FieldErrors = Partial<Record<keyof TrainForm | 'form', string>>;
 
@@ -110,6 +125,7 @@ export function dSaeOf(f: TrainForm): number {
 const FIELD_LABELS: Record<keyof TrainForm, string> = {
   name: 'Run name',
   arch: 'Architecture',
+  conventions: 'Trainer defaults',
   sourceType: 'Source',
   setId: 'Activation set',
   liveModelId: 'Model',
@@ -143,6 +159,7 @@ const FIELD_LABELS: Record<keyof TrainForm, string> = {
 export function fieldLabel(f: TrainForm, key: keyof TrainForm): string {
   if (key === 'sourceSeed') return f.sourceType === 'synthetic' ? 'Data seed' : 'Shuffle seed';
   if (key === 'sparsityCoefficient') return f.arch === 'relu' ? 'L1 coefficient' : 'L0 coefficient';
+  if (key === 'deadFeatureWindow') return f.conventions === 'saelens' ? 'Dead-feature window (steps)' : 'Dead-feature window (tokens)';
   return FIELD_LABELS[key];
 }
 
@@ -179,6 +196,7 @@ function formField(f: TrainForm, field: string): keyof TrainForm | 'form' {
 function configOf(f: TrainForm): SaeConfig {
   return resolveConfig({
     arch: f.arch,
+    conventions: f.conventions,
     dIn: f.dIn,
     dSae: dSaeOf(f),
     k: f.k,

@@ -3,6 +3,7 @@
 // counters. The GPU trainer is tested against it for every architecture.
 import { matmulReference } from '@/gpu/reference/matmul';
 import { architecture } from '../architectures';
+import { deadWindowTokens } from '../config';
 import { lrAt, sparsityCoefAt } from '../schedule';
 import { initializeFromBatch, type ParamName, type SaeState } from '../state';
 import { adamReference } from './adam';
@@ -11,6 +12,7 @@ import { centerInputReference } from './center_input';
 import { decoderGradReference, normalizeRowsReference, rowNormsReference } from './decoder_norm';
 import { encodeBackwardReference } from './encode_backward';
 import { featureCountReference, featureUpdateReference } from './feature_stats';
+import { clipCoefficient, gradNormReference } from './grad_norm';
 import { lossColumnsReference, lossFinalizeReference, lossRowsReference } from './sae_loss';
 import { batchThresholdReference, topkBatchReference } from './topk_batch';
 import { topkRowsReference } from './topk_rows';
@@ -49,7 +51,8 @@ export function referenceStep(s: SaeState, batch: Float32Array): ReferenceStepRe
   const rows = def.aux ? 2 * n : n;
   const acts = new Float32Array(rows * dSae);
   acts.set(main);
-  const deadMask = Uint8Array.from(s.sinceFired, (v) => (v >= c.deadFeatureWindow ? 1 : 0));
+  const window = deadWindowTokens(c);
+  const deadMask = Uint8Array.from(s.sinceFired, (v) => (v >= window ? 1 : 0));
   const dead = s.deadInfo[0];
   if (def.aux) acts.set(topkRowsReference(hidden, n, dSae, { k: c.kAux, relu: false, mask: deadMask }), n * dSae);
 
@@ -77,16 +80,21 @@ export function referenceStep(s: SaeState, batch: Float32Array): ReferenceStepRe
     return { metrics: [...head, dead, s.deadInfo[1]], finite: false };
   }
 
-  // 5. Update: Adam on every trained parameter, then renormalise the decoder.
+  // 5. Update: clip the gradients' global norm (when on), Adam on every trained parameter, then
+  //    renormalise the decoder.
   const adam = { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, t };
   const trained: ParamName[] = ['W_enc', 'W_dec', 'b_enc', 'b_dec'];
   if (c.arch === 'jumprelu') trained.push('log_threshold');
+  if (c.gradClipNorm > 0) {
+    const coef = Math.fround(clipCoefficient(gradNormReference(trained.map((name) => grads[name])), c.gradClipNorm));
+    for (const name of trained) grads[name] = grads[name].map((v) => v * coef);
+  }
   for (const name of trained) adamReference(p[name], grads[name], s.adamM[name], s.adamV[name], adam);
   if (c.unitNormDecoder) normalizeRowsReference(p.W_dec, dSae, dIn);
 
   // 6. Counters and the BatchTopK threshold.
   featureUpdateReference(back.feat, s.sinceFired, s.fireCount, n, dSae);
-  const counts = featureCountReference(back.feat, s.sinceFired, n, dSae, c.deadFeatureWindow, c.denseThreshold);
+  const counts = featureCountReference(back.feat, s.sinceFired, n, dSae, window, c.denseThreshold);
   s.deadInfo[0] = counts.dead;
   s.deadInfo[1] = counts.dense;
   if (def.selection === 'batch') s.batchThreshold = batchThresholdReference(s.batchThreshold, batchT, c.thresholdRate);
