@@ -3,7 +3,7 @@
 // or a Hub repo, delete checkpoints and runs (clearing the active SAE when it goes with them).
 import { DEFAULT_HUB_HOST } from '../../lm/hub';
 import { encodeCheckpoint } from '../../sae/checkpointCodec';
-import { checkExpectation, packSaeLensZip, readSaeFiles, safeFileName, type ImportExpectation, type ImportedSae, type SaeFile } from '../../sae/formats/bundle';
+import { checkExpectation, packSaeLensZip, readSaeFiles, safeFileName, type ImportExpectation, type ImportedSae, type ReadOptions, type SaeFile } from '../../sae/formats/bundle';
 import { fetchHubSaeFiles, type HubSaeLocation } from '../../sae/formats/hub';
 import { exportSaeLens } from '../../sae/formats/saelens';
 import { logSparsityFromState, stateFromWeights } from '../../sae/formats/state';
@@ -117,7 +117,7 @@ export async function exportSaeLensZip(db: LanternDb, id: string): Promise<{ fil
   return { fileName: `${folder}.zip`, bytes: packSaeLensZip(folder, files) };
 }
 
-export interface ImportOptions {
+export interface ImportOptions extends ReadOptions {
   /** Library name; defaults to the folder, hook or model the files name. */
   name?: string;
   expect?: ImportExpectation;
@@ -133,7 +133,7 @@ function defaultName(sae: ImportedSae): string {
 /** Reads, validates and stores an SAE; any error leaves the library unchanged. */
 export async function importSaeFiles(db: LanternDb, files: SaeFile[], opts: ImportOptions): Promise<LibraryCheckpoint> {
   // 1. Parse and validate everything before writing anything.
-  const sae = readSaeFiles(files);
+  const sae = readSaeFiles(files, opts);
   checkExpectation(sae, opts.expect ?? {});
   // 2. As a training state, so it loads, hot-swaps and branches like any checkpoint.
   const state = stateFromWeights(sae.weights, sae.architecture, sae.k);

@@ -4,6 +4,7 @@
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import type { Architecture, SaeWeights } from '../types';
 import { SaeFormatError, type Json } from './common';
+import { foldDecoderNorm } from './fold';
 import { importSaeLens, type SaeLensExport } from './saelens';
 import { importSparsify } from './sparsify';
 
@@ -37,6 +38,24 @@ export interface ImportedSae {
 export interface ImportExpectation {
   dIn?: number;
   hookName?: string;
+  /** The chosen model's hook points (TransformerLens names) and its name: the SAE's hook must be one of them. */
+  model?: { name: string; hookPoints: readonly string[] };
+}
+
+export interface ReadOptions {
+  /** SAELens's fold_W_dec_norm (see fold.ts), applied as the files are read. */
+  foldDecoderNorm?: boolean;
+}
+
+/**
+ * A hook name in TransformerLens spelling: SAELens names are already; sparsify's module paths map
+ * (`layers.N` / `h.N` → blocks.N.hook_resid_post, `….mlp` → hook_mlp_out, `….self_attn`/`.attn` → hook_attn_out).
+ */
+export function transformerLensHook(sae: Pick<ImportedSae, 'format' | 'hookName'>): string | null {
+  if (sae.hookName === null || sae.format === 'saelens') return sae.hookName;
+  const m = /^(?:(?:model|transformer|gpt_neox)\.)?(?:layers|h)\.(\d+)(?:\.(mlp|self_attn|attn))?$/.exec(sae.hookName);
+  if (!m) return null;
+  return `blocks.${m[1]}.${m[2] === 'mlp' ? 'hook_mlp_out' : m[2] ? 'hook_attn_out' : 'hook_resid_post'}`;
 }
 
 export const SAELENS_FILES = { cfg: 'cfg.json', weights: 'sae_weights.safetensors', sparsity: 'sparsity.safetensors' } as const;
@@ -86,7 +105,12 @@ const folderOf = (name: string) => name.slice(0, Math.max(0, name.lastIndexOf('/
  * Finds the one SAE among `files` (zips expanded) and reads it with full validation:
  * sae_weights.safetensors beside cfg.json is SAELens, sae.safetensors is sparsify.
  */
-export function readSaeFiles(input: SaeFile[]): ImportedSae {
+export function readSaeFiles(input: SaeFile[], opts: ReadOptions = {}): ImportedSae {
+  const sae = readFiles(input);
+  return opts.foldDecoderNorm ? { ...sae, weights: foldDecoderNorm(sae.weights, sae.architecture) } : sae;
+}
+
+function readFiles(input: SaeFile[]): ImportedSae {
   const files = expandFiles(input);
   // 1. One folder with a cfg.json.
   const cfgs = files.filter((f) => baseName(f.name) === SAELENS_FILES.cfg);
@@ -163,11 +187,21 @@ export function checkExpectation(sae: ImportedSae, expect: ImportExpectation): v
       expected: expect.dIn,
     });
   }
-  if (expect.hookName !== undefined && sae.hookName !== null && sae.hookName !== expect.hookName) {
+  const hook = transformerLensHook(sae);
+  if (expect.hookName !== undefined && hook !== null && hook !== expect.hookName) {
     throw new SaeFormatError('mismatch', `This SAE was trained on hook "${sae.hookName}", but "${expect.hookName}" was chosen; nothing was imported.`, {
       field: 'hook_name',
       actual: sae.hookName,
       expected: expect.hookName,
     });
+  }
+  const model = expect.model;
+  if (model && hook !== null && !model.hookPoints.includes(hook)) {
+    const n = model.hookPoints.length;
+    throw new SaeFormatError(
+      'mismatch',
+      `This SAE reads hook "${sae.hookName}", which ${model.name} does not have (its ${n} hook points run from ${model.hookPoints[0]} to ${model.hookPoints[n - 1]}); choose the model it was trained on. Nothing was imported.`,
+      { field: 'hook_name', actual: sae.hookName, hookPoints: model.hookPoints },
+    );
   }
 }

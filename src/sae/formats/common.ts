@@ -11,6 +11,7 @@ export type SaeFormatErrorCode =
   | 'missing-file'
   | 'invalid-archive'
   | 'unsupported-normalization'
+  | 'unknown-release'
   | 'mismatch';
 
 export class SaeFormatError extends Error {

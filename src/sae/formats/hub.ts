@@ -56,3 +56,39 @@ export async function fetchHubSaeFiles(loc: HubSaeLocation, fetchFn: typeof fetc
   const sparsity = weights.name.endsWith(SAELENS_FILES.weights) ? await get(SAELENS_FILES.sparsity) : undefined;
   return [cfg, weights, ...(sparsity ? [sparsity] : [])];
 }
+
+/** An SAE folder of a repo: where a cfg.json sits beside SAELens or sparsify weights. */
+export interface HubSaeFolder {
+  /** '' for the repo root. */
+  path: string;
+  format: 'saelens' | 'sparsify';
+}
+
+/**
+ * The SAE folders of a repo, from the Hub API's file list (`/api/models/{repo}/revision/{rev}`):
+ * sparsify repos hold one folder per hookpoint (`layers.6/cfg.json`, `layers.6/sae.safetensors`).
+ */
+export async function listHubSaeFolders(loc: Omit<HubSaeLocation, 'path'>, fetchFn: typeof fetch = fetch): Promise<HubSaeFolder[]> {
+  const host = loc.host.trim().replace(/\/+$/, '');
+  const repo = loc.repo.trim();
+  if (!/^[\w.-]+(\/[\w.-]+)?$/.test(repo)) throw new SaeFormatError('invalid-option', `"${loc.repo}" is not a Hub repo id (expected "org/name").`, { repo: loc.repo });
+  const url = `${host}/api/models/${repo}/revision/${encodeURIComponent(loc.revision?.trim() || 'main')}`;
+  let res: Response;
+  try {
+    res = await fetchFn(url);
+  } catch (e) {
+    throw new SaeFormatError('missing-file', `Could not reach ${url} (${e instanceof Error ? e.message : String(e)}). Check the Hub host.`, { url });
+  }
+  if (!res.ok) throw new SaeFormatError('missing-file', `Repository "${repo}" was not found on ${host} (HTTP ${res.status}).`, { url, status: res.status });
+  const body = (await res.json()) as { siblings?: { rfilename: string }[] };
+  const files = new Set((body.siblings ?? []).map((s) => s.rfilename));
+  const folders: HubSaeFolder[] = [];
+  for (const f of [...files].sort()) {
+    if (f !== SAELENS_FILES.cfg && !f.endsWith(`/${SAELENS_FILES.cfg}`)) continue;
+    const path = f.slice(0, Math.max(0, f.length - SAELENS_FILES.cfg.length - 1));
+    const at = (name: string) => files.has(path ? `${path}/${name}` : name);
+    if (at(SAELENS_FILES.weights)) folders.push({ path, format: 'saelens' });
+    else if (at(SPARSIFY_WEIGHTS)) folders.push({ path, format: 'sparsify' });
+  }
+  return folders;
+}
