@@ -1,6 +1,7 @@
 // Training studio: configure a TopK run on the synthetic source, start it, watch the charts
 // move, pause, resume, reload mid-run (it resumes by itself from its checkpoint; steps and
-// curves continue without a gap or duplicate), and invalid fields are refused.
+// curves continue without a gap or duplicate), invalid fields are refused, and "SAELens defaults"
+// reach the stored run config.
 import { expect, test, type Page } from '@playwright/test';
 import { storedRows } from './idb';
 
@@ -58,6 +59,21 @@ test('a TopK run on the synthetic source trains live, pauses, resumes and surviv
   expect(Math.max(...steps)).toBe(steps.length);
   await dash.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 60_000 });
+});
+
+test('"SAELens defaults" switch the dead-feature window to steps and reach the stored run config', async ({ page }) => {
+  await page.goto('/training');
+  await expect(page.getByTestId('start-training')).toBeEnabled();
+  await page.locator('[name="conventions"]').selectOption('saelens');
+  const form = page.getByTestId('train-form');
+  await expect(form).toContainText('gradients clipped to a global norm of 1.0 before Adam');
+  await expect(form.getByText('Dead-feature window (steps)')).toBeVisible();
+  await expect(page.locator('[name="deadFeatureWindow"]')).toHaveValue('1000');
+  await fill(page, { name: 'e2e-saelens', dIn: '16', nFeatures: '64', dSae: '64', k: '4', batchSize: '64', totalSteps: '30', checkpointEvery: '10' });
+  await page.getByTestId('start-training').click();
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 120_000 });
+  const run = (await storedRows<{ name: string; config: Record<string, unknown> }>(page, 'runs')).find((r) => r.name === 'e2e-saelens');
+  expect(run?.config).toMatchObject({ conventions: 'saelens', gradClipNorm: 1, auxCoefficient: 1, beta1: 0, deadFeatureWindow: 1000, deadFeatureWindowUnit: 'steps' });
 });
 
 test('training templates: save, load, duplicate, favourite, search, export and a bad import', async ({ page }, info) => {
