@@ -1,6 +1,8 @@
 // Ingest and tokenize jobs through the real queue on fake-indexeddb: rows stored in chunks with
 // statistics, bad input rejected with nothing stored, pause/resume without duplicates.
 import 'fake-indexeddb/auto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { builtinTokenizer } from '../../data/builtinTokenizer';
 import { DEFAULT_PRETOKENIZE_CONFIG, Pretokenizer } from '../../data/pretokenize';
@@ -205,6 +207,25 @@ describe('ingest job', () => {
     const unnamed = await queue.enqueue({ kind: 'ingest', params: { datasetId: 'ds_x', name: 'x', source: { type: 'file', fileName: 'x.txt', format: 'txt' } } }).catch((e: Error) => e);
     expect(unnamed).toBeInstanceOf(Error);
     expect((unnamed as Error).message).toMatch(/Choose a file/);
+  });
+
+  it('a stored import with a URL (the demo corpus) reads the file again after a reload; a file that changed is refused', async () => {
+    let body = JSONL_ROWS.map((t) => JSON.stringify({ text: t })).join('\n');
+    const server = createServer((_req, res) => res.end(body));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/demo/corpus.jsonl`;
+      const source: FileSource = { type: 'file', fileName: 'corpus.jsonl', format: 'jsonl', fileKey: 'file_not_held', url, size: new Blob([body]).size };
+      const job = await ingest(source);
+      expect(job.status).toBe('done');
+      expect(await datasetRowReader(db, (await db.datasets.get('ds_1'))!).read(0, 10)).toEqual(JSONL_ROWS);
+      body += '\n{"text": "added later"}';
+      const changed = await ingest(source, 'ds_2');
+      expect(changed.error?.code).toBe('file-changed');
+      expect(changed.error?.message).toMatch(/"corpus\.jsonl" changed since its import started/);
+    } finally {
+      server.close();
+    }
   });
 
   it('a cancelled import leaves nothing stored', async () => {

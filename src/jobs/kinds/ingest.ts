@@ -85,7 +85,7 @@ const CHUNK_BYTES = 4 << 20;
 
 /**
  * Files chosen in this page, by FileSource.fileKey. A File from a picker is a reference to the file on
- * disk, not its bytes. Dropped when a job that uses it is done or cancelled; kept after a failure, so
+ * disk, not its bytes. Dropped when a job that uses it finishes; kept after a failure or a cancel, so
  * Retry and "skip those lines" find it.
  */
 const heldFiles = new Map<string, Blob>();
@@ -94,7 +94,7 @@ const heldFiles = new Map<string, Blob>();
  * Open sources (and the database they write to), per job, while the job runs in this worker, with
  * what was skipped before the source was opened (a source reports what it skipped since it opened).
  */
-const live = new Map<string, { source?: AsyncGenerator<IngestBatch>; skippedBefore?: SkipReport; db: LanternDb; fileKey?: string }>();
+const live = new Map<string, { source?: AsyncGenerator<IngestBatch>; skippedBefore?: SkipReport; db: LanternDb }>();
 
 function paramError(field: string, message: string): JobError {
   return new JobError('invalid-params', message, { field });
@@ -267,14 +267,14 @@ export const ingestJob: JobKind<IngestParams, IngestState> = {
       await ctx.db.datasetChunks.where('ownerId').equals(params.datasetId).delete();
       await ctx.db.datasets.put(record);
     });
-    live.set(ctx.jobId, { db: ctx.db, fileKey: fileKeyOf(params) });
+    live.set(ctx.jobId, { db: ctx.db });
     return { chunks: 0, rows: 0, bytes: 0, characters: 0, lengths: {}, skipped: {} };
   },
 
   async step(prev, params, ctx) {
     let entry = live.get(ctx.jobId);
     if (!entry?.source) {
-      entry = { source: openSource(params, prev.cursor), skippedBefore: prev.skipped ?? {}, db: ctx.db, fileKey: fileKeyOf(params) };
+      entry = { source: openSource(params, prev.cursor), skippedBefore: prev.skipped ?? {}, db: ctx.db };
       live.set(ctx.jobId, entry);
     }
     const source = entry.source!;
@@ -341,6 +341,8 @@ export const ingestJob: JobKind<IngestParams, IngestState> = {
 
   async finish(state, params, ctx) {
     const { db } = ctx;
+    const fileKey = fileKeyOf(params);
+    if (fileKey) heldFiles.delete(fileKey);
     if (state.rows === 0) {
       if (await db.datasets.get(params.datasetId)) await deleteRecord(db, 'datasets', params.datasetId);
       return undefined;
@@ -367,8 +369,5 @@ export const ingestJob: JobKind<IngestParams, IngestState> = {
     if (!entry) return;
     void entry.source?.return(undefined);
     void discardAbandonedImport(entry.db, jobId);
-    void entry.db.jobs.get(jobId).then((job) => {
-      if (entry.fileKey && (job?.status === 'done' || job?.status === 'cancelled')) heldFiles.delete(entry.fileKey);
-    });
   },
 };
