@@ -5,6 +5,7 @@ import { Show } from 'solid-js';
 import { RunDashboard } from '../../components/RunDashboard';
 import { createLiveQuery } from '../../state/live';
 import { getDb } from '../../storage/db';
+import { SaeLensExportButton } from './SaeLensExport';
 
 export function RunPage() {
   const params = useParams<{ id: string }>();
@@ -24,6 +25,7 @@ export function RunPage() {
           <A class="btn btn-sm" href="/runs">
             All runs
           </A>
+          <Show when={found()?.run}>{(run) => <SaeLensExportButton runId={run().id} runName={run().name} />}</Show>
         </div>
       </div>
       <Show when={found()}>

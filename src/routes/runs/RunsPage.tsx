@@ -5,6 +5,7 @@ import type uPlot from 'uplot';
 import { createMemo, createResource, createSignal, For, Show } from 'solid-js';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { downloadBlob, stamp } from '../../components/download';
+import { SaeLensExportButton } from './SaeLensExport';
 import { TimeSeries } from '../../components/charts/TimeSeries';
 import { allJobs } from '../../state/jobs';
 import { createLive } from '../../state/live';
@@ -181,6 +182,7 @@ export function RunsPage() {
                         <button class="btn btn-sm" onClick={() => exportRun(r)}>
                           Export
                         </button>
+                        <SaeLensExportButton runId={r.id} runName={r.name} />
                         <button class="btn btn-sm btn-danger" onClick={() => setConfirmDelete([r.id])}>
                           Delete
                         </button>
