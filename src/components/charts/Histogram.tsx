@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { createEffect, onCleanup, onMount } from 'solid-js';
 import type { HistogramData } from '../../storage/db';
-import { tickLabels } from './ticks';
+import { tickLabels, tickSpace } from './ticks';
 
 const AXIS = { stroke: '#94a3b8', grid: { stroke: 'rgba(148,163,184,0.12)' }, ticks: { stroke: 'rgba(148,163,184,0.2)' } };
 
@@ -25,7 +25,16 @@ export function Histogram(props: { title: string; data: () => HistogramData | un
         height: 160,
         legend: { show: false },
         scales: { x: { time: false } },
-        axes: [{ ...AXIS, label: props.xLabel, labelSize: 18, values: (_u: uPlot, vals: (number | null)[]) => tickLabels(vals) }, { ...AXIS, size: 48 }],
+        axes: [
+          {
+            ...AXIS,
+            label: props.xLabel,
+            labelSize: 18,
+            space: (_u: uPlot, _i: number, min: number, max: number) => tickSpace(min, max),
+            values: (_u: uPlot, vals: (number | null)[]) => tickLabels(vals),
+          },
+          { ...AXIS, size: 48 },
+        ],
         series: [{}, { stroke: props.color ?? '#34d399', fill: 'rgba(52,211,153,0.35)', paths: uPlot.paths.bars!({ size: [0.9, 40] }), points: { show: false } }],
       },
       aligned(props.data()),

@@ -1,7 +1,7 @@
 // Tick labels: ticks closer than the default rounding still read differently, and round ticks
 // get no needless decimals.
 import { describe, expect, it } from 'vitest';
-import { tickLabels } from './ticks';
+import { tickLabels, tickSpace } from './ticks';
 
 describe('tickLabels', () => {
   it('gives decoder norms near 1 enough decimals to tell them apart', () => {
@@ -18,5 +18,14 @@ describe('tickLabels', () => {
 
   it('leaves a missing tick empty', () => {
     expect(tickLabels([null, 1.5, 2])).toEqual(['', '1.5', '2.0']);
+  });
+});
+
+describe('tickSpace', () => {
+  it('keeps the default spacing for short labels and widens it for long ones', () => {
+    expect(tickSpace(-7, 0)).toBe(50);
+    expect(tickSpace(0, 400)).toBe(50);
+    // Norms within 2e-7 of 1 need 8 decimals: "1.00000010" is 10 characters.
+    expect(tickSpace(0.9999999, 1.0000001)).toBeGreaterThanOrEqual(10 * 7.5);
   });
 });

@@ -97,7 +97,7 @@ export function ExtractionPage() {
     ([id, m]) => misfit(id, m),
   );
 
-  // The newest model is chosen when none is.
+  // The newest model is chosen when none is; a remembered tokenization that is gone is forgotten.
   createEffect(() => {
     const list = models() ?? [];
     if (!list.some((m) => m.id === form.modelId) && list[0]) setForm('modelId', list[0].id);
@@ -200,7 +200,7 @@ export function ExtractionPage() {
               {num('skipPositions', 'Skip first positions', '1 drops a leading BOS')}
               <Field label="Backend">
                 <select data-testid="extract-backend" value={form.backend} onChange={(e) => setForm('backend', e.currentTarget.value as ExtractForm['backend'])}>
-                  <option value="auto">WebGPU (WASM fallback)</option>
+                  <option value="auto">WebGPU (else WASM)</option>
                   <option value="wasm">WASM only</option>
                 </select>
               </Field>

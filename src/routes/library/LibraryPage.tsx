@@ -230,9 +230,11 @@ export function LibraryPage() {
                 <Show when={row.metrics}>
                   {(m) => (
                     <>
-                      <dt>At this step</dt>
-                      <dd class="mono small">
-                        explained variance {pct(m().explainedVariance)} · L0 {num(m().l0)} · dead {num(m().dead)}
+                      <dt>Explained var.</dt>
+                      <dd class="mono">{pct(m().explainedVariance)}</dd>
+                      <dt>L0 · dead</dt>
+                      <dd class="mono">
+                        {num(m().l0)} · {num(m().dead)} dead
                       </dd>
                     </>
                   )}
