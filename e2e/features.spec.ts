@@ -1,6 +1,7 @@
 // Features end to end: a TopK SAE for the demo model imported as a SAELens zip and made active,
 // the analysis run from the Features page, the list sorted by density, a feature page with shaded
-// contexts and logits, a similar-feature link, and a label found by search after a reload.
+// contexts and logits, a similar-feature link, and a label found by search after a reload; the
+// feature map is drawn.
 import { expect, test } from '@playwright/test';
 import { seededRandom } from '../src/lm/random';
 import { packSaeLensZip } from '../src/sae/formats/bundle';
@@ -57,6 +58,7 @@ test('analyse the active SAE, sort by density, read a feature, follow a neighbou
   await page.getByTestId('analysis-start').click();
   await expect(page.getByTestId('features-count')).toHaveText(`${D_SAE} of ${D_SAE} latents`, { timeout: 150_000 });
   await expect(page.getByTestId('analysis-meta')).toContainText('encoder on WebGPU');
+  await expect(page.getByTestId('feature-map').locator('canvas')).toBeVisible();
 
   // 3. Sort by density, densest first.
   await page.getByTestId('sort-density').click();

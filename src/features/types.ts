@@ -77,6 +77,9 @@ export interface FeatureSummaryRow {
   autoLabel: string;
   /** Display text of the tokens that dominate the top contexts, and of the top logits (search). */
   topTokens: string[];
+  /** Position on the feature map (UMAP of the decoder directions). */
+  x?: number;
+  y?: number;
 }
 
 /** The summary an analysis stores once: every latent's row, the vocabulary's display text, the density histogram. */

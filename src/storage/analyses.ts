@@ -90,6 +90,11 @@ export async function readBlock(db: LanternDb, record: Pick<AnalysisRecord, 'id'
   return readJson<FeatureDetail[]>(db, record, 1 + block);
 }
 
+/** Map positions [dSae × (x, y)], stored after the last detail block. */
+export async function readPositions(db: LanternDb, record: Pick<AnalysisRecord, 'id' | 'saeId' | 'blocks'>): Promise<number[]> {
+  return readJson<number[]>(db, record, 1 + record.blocks);
+}
+
 /** One latent's details (reads only its block). */
 export async function readFeature(db: LanternDb, record: AnalysisRecord, index: number): Promise<FeatureDetail> {
   if (!Number.isInteger(index) || index < 0 || index >= record.dSae) {

@@ -258,7 +258,8 @@ export interface FeatureRecord {
 
 /**
  * A feature analysis of one SAE (src/features). Its analysisChunks rows (ownerId = id): 0 the summary,
- * 1 + b the details of block b, and from SNAPSHOT_INDEX the resumable snapshot while it runs.
+ * 1 + b the details of block b, 1 + blocks the map positions, and from SNAPSHOT_INDEX the
+ * resumable snapshot while it runs.
  * 'ready' only once every chunk is written; a finished re-run replaces the SAE's older analysis.
  */
 export interface AnalysisRecord {

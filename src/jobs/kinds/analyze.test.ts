@@ -56,7 +56,8 @@ afterEach(async () => {
   await db.delete();
 });
 
-const settled = (id: string, statuses?: JobRecord['status'][]) => settledIn(db, id, statuses, 60_000);
+/** Generous: the model runs on the CPU, which other work may share; nothing here asserts a time. */
+const settled = (id: string, statuses?: JobRecord['status'][]) => settledIn(db, id, statuses, 240_000);
 
 const params = (over: Partial<AnalyzeParams> = {}): AnalyzeParams => ({
   analysisId: 'an_1',
@@ -85,14 +86,15 @@ describe('analyze job', () => {
     expect(summary.rows).toHaveLength(70);
     expect(summary.rows[planted.latent].autoLabel).toMatch(/^“the”/);
     expect(summary.vocab[262]).toBe(' the');
-    expect(await db.analysisChunks.count()).toBe(3);
+    expect(summary.rows.every((r) => Number.isFinite(r.x) && Number.isFinite(r.y))).toBe(true);
+    expect(await db.analysisChunks.count()).toBe(4);
   });
 
   it('paused mid-way and resumed from its snapshot stores exactly what one run stores', async () => {
     const one = await settled(await queue.enqueue({ kind: 'analyze', params: params({ analysisId: 'whole', batchContexts: 1 }) }));
     expect(one.status).toBe('done');
     const whole = (await db.analysisChunks.where('ownerId').equals('whole').toArray()).map((r) => r.sha256);
-    expect(whole).toHaveLength(3);
+    expect(whole).toHaveLength(4);
     kind.after(1, 'pause');
     const id = await queue.enqueue({ kind: 'analyze', params: params({ analysisId: 'split', batchContexts: 1 }) });
     const paused = await settled(id, ['paused', 'done']);
@@ -134,4 +136,4 @@ describe('analyze job', () => {
     const record = (await readyAnalysis(db, saeId))!;
     await expect(readFeature(db, record, 3)).rejects.toThrow('The stored feature analysis is corrupted (SHA-256 mismatch) (chunk 1); delete it and run the analysis again.');
   });
-});
+}, 300_000);

@@ -1,6 +1,7 @@
 // Feature analysis as a job: the hooked model and the SAE encoder (GPU kernels, or the CPU
 // reference without WebGPU) run twice over a tokenization's contexts (statistics, then samples),
-// then latents are assembled block by block (windows, logit effects, neighbours).
+// then latents are assembled block by block (windows, logit effects, neighbours), then laid out
+// on the 2-D map (UMAP of the decoder directions; recomputed identically after a reload).
 // THE ACCUMULATOR IS SNAPSHOTTED WITH THE JOB'S STATE IN ONE TRANSACTION; A RELOAD RESUMES FROM THE
 // SNAPSHOT AND RECOMPUTES THE BATCHES AFTER IT, SO THE RESULT EQUALS AN UNINTERRUPTED RUN'S. EACH
 // DETAIL BLOCK IS WRITTEN WITH THE STATE THAT COUNTS IT. THE ANALYSIS IS 'ready' ONLY AT THE END;
@@ -9,6 +10,7 @@ import { Analyzer, assembleLatents, densityHistogram, summaryRow } from '../../f
 import { cpuProduct, unitRows, type RowProduct } from '../../features/effects';
 import { cpuEncoder, encoderRule, type Encoder } from '../../features/encoder';
 import { gpuEncoder, gpuProduct } from '../../features/gpu';
+import { FeatureMapLayout } from '../../features/map';
 import { vocabularyText } from '../../features/tokens';
 import { DEFAULT_ANALYSIS_OPTIONS, type FeatureSummaryRow } from '../../features/types';
 import { findUnembedding, UnembeddingError } from '../../features/unembedding';
@@ -18,7 +20,7 @@ import { loadTokenizer } from '../../lm/tokenizer';
 import { decodeCheckpoint } from '../../sae/checkpointCodec';
 import { weightsFromState } from '../../sae/formats/state';
 import type { SaeWeights } from '../../sae/types';
-import { deleteAnalysis, deleteSnapshot, jsonChunk, readBlock, readSnapshot, snapshotChunks } from '../../storage/analyses';
+import { deleteAnalysis, deleteSnapshot, jsonChunk, readBlock, readPositions, readSnapshot, snapshotChunks } from '../../storage/analyses';
 import { readCheckpoint } from '../../storage/checkpoints';
 import type { ActivationSource, AnalysisRecord, LanternDb } from '../../storage/db';
 import { JobError, type JobContext, type JobKind } from '../types';
@@ -45,8 +47,8 @@ export interface AnalyzeParams {
 }
 
 export interface AnalyzeState {
-  phase: 'stats' | 'samples' | 'assemble';
-  /** Next context of a pass, or next detail block. */
+  phase: 'stats' | 'samples' | 'assemble' | 'map';
+  /** Next context of a pass, or next detail block (1 in 'map' once the positions are stored). */
   cursor: number;
   contexts: number;
   blocks: number;
@@ -71,6 +73,7 @@ interface Live {
   unitDec: Float32Array;
   vocab: string[];
   snapshotAt: number;
+  map?: FeatureMapLayout;
 }
 const live = new Map<string, Live>();
 const dbs = new Map<string, LanternDb>();
@@ -159,7 +162,7 @@ async function openLive(params: AnalyzeParams, ctx: JobContext, state?: AnalyzeS
     const analyzer = new Analyzer(session, source, encoder.value, config, snap ? { position: { phase: snap.phase, cursor: snap.cursor }, snapshot: snap.accumulator } : undefined);
     let resumed: AnalyzeState | undefined;
     if (state) {
-      if (state.phase === 'assemble') resumed = state;
+      if (state.phase === 'assemble' || state.phase === 'map') resumed = state;
       else if (snap) resumed = { ...state, phase: snap.phase === 'done' ? 'assemble' : snap.phase, cursor: snap.phase === 'done' ? 0 : snap.cursor };
       else resumed = { ...state, phase: 'stats', cursor: 0 };
     }
@@ -198,6 +201,22 @@ async function alive(db: LanternDb, params: AnalyzeParams): Promise<void> {
   if ((await db.analyses.get(params.analysisId))?.status !== 'running') {
     throw new JobError('analysis-gone', 'The analysis was deleted while it ran.', { id: params.analysisId });
   }
+}
+
+/** UMAP epochs for a slice; the positions (chunk 1 + blocks) are written with the state that says so. */
+async function mapStep(ctx: JobContext, params: AnalyzeParams, l: Live, prev: AnalyzeState) {
+  l.map ??= new FeatureMapLayout(l.unitDec, l.weights.dSae, l.weights.dIn);
+  l.map.run(SLICE_MS);
+  const progress = 0.95 + 0.05 * l.map.progress;
+  if (!l.map.done) return { state: prev, progress, done: false, message: `Laying out the feature map: ${Math.round(l.map.progress * 100)}%` };
+  const row = await jsonChunk(params.analysisId, 1 + prev.blocks, l.map.positions());
+  const state: AnalyzeState = { ...prev, cursor: 1 };
+  await ctx.db.transaction('rw', ctx.db.analyses, ctx.db.analysisChunks, ctx.db.jobs, async () => {
+    await alive(ctx.db, params);
+    await ctx.db.analysisChunks.put(row);
+    await ctx.db.jobs.update(ctx.jobId, { state });
+  });
+  return { state, progress: 1, done: true, message: 'Feature map laid out' };
 }
 
 /** Deletes the analysis of a failed or cancelled job with its chunks. */
@@ -256,7 +275,7 @@ export const analyzeJob: JobKind<AnalyzeParams, AnalyzeState> = {
     dbs.set(ctx.jobId, ctx.db);
     const [l, resumed] = await ensureLive(params, prev, ctx);
     let state = resumed;
-    if (state.phase !== 'assemble') {
+    if (state.phase === 'stats' || state.phase === 'samples') {
       // 1. Batches of the current pass until the slice budget or the pass ends.
       const t0 = performance.now();
       const phase = l.analyzer.position.phase;
@@ -268,6 +287,7 @@ export const analyzeJob: JobKind<AnalyzeParams, AnalyzeState> = {
       if (pos.phase !== phase || performance.now() - l.snapshotAt >= SNAPSHOT_MS) state = await saveSnapshot(ctx, params, l, state);
       return { state, progress: l.analyzer.progress * 0.9, done: false, message: `${pos.phase === 'samples' ? 'Sampling' : pos.phase === 'done' ? 'Assembling' : 'Statistics'}: ${pos.cursor} of ${state.contexts} contexts` };
     }
+    if (state.phase === 'map') return mapStep(ctx, params, l, state);
     // 3. One block of latents: assembled, then written with the state that counts it.
     const from = state.cursor * LATENTS_PER_BLOCK;
     const to = Math.min(l.weights.dSae, from + LATENTS_PER_BLOCK);
@@ -280,18 +300,19 @@ export const analyzeJob: JobKind<AnalyzeParams, AnalyzeState> = {
       await ctx.db.analysisChunks.put(row);
       await ctx.db.jobs.update(ctx.jobId, { state: next });
     });
-    return { state, progress: 0.9 + (0.1 * state.cursor) / state.blocks, done: state.cursor >= state.blocks, message: `Assembling latents: ${to} of ${l.weights.dSae}` };
+    if (state.cursor >= state.blocks) state = { ...state, phase: 'map', cursor: 0 };
+    return { state, progress: 0.9 + (0.05 * Math.min(state.cursor, state.blocks)) / state.blocks, done: false, message: `Assembling latents: ${to} of ${l.weights.dSae}` };
   },
 
   async checkpoint(state, params, ctx) {
     const l = live.get(ctx.jobId);
-    return l && state.phase !== 'assemble' ? saveSnapshot(ctx, params, l, state) : state;
+    return l && (state.phase === 'stats' || state.phase === 'samples') ? saveSnapshot(ctx, params, l, state) : state;
   },
 
   async finish(state, params, ctx, stopped) {
     const { db } = ctx;
     const id = params.analysisId;
-    if (stopped && (state.phase !== 'assemble' || state.cursor < state.blocks)) {
+    if (stopped && (state.phase !== 'map' || state.cursor < 1)) {
       await deleteAnalysis(db, id);
       return undefined;
     }
@@ -300,6 +321,8 @@ export const analyzeJob: JobKind<AnalyzeParams, AnalyzeState> = {
     const record = (await db.analyses.get(id)) as AnalysisRecord;
     const rows: FeatureSummaryRow[] = [];
     for (let b = 0; b < state.blocks; b++) for (const d of await readBlock(db, record, b)) rows.push(summaryRow(d, l.vocab));
+    const positions = await readPositions(db, record);
+    rows.forEach((r) => Object.assign(r, { x: positions[2 * r.index], y: positions[2 * r.index + 1] }));
     const summary = await jsonChunk(id, 0, { rows, vocab: l.vocab, densityHistogram: densityHistogram(rows) });
     await db.transaction('rw', db.analyses, db.analysisChunks, async () => {
       await alive(db, params);

@@ -4,6 +4,7 @@
 import { A, useNavigate, useParams } from '@solidjs/router';
 import { createEffect, createMemo, createResource, createSignal, For, on, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
+import { FeatureMap, type MapPoint } from '../../components/charts/FeatureMap';
 import { Histogram } from '../../components/charts/Histogram';
 import { downloadBlob } from '../../components/download';
 import { Field } from '../../components/Field';
@@ -217,6 +218,12 @@ export function FeaturesPage() {
   });
   const shown = createMemo(() => queryRows(rows(), query));
   const densityHist = () => summary()?.ok?.densityHistogram;
+  const mapPoints = createMemo((): MapPoint[] =>
+    rows()
+      .filter((r) => r.x !== undefined && r.y !== undefined)
+      .map((r) => ({ index: r.index, x: r.x!, y: r.y!, density: r.density, label: shownLabel(r) })),
+  );
+  const highlight = createMemo(() => (query.search.trim() || query.filter !== 'all' ? new Set(shown().map((r) => r.index)) : undefined));
   const [scrollTop, setScrollTop] = createSignal(0);
   const first = () => Math.max(0, Math.floor(scrollTop() / ROW_H) - 4);
   const visible = () => shown().slice(first(), first() + VIEW_ROWS + 8);
@@ -285,6 +292,12 @@ export function FeaturesPage() {
               <section class="card">
                 <Histogram title="Feature density (log10 fraction of tokens)" xLabel="log10 density" data={densityHist} testid="density-histogram" />
               </section>
+              <Show when={mapPoints().length}>
+                <section class="card">
+                  <div class="chart-title">Feature map · UMAP of the decoder directions, coloured by log density; the search and filter below highlight their latents</div>
+                  <FeatureMap points={mapPoints} highlight={highlight} onOpen={(i) => navigate(`/features/${saeId()}/${i}`)} />
+                </section>
+              </Show>
               <section class="card">
                 <div class="toolbar">
                   <input type="search" class="feature-search" placeholder="Search labels, notes, tokens…" data-testid="features-search" value={query.search} onInput={(e) => setQuery('search', e.currentTarget.value)} />
