@@ -170,7 +170,10 @@ describe('bad input', () => {
   it('a repo without ONNX files is NO_ONNX_FILE', async () => {
     const e = await errorOf(loadModelFiles(`${FIXTURE_ORG}/no-onnx`, opts()));
     expect(e.code).toBe('NO_ONNX_FILE');
-    expect(e.details).toMatchObject({ path: 'onnx/model.onnx' });
+    expect(e.details).toMatchObject({
+      path: 'onnx/model.onnx',
+      tried: ['onnx/model.onnx', 'onnx/decoder_model_merged.onnx', 'onnx/decoder_with_past_model.onnx', 'onnx/decoder_model.onnx'],
+    });
   });
 
   it('a missing variant is NO_ONNX_FILE naming the variant file', async () => {

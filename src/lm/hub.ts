@@ -1,6 +1,6 @@
 // Hub loading: a thin fetch layer over the Hugging Face URL layout (`{host}/{repo}/resolve/{rev}/{path}`)
 // with per-file progress, the Cache API, typed 404s, a size limit checked before downloading, ONNX
-// variant names as the Hub publishes them, and external-data files found from the graph itself
+// variant names and decoder layouts as the Hub publishes them, and external-data files found from the graph itself
 // (every external tensor's offset and length checked against the files before a model is accepted).
 import { summarizeConfig, type ModelSummary } from './config';
 import { LmError } from './errors';
@@ -26,6 +26,14 @@ export type ModelDtype = keyof typeof VARIANT_SUFFIX;
 export function onnxPath(dtype: ModelDtype = 'fp32', baseName = 'model'): string {
   return `onnx/${baseName}${VARIANT_SUFFIX[dtype]}.onnx`;
 }
+
+/**
+ * Decoder file names, most preferred first: onnx-community's single `model` (cache inputs, often
+ * with `model.onnx_data`), Optimum/Xenova's `decoder_model_merged` (an If on `use_cache_branch`,
+ * reduced to its with-cache branch by surgery), Optimum's `decoder_with_past_model` (its empty
+ * cache serves the first step), and a lone first-step `decoder_model` (no cache inputs).
+ */
+export const DECODER_BASE_NAMES = ['model', 'decoder_model_merged', 'decoder_with_past_model', 'decoder_model'] as const;
 
 export interface FileProgress {
   path: string;
@@ -176,6 +184,17 @@ export interface OnnxVariant {
   externalData: boolean;
 }
 
+/** The decoder a repo offers for each dtype: its most preferred layout (DECODER_BASE_NAMES), in dtype order of VARIANT_SUFFIX. */
+export function decoderVariants(variants: OnnxVariant[]): OnnxVariant[] {
+  const rank = (v: OnnxVariant) => (DECODER_BASE_NAMES as readonly string[]).indexOf(v.baseName);
+  const out: OnnxVariant[] = [];
+  for (const dtype of Object.keys(VARIANT_SUFFIX)) {
+    const best = variants.filter((v) => v.dtype === dtype && rank(v) >= 0).sort((a, b) => rank(a) - rank(b))[0];
+    if (best) out.push(best);
+  }
+  return out;
+}
+
 /** The ONNX files a repo publishes, from the Hub API's file list (`/api/models/{repo}/revision/{rev}`). */
 export async function listOnnxVariants(repo: string, opts: HubOptions = {}): Promise<OnnxVariant[]> {
   const host = (opts.host ?? DEFAULT_HUB_HOST).replace(/\/+$/, '');
@@ -306,9 +325,26 @@ export function checkExternalData(onnx: Uint8Array, files: readonly ExternalData
   }
 }
 
+/** The first decoder file of `dtype` the repo has, in DECODER_BASE_NAMES order, with its size. */
+async function findDecoder(repo: string, opts: LoadModelOptions): Promise<{ path: string; size: number }> {
+  const dtype = opts.dtype ?? 'fp32';
+  const tried = DECODER_BASE_NAMES.map((b) => onnxPath(dtype, b));
+  for (const path of tried) {
+    const size = await hubFileSize(repo, path, opts);
+    if (size !== undefined) return { path, size };
+  }
+  throw new LmError('NO_ONNX_FILE', `${repo} has no ONNX decoder for ${dtype} (looked for ${tried.join(', ')})`, {
+    repo,
+    path: tried[0],
+    tried,
+    dtype,
+  });
+}
+
 /**
- * Fetches what a decoder needs: 1. config.json (a missing repo fails here), 2. the ONNX variant's
- * size (with `{name}_data`) against `maxBytes`, 3. tokenizer files, 4. the graph, 5. its external data.
+ * Fetches what a decoder needs: 1. config.json (a missing repo fails here), 2. the decoder file of
+ * the layout the repo publishes and its size (with `{name}_data`) against `maxBytes`, 3. tokenizer
+ * files, 4. the graph, 5. its external data.
  */
 export async function loadModelFiles(repo: string, opts: LoadModelOptions = {}): Promise<ModelFiles> {
   const config = await fetchJson(repo, 'config.json', opts).catch((e: unknown) => {
@@ -318,11 +354,7 @@ export async function loadModelFiles(repo: string, opts: LoadModelOptions = {}):
     throw e;
   });
   const summary = summarizeConfig(config);
-  const path = onnxPath(opts.dtype);
-  const size = await hubFileSize(repo, path, opts);
-  if (size === undefined) {
-    throw new LmError('NO_ONNX_FILE', `${repo} has no ONNX export at ${path}`, { repo, path, dtype: opts.dtype ?? 'fp32' });
-  }
+  const { path, size } = await findDecoder(repo, opts);
   const dataSize = (await hubFileSize(repo, `${path}_data`, opts)) ?? 0;
   if (opts.maxBytes !== undefined && size + dataSize > opts.maxBytes) {
     throw new LmError('MODEL_TOO_LARGE', `${repo} (${path}) is ${size + dataSize} bytes, over the ${opts.maxBytes}-byte memory limit`, {

@@ -352,9 +352,54 @@ export function decodeModelBytes(bytes: Uint8Array): ModelProto {
   }
 }
 
+/**
+ * Optimum's merged decoder (`decoder_model_merged*.onnx`) runs its no-cache or with-cache decoder
+ * from one `If` on a bool input `use_cache_branch`. The with-cache branch also serves the first
+ * step (with an empty cache, as the session always feeds one), so the graph is reduced to it: its
+ * nodes, initializers and value infos replace the If, whose outputs keep their names, and
+ * `use_cache_branch` stops being an input. Returns false for any other graph, left as it is.
+ */
+export function reduceMergedDecoder(graph: GraphProto): boolean {
+  const at = graph.node.findIndex((n) => n.opType === 'If' && !n.domain && n.input[0] === 'use_cache_branch');
+  if (at < 0) return false;
+  const ifNode = graph.node[at];
+  const branches = ifNode.attribute.filter((a) => (a.name === 'then_branch' || a.name === 'else_branch') && a.g).map((a) => a.g!);
+  const branch = branches.find((g) => (g.node ?? []).some((n) => n.input.some((i) => i.startsWith('past_key_values.'))));
+  if (!branch) {
+    throw unsupported("a branch of the merged decoder's use_cache_branch If that reads past_key_values", { node: ifNode.name });
+  }
+  const nodes = [...(branch.node ?? [])];
+  // 1. The branch's outputs take the If's output names: its own tensors are renamed, one it passes
+  //    through from the outer scope gets an Identity.
+  const produced = new Set(nodes.flatMap((n) => n.output));
+  const rename = new Map<string, string>();
+  (branch.output ?? []).forEach((o, k) => {
+    const to = ifNode.output[k];
+    if (!to || o.name === to) return;
+    if (produced.has(o.name)) rename.set(o.name, to);
+    else nodes.push({ name: `/lantern/merged/${to}`, opType: 'Identity', input: [o.name], output: [to], attribute: [], domain: '' });
+  });
+  for (const n of nodes) {
+    n.output = n.output.map((o) => rename.get(o) ?? o);
+    n.input = n.input.map((i) => rename.get(i) ?? i);
+  }
+  graph.node = [...graph.node.slice(0, at), ...nodes, ...graph.node.slice(at + 1)];
+  graph.initializer = [...graph.initializer, ...(branch.initializer ?? [])];
+  graph.valueInfo = [...graph.valueInfo, ...(branch.valueInfo ?? [])];
+  if (!graph.node.some((n) => n.input.includes('use_cache_branch'))) graph.input = graph.input.filter((i) => i.name !== 'use_cache_branch');
+  return true;
+}
+
+/** A decoder graph ready for the residual walk: decoded, a merged decoder reduced to its with-cache branch. */
+function decodeDecoder(bytes: Uint8Array): ModelProto {
+  const model = decodeModelBytes(bytes);
+  reduceMergedDecoder(model.graph);
+  return model;
+}
+
 /** Hook points and depth of a model, without modifying it. */
 export function inspectModel(bytes: Uint8Array) {
-  const graph = decodeModelBytes(bytes).graph;
+  const graph = decodeDecoder(bytes).graph;
   const chain = locateResidualChain(graph);
   return {
     signature: signatureOf(graph, chain),
@@ -517,7 +562,7 @@ class Rewriter {
  * shows resid_pre(L+1)'s edits.
  */
 export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?: number } = {}): SurgeryResult {
-  const model = decodeModelBytes(bytes);
+  const model = decodeDecoder(bytes);
   const graph = model.graph;
   const chain = locateResidualChain(graph);
   const nLayers = chain.sites.length / 2;

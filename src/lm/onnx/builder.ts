@@ -1,11 +1,11 @@
 // A small ONNX graph builder that names nodes the way torch.onnx.export does
 // (`/scope/Op`, `/scope/Op_1`, outputs `<node>_output_<k>`), used by the fixture generator and surgery.
-import { DataType, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto';
+import { DataType, type AttributeProto, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto';
 
 /** AttributeProto.AttributeType values. */
-const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
+const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7 } as const;
 
-export type AttrValue = number | string | number[] | { float: number } | { floats: number[] } | TensorProto;
+export type AttrValue = number | string | number[] | { float: number } | { floats: number[] } | { graph: GraphProto } | TensorProto;
 
 /** Integers become INT/INTS; wrap with `{ float }` / `{ floats }` to force floats. */
 export function attribute(name: string, v: AttrValue): AttributeProto {
@@ -16,6 +16,7 @@ export function attribute(name: string, v: AttrValue): AttributeProto {
   if (Array.isArray(v)) return { name, type: AttrType.INTS, ints: v };
   if ('float' in v) return { name, type: AttrType.FLOAT, f: v.float };
   if ('floats' in v) return { name, type: AttrType.FLOATS, floats: v.floats };
+  if ('graph' in v) return { name, type: AttrType.GRAPH, g: v.graph };
   return { name, type: AttrType.TENSOR, t: v };
 }
 

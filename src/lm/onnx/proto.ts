@@ -141,6 +141,8 @@ export interface AttributeProto {
   i?: Int64;
   s?: Uint8Array;
   t?: TensorProto;
+  /** A subgraph (If branches, Loop bodies). */
+  g?: GraphProto;
   floats?: number[];
   ints?: Int64[];
 }
