@@ -68,6 +68,8 @@ export interface GenerateOptions extends SamplingOptions {
   signal?: AbortSignal;
   /** Extra feeds for every step, e.g. `steer.<hook>` [dModel] vectors and clamp inputs. */
   feeds?: Record<string, ort.Tensor>;
+  /** Called with each step's next-token logits [vocab] and the token drawn from them. */
+  onLogits?: (logits: Float32Array, token: number) => void;
 }
 
 /**
@@ -85,7 +87,9 @@ export async function* generate(session: LmSession, prompt: number[], opts: Gene
     const out = await session.forward({ inputIds: ids, batch: 1, past, extra: opts.feeds });
     const logits = out.logits.data as Float32Array;
     const vocab = logits.length / ids.length;
-    const token = sampleToken(logits.subarray(logits.length - vocab), opts, rand);
+    const last = logits.subarray(logits.length - vocab);
+    const token = sampleToken(last, opts, rand);
+    opts.onLogits?.(last, token);
     yield token;
     if (stop.has(token)) return;
     past = session.cacheFrom(out);
