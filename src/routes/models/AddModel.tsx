@@ -3,7 +3,7 @@
 // progress and a clear error.
 import { createMemo, createResource, createSignal, For, Show } from 'solid-js';
 import { ProgressBar } from '../../components/ProgressBar';
-import { listOnnxVariants, onnxPath, VARIANT_SUFFIX, type FileProgress, type ModelDtype, type OnnxVariant } from '../../lm/hub';
+import { decoderVariants, listOnnxVariants, onnxPath, VARIANT_SUFFIX, type FileProgress, type ModelDtype, type OnnxVariant } from '../../lm/hub';
 import { elementBytesOf, estimateModelMemory } from '../../lm/memory';
 import { report } from '../../state/gpu';
 import { hubModelFacts, type ModelFacts } from '../../state/modelMemory';
@@ -99,18 +99,21 @@ export function AddModel(props: { onAdded: (m: ModelRecord) => void }) {
     setFactsError(undefined);
     try {
       const d = dtype();
-      setFacts({ facts: await hubModelFacts(repo().trim(), onnxPath(d), { host: host(), revision: revision().trim() || 'main' }), dtype: d });
+      setFacts({ facts: await hubModelFacts(repo().trim(), pathOf(d), { host: host(), revision: revision().trim() || 'main' }), dtype: d });
     } catch (e) {
       setFactsError(errorOf(e).message);
     }
   }
+
+  /** The decoder file of a dtype: as listed from the repo (any layout), else onnx-community's name. */
+  const pathOf = (d: ModelDtype) => variants()?.find((v) => v.dtype === d)?.path ?? onnxPath(d);
 
   async function listVariants() {
     setVariants(undefined);
     setVariantsError(undefined);
     try {
       await saveHubHost(host());
-      const found = (await listOnnxVariants(repo().trim(), { host: host(), revision: revision() })).filter((v) => v.baseName === 'model');
+      const found = decoderVariants(await listOnnxVariants(repo().trim(), { host: host(), revision: revision() }));
       setVariants(found);
       if (found.length && !found.some((v) => v.dtype === dtype())) setDtype(found[0].dtype);
     } catch (e) {
@@ -128,7 +131,7 @@ export function AddModel(props: { onAdded: (m: ModelRecord) => void }) {
       <h2>Add a model from the Hub</h2>
       <p class="muted">
         ONNX exports in the Hub layout (<span class="mono">config.json</span>, <span class="mono">tokenizer.json</span>,{' '}
-        <span class="mono">onnx/model*.onnx</span>), e.g. <span class="mono">onnx-community/gpt2</span>. Files are kept in the browser's cache, so a
+        <span class="mono">onnx/model*.onnx</span> or <span class="mono">onnx/decoder_model_merged*.onnx</span>), e.g. <span class="mono">onnx-community/gpt2</span>. Files are kept in the browser's cache, so a
         downloaded model works offline.
       </p>
       <div class="form-grid">
@@ -150,7 +153,7 @@ export function AddModel(props: { onAdded: (m: ModelRecord) => void }) {
             <For each={variants()?.length ? variants()!.map((v) => v.dtype) : DTYPES}>
               {(d) => (
                 <option value={d}>
-                  {d} — {onnxPath(d)}
+                  {d} — {pathOf(d)}
                 </option>
               )}
             </For>
