@@ -15,7 +15,7 @@ async function trainShortRun(page: Page, name: string, steps: number) {
 test('runs are compared, exported and re-imported whole', async ({ page }, info) => {
   await trainShortRun(page, 'alpha', 20);
   await trainShortRun(page, 'beta', 30);
-  await page.getByRole('link', { name: 'Runs' }).click();
+  await page.getByRole('link', { name: 'Runs', exact: true }).click();
   const rows = page.getByTestId('run-row');
   await expect(rows).toHaveCount(2);
   await expect(rows.filter({ hasText: 'beta' })).toContainText('30 / 30');
@@ -35,7 +35,7 @@ test('runs are compared, exported and re-imported whole', async ({ page }, info)
   expect(csv).toHaveLength(1 + 20 + 30);
 
   const runDownload = page.waitForEvent('download');
-  await rows.filter({ hasText: 'beta' }).getByRole('button', { name: 'Export' }).click();
+  await rows.filter({ hasText: 'beta' }).getByRole('button', { name: 'Export', exact: true }).click();
   const runPath = info.outputPath('beta.lantern-run.zip');
   await (await runDownload).saveAs(runPath);
 

@@ -13,7 +13,7 @@ const [toasts, setToasts] = createStore<Toast[]>([]);
 let nextId = 1;
 
 /** At most this many toasts show at once (the oldest goes first), so they never pile up over the page. */
-const MAX_SHOWN = 3;
+const MAX_SHOWN = 4;
 
 export function toast(tone: ToastTone, title: string, body?: string, ms = tone === 'error' ? 12_000 : 5_000): void {
   const id = nextId++;
