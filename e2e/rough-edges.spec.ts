@@ -1,6 +1,6 @@
 // First-run rough edges: samples keep their own text direction and long ones are clamped, byte
-// tokens read as bytes; form choices survive leaving the page; a started run opens on its own page
-// (/runs/:id) with its dashboard first; a paused run is called paused.
+// tokens read as bytes; one import-error banner at a time; form choices survive leaving the page;
+// a started run opens on its own page (/runs/:id) with its dashboard first; a paused run says so.
 import { expect, test } from '@playwright/test';
 
 test('samples: right-to-left text stays inside its row, a 100k-character row is clamped, tokens never read �', async ({ page }) => {
@@ -48,6 +48,24 @@ test('samples: right-to-left text stays inside its row, a 100k-character row is 
   expect(texts.join('')).toBe(rows[3]);
   expect(texts.some((t) => t.includes('→'))).toBe(true);
   expect(texts.join('')).not.toContain('\uFFFD');
+});
+
+test('import errors: one banner, replaced by a newer failure, gone after a later success', async ({ page }) => {
+  await page.goto('/datasets');
+  const importFile = async (name: string, text: string) => {
+    await page.getByTestId('tab-file').click();
+    await page.getByTestId('dataset-file').setInputFiles({ name, mimeType: 'text/plain', buffer: Buffer.from(text) });
+    await page.getByTestId('import-submit').click();
+  };
+  const banner = page.getByTestId('import-problem');
+  await importFile('first.txt', '');
+  await expect(banner).toContainText('first.txt', { timeout: 30_000 });
+  await importFile('second.txt', '');
+  await expect(banner).toContainText('second.txt', { timeout: 30_000 });
+  await expect(banner).toHaveCount(1);
+  await importFile('good.txt', 'a good row\n');
+  await expect(page.locator('[data-testid="dataset-row"][data-name="good"]')).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
+  await expect(banner).toHaveCount(0);
 });
 
 test('training choices survive leaving the page; the run name follows the source until edited; a run opens on its own page', async ({ page }) => {
