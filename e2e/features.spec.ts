@@ -1,7 +1,7 @@
 // Features end to end: a TopK SAE for the demo model imported as a SAELens zip and made active,
 // the analysis run from the Features page, the list sorted by density, a feature page with shaded
 // contexts and logits, a similar-feature link, and a label found by search after a reload; the
-// feature map is drawn.
+// feature map is drawn and your own text finds latents.
 import { expect, test } from '@playwright/test';
 import { seededRandom } from '../src/lm/random';
 import { packSaeLensZip } from '../src/sae/formats/bundle';
@@ -60,7 +60,13 @@ test('analyse the active SAE, sort by density, read a feature, follow a neighbou
   await expect(page.getByTestId('analysis-meta')).toContainText('encoder on WebGPU');
   await expect(page.getByTestId('feature-map').locator('canvas')).toBeVisible();
 
-  // 3. Sort by density, densest first.
+  // 3. Test your own text: latents ranked by their max over it, each linking to its page.
+  await page.getByTestId('probe-text').fill('the miller and the fox');
+  await page.getByTestId('probe-run').click();
+  await expect(page.getByTestId('probe-link').first()).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('probe-tokens').locator('.tok')).not.toHaveCount(0);
+
+  // 4. Sort by density, densest first.
   await page.getByTestId('sort-density').click();
   await expect(page.getByTestId('sort-density')).toHaveAttribute('aria-sort', 'descending');
   const densities = (await page.getByTestId('cell-density').allTextContents()).map((t) => (t.endsWith('%') ? Number(t.slice(0, -1)) / 100 : Number(t)));
@@ -68,7 +74,7 @@ test('analyse the active SAE, sort by density, read a feature, follow a neighbou
   expect(densities[0]).toBeGreaterThan(0);
   await page.screenshot({ path: info.outputPath('feature-list.png'), fullPage: true });
 
-  // 4. The densest latent's page: shaded contexts and logits.
+  // 5. The densest latent's page: shaded contexts and logits.
   const first = page.getByTestId('feature-row').first();
   const index = await first.getAttribute('data-index');
   await first.click();
@@ -83,14 +89,14 @@ test('analyse the active SAE, sort by density, read a feature, follow a neighbou
   await expect(page.getByTestId('logits-bottom').locator('tr')).toHaveCount(10);
   await page.screenshot({ path: info.outputPath('feature-page.png'), fullPage: true });
 
-  // 5. Follow the nearest similar latent.
+  // 6. Follow the nearest similar latent.
   const link = page.getByTestId('neighbour-link').first();
   const neighbour = (await link.textContent())!.replace('#', '');
   await link.click();
   await expect(page).toHaveURL(new RegExp(`/features/[^/]+/${neighbour}$`));
   await expect(page.getByTestId('feature-title')).toContainText(`Latent #${neighbour}`);
 
-  // 6. Label it; after a reload the label is shown and found by search in the list.
+  // 7. Label it; after a reload the label is shown and found by search in the list.
   await page.getByTestId('feature-label-input').fill('river words');
   await page.getByTestId('feature-save').click();
   await expect(page.getByTestId('feature-label')).toHaveText('river words');

@@ -21,8 +21,11 @@ import { deleteAnalysis, featureNotes, readSummary, readyAnalysis } from '../../
 import type { AnalysisSummary } from '../../features/types';
 import { getDb, newId, type AnalysisRecord, type TokenizationRecord } from '../../storage/db';
 import { listLibrary } from '../library/library';
+import { visibleToken } from '../../features/tokens';
+import type { ProbeResult } from '../../features/probe';
 import {
   DEFAULT_ANALYSIS_FORM,
+  runProbe,
   listRows,
   queryRows,
   rowsToCsv,
@@ -34,6 +37,7 @@ import {
   type AnalysisForm,
   type FilterKind,
   type ListQuery,
+  type ListRow,
   type SortKey,
 } from './features.data';
 import { fmtDensity, fmtSig } from './format';
@@ -191,6 +195,88 @@ function AnalysisCard(props: { saeId: string; dIn: number; analysis?: AnalysisRe
   );
 }
 
+/** Test your own text: per-token strongest latents (hover) and the latents ranked by their max over it. */
+function ProbeCard(props: { saeId: string; analysis: AnalysisRecord; vocab: string[]; rows: ListRow[] }) {
+  const [text, setText] = createSignal('');
+  const [busy, setBusy] = createSignal(false);
+  const [result, setResult] = createSignal<ProbeResult>();
+  const [error, setError] = createSignal('');
+  const label = (i: number) => {
+    const r = props.rows[i];
+    return r ? shownLabel(r) : '';
+  };
+  async function run() {
+    setBusy(true);
+    setError('');
+    try {
+      setResult(await runProbe(getDb(), props.analysis, text()));
+    } catch (e) {
+      setResult(undefined);
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section class="card">
+      <h2>Test your own text</h2>
+      <p class="muted small">The model and the SAE run on it here (WASM); hover a token for its strongest latents.</p>
+      <textarea data-testid="probe-text" rows={2} class="probe-input" value={text()} onInput={(e) => setText(e.currentTarget.value)} />
+      <div class="btn-row" style={{ 'margin-top': '8px' }}>
+        <button class="btn btn-sm btn-primary" data-testid="probe-run" disabled={busy() || !text().trim()} onClick={() => void run()}>
+          {busy() ? 'Running…' : 'Find latents'}
+        </button>
+      </div>
+      <Show when={error()}>
+        <p class="error-text small" role="alert" data-testid="probe-error">
+          {error()}
+        </p>
+      </Show>
+      <Show when={result()}>
+        {(r) => (
+          <>
+            <div class="token-window-text probe-tokens" data-testid="probe-tokens">
+              <For each={r().tokens}>
+                {(id, i) => (
+                  <span class="tok" classList={{ 'tok-on': r().perToken[i()].length > 0 }} title={`token ${id}: ${r().perToken[i()].map((e) => `#${e.latent} ${fmtSig(e.value)}`).join(', ') || 'no latent'}`}>
+                    {visibleToken(props.vocab[id] ?? `<${id}>`)}
+                  </span>
+                )}
+              </For>
+            </div>
+            <table class="table compact" data-testid="probe-ranking">
+              <thead>
+                <tr>
+                  <th class="num">#</th>
+                  <th class="num">Max</th>
+                  <th>At token</th>
+                  <th>Label</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={r().ranking.slice(0, 15)}>
+                  {(e) => (
+                    <tr>
+                      <td class="num mono">
+                        <A href={`/features/${props.saeId}/${e.latent}`} data-testid="probe-link">
+                          {e.latent}
+                        </A>
+                      </td>
+                      <td class="num mono">{fmtSig(e.max)}</td>
+                      <td class="mono tok-cell">{visibleToken(props.vocab[r().tokens[e.at]] ?? '')}</td>
+                      <td class="muted small">{label(e.latent) || '—'}</td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}
+
 export function FeaturesPage() {
   const params = useParams<{ saeId?: string }>();
   const navigate = useNavigate();
@@ -292,6 +378,7 @@ export function FeaturesPage() {
               <section class="card">
                 <Histogram title="Feature density (log10 fraction of tokens)" xLabel="log10 density" data={densityHist} testid="density-histogram" />
               </section>
+              <ProbeCard saeId={s().checkpoint.id} analysis={analysis()!} vocab={summary()!.ok!.vocab} rows={rows()} />
               <Show when={mapPoints().length}>
                 <section class="card">
                   <div class="chart-title">Feature map · UMAP of the decoder directions, coloured by log density; the search and filter below highlight their latents</div>

@@ -5,7 +5,8 @@ import { listHooks } from '../../lm/hooks';
 import type { ModelSummary } from '../../lm/config';
 import type { AnalyzeParams } from '../../jobs/kinds/analyze';
 import type { FeatureSummaryRow } from '../../features/types';
-import type { ActivationSource, FeatureRecord, LanternDb, ModelRecord, RunRecord } from '../../storage/db';
+import type { ProbeResult } from '../../features/probe';
+import type { ActivationSource, AnalysisRecord, FeatureRecord, LanternDb, ModelRecord, RunRecord } from '../../storage/db';
 import { IMPORTED_RUN_ID, type LibraryCheckpoint } from '../../storage/checkpoints';
 
 /** The model and hook an SAE reads, as far as its run or import says. */
@@ -156,4 +157,31 @@ export function rowsToCsv(rows: ListRow[]): string {
     lines.push([String(r.index), String(r.density), String(r.meanActive), String(r.max), cell(r.label ?? ''), cell(r.autoLabel), r.favourite ? '1' : '0', cell(r.notes ?? '')].join(','));
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Test your own text: the analysed model and hook (WASM, in this thread) and the SAE's CPU encoder
+ * over `text`, cut into contexts of the model's window. The runtime is loaded on first use.
+ */
+export async function runProbe(db: LanternDb, analysis: AnalysisRecord, text: string): Promise<ProbeResult> {
+  const [{ openHookedModel }, { loadSae }, { cpuEncoder, encoderRule }, { probeText }] = await Promise.all([
+    import('../../jobs/kinds/extract'),
+    import('../../state/activeSae'),
+    import('../../features/encoder'),
+    import('../../features/probe'),
+  ]);
+  const model = await db.models.get(analysis.modelId);
+  if (!model) throw new Error(`The model ${analysis.model} was deleted; add it again on the Models page.`);
+  const contextSize = (model.summary as unknown as ModelSummary).nCtx || 128;
+  const { state, weights } = await loadSae(db, analysis.saeId);
+  const hooked = await openHookedModel(
+    db,
+    { modelId: analysis.modelId, hook: analysis.hook, source: { type: 'text', text }, contextSize, batchSize: 1, maxSequences: 0, skipPositions: 0, backend: 'wasm' },
+    () => {},
+  );
+  try {
+    return await probeText(hooked.session, hooked.source, analysis.hook, cpuEncoder(weights, encoderRule(state.config.arch, weights, state.config.k)));
+  } finally {
+    await hooked.session.release();
+  }
 }
