@@ -8,11 +8,12 @@ import { acquireDevice } from '@/gpu/device';
 import { configureOrtForBrowser } from '@/lm/ortBrowser';
 import { benchLmBackend, benchModel, benchSpec } from '../bodies/lm';
 import { benchSae } from '../bodies/sae';
+import { benchScale, scaleModel, scaleSpec, type MemoryProbe } from '../bodies/scale';
 import { tfjsPeer } from '../peers/tfjsSae';
 import type { BenchOptions, BenchRow } from '../types';
 
 export interface BenchPage {
-  /** The LM rows on WASM then WebGPU, then the SAE rows. */
+  /** The LM rows on WASM then WebGPU, then the SAE rows, then the GPT-2-small-scale rows. */
   run(quick: boolean): Promise<void>;
 }
 
@@ -38,6 +39,13 @@ window.benchPage = {
     const peer = await tfjsPeer(tf);
     try {
       await benchSae(device, report, `${gpu} (chromium)`, peer, opts);
+      // GPT-2-small shapes: the LM on WASM (SAE on the page's adapter), then on WebGPU at the quick size.
+      const heap = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+      const probe: MemoryProbe = { what: 'JS heap (performance.memory; WASM and GPU memory not included)', sample: () => heap?.usedJSHeapSize };
+      const scale = scaleSpec(quick);
+      await benchScale('wasm', scaleModel(scale), scale, device, probe, opts, `wasm (chromium); SAE on ${gpu}`);
+      const small = scaleSpec(true);
+      await benchScale('webgpu', scaleModel(small), small, device, probe, opts, `webgpu (chromium, ${gpu})`);
     } finally {
       peer.dispose();
       device.destroy();
