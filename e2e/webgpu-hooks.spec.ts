@@ -1,4 +1,5 @@
-// Hook points on WebGPU in Chromium, for both families and their fused (ORT-optimised) forms.
+// Hook points on WebGPU in Chromium, for both families, their fused (ORT-optimised) forms and an
+// Optimum merged decoder (reduced to its with-cache branch).
 // 1. The app path, once: tiny-gpt2 is added from the local Hub mirror, one hook is extracted on the
 //    WebGPU execution provider, and the stored activations match the TypeScript reference.
 // 2. Every hook point of every fixture at once, through a harness page running the same LM modules:
@@ -18,7 +19,7 @@ import type { HarnessModel, LmHarness } from './harness/hooks';
 import { storedRows } from './idb';
 
 const ATOL = 1e-4;
-const MODELS = ['tiny-gpt2', 'tiny-gpt2-fused', 'tiny-llama', 'tiny-llama-fused'];
+const MODELS = ['tiny-gpt2', 'tiny-gpt2-fused', 'tiny-llama', 'tiny-llama-fused', 'tiny-llama-merged'];
 const fixtures = Object.fromEntries(MODELS.map((name) => [name, buildFixtureRepo(name)]));
 const json = (name: string, path: string) => JSON.parse(new TextDecoder().decode(fixtures[name].files.get(path))) as Record<string, unknown>;
 
@@ -93,7 +94,8 @@ test.describe('every hook point', () => {
       test.slow();
       const { spec, weights, files } = fixtures[name];
       const d = spec.dModel;
-      const model: HarnessModel = { onnx: Buffer.from(files.get('onnx/model.onnx')!).toString('base64'), config: json(name, 'config.json') };
+      const onnx = files.get('onnx/model.onnx') ?? files.get('onnx/decoder_model_merged.onnx')!;
+      const model: HarnessModel = { onnx: Buffer.from(onnx).toString('base64'), config: json(name, 'config.json') };
       const hooks = listHooks(spec.nLayers);
       const rand = seededRandom(7);
       const vectors = Object.fromEntries(STEER_HOOKS.map((h) => [h, Float32Array.from({ length: d }, () => 2 * rand() - 1)]));
