@@ -169,12 +169,6 @@ async function liveSource(params: TrainParams, source: Extract<TrainSource, { ty
   );
 }
 
-/** The branch's starting state, refused (naming both sizes) when its dIn / dSae differ from the new config. */
-async function branchState(db: LanternDb, params: TrainParams): Promise<SaeState> {
-  const id = params.fromCheckpointId as string;
-  const { state } = decodeCheckpoint(await readCheckpoint(db, id));
-  for (const f of ['dIn', 'dSae'] as const) {
-    if (state.config[f] !== params.config[f]) {
 /** Live extraction from a tokenization: refused before the run exists when its vocabulary is not the model's. */
 async function checkLiveTokens(db: LanternDb, source: Extract<TrainSource, { type: 'live' }>): Promise<void> {
   const model = await db.models.get(source.modelId);
@@ -182,6 +176,12 @@ async function checkLiveTokens(db: LanternDb, source: Extract<TrainSource, { typ
   if (source.tokens.type === 'tokenization') await checkTokenizationFits(db, source.tokens.tokenizationId, model);
 }
 
+/** The branch's starting state, refused (naming both sizes) when its dIn / dSae differ from the new config. */
+async function branchState(db: LanternDb, params: TrainParams): Promise<SaeState> {
+  const id = params.fromCheckpointId as string;
+  const { state } = decodeCheckpoint(await readCheckpoint(db, id));
+  for (const f of ['dIn', 'dSae'] as const) {
+    if (state.config[f] !== params.config[f]) {
       throw new JobError('branch-shape', `Cannot branch: the checkpoint has ${f} = ${state.config[f]}, the new configuration ${params.config[f]}. Keep ${f} when branching.`, {
         field: f,
         checkpoint: state.config[f],
@@ -237,6 +237,7 @@ export const trainJob: JobKind<TrainParams, TrainState> = {
     const existing = await ctx.db.runs.get(params.runId);
     if (!existing) {
       if (params.fromCheckpointId) await branchState(ctx.db, params);
+      if (params.source.type === 'live' && params.source.tokens.type === 'tokenization') await checkLiveTokens(ctx.db, params.source);
       await ctx.db.runs.add({
         id: params.runId,
         name: params.name,
@@ -245,7 +246,6 @@ export const trainJob: JobKind<TrainParams, TrainState> = {
           source: params.source,
           totalSteps: params.totalSteps,
           checkpointEvery: params.checkpointEvery,
-      if (params.source.type === 'live' && params.source.tokens.type === 'tokenization') await checkLiveTokens(ctx.db, params.source);
           ...(params.fromCheckpointId ? { fromCheckpointId: params.fromCheckpointId } : {}),
         },
         status: 'running',
