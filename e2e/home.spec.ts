@@ -58,7 +58,7 @@ test('from a fresh profile, "Run the demo" reaches a finished run whose dashboar
   await expect(state('dataset').getByTestId('workflow-state')).toHaveText('no dataset yet');
   await expect(state('model').getByTestId('workflow-state')).toHaveText('no model yet');
   await expect(state('features').getByTestId('workflow-state')).toHaveText('no analysis yet');
-  await expect(state('steering')).toHaveAttribute('data-status', 'soon');
+  await expect(state('steering').getByTestId('workflow-state')).toHaveText('no preset yet');
   await shoot(page, 'home-fresh');
 
   await page.getByTestId('demo-run').click();

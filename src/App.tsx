@@ -19,6 +19,7 @@ import { ModelsPage } from './routes/models/ModelsPage';
 import { ExtractionPage } from './routes/extraction/ExtractionPage';
 import { FeaturesPage } from './routes/features/FeaturesPage';
 import { FeaturePage } from './routes/features/FeaturePage';
+import { SteeringPage } from './routes/steering/SteeringPage';
 
 /** The studio's areas, in workflow order; each lands with the issue that fills it. */
 const NAV = [
@@ -29,6 +30,7 @@ const NAV = [
   { href: '/training', label: 'Training', icon: '◭' },
   { href: '/library', label: 'Library', icon: '❖' },
   { href: '/features', label: 'Features', icon: '✦' },
+  { href: '/steering', label: 'Steering', icon: '⇝' },
   { href: '/runs', label: 'Runs', icon: '≋' },
   { href: '/jobs', label: 'Jobs', icon: '▤' },
   { href: '/storage', label: 'Storage', icon: '⛁' },
@@ -82,6 +84,7 @@ export function App() {
       <Route path="/features" component={FeaturesPage} />
       <Route path="/features/:saeId" component={FeaturesPage} />
       <Route path="/features/:saeId/:index" component={FeaturePage} />
+      <Route path="/steering" component={SteeringPage} />
       <Route path="/runs" component={RunsPage} />
       <Route path="/runs/:id" component={RunPage} />
       <Route path="/jobs" component={JobsPage} />

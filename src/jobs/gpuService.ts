@@ -12,6 +12,8 @@ import { tokenizeJob } from './kinds/tokenize';
 import { extractJob } from './kinds/extract';
 import { analyzeJob } from './kinds/analyze';
 import { JobError, toErrorInfo, type EnqueueRequest, type JobEvent, type JobKind } from './types';
+import { createSteeringService, type SteerEvent, type SteerRequest } from '../steering/service';
+import type { Side } from '../lm/sideBySide';
 
 export type DeviceState = 'none' | 'ready' | 'lost';
 
@@ -39,6 +41,10 @@ export interface GpuApi {
   retry(id: string): Promise<void>;
   setPriority(id: string, priority: JobPriority): Promise<void>;
   move(id: string, direction: 'up' | 'down'): Promise<void>;
+  /** Default and steered continuations side by side, streamed through `onEvent` (not a queued job: nothing is stored). */
+  steer(req: SteerRequest, onEvent: (e: SteerEvent) => void): Promise<Record<Side, number[]>>;
+  /** Ends the steering generation in progress (it rejects with code ABORTED). */
+  stopSteering(): Promise<void>;
 }
 
 export interface GpuServiceOptions {
@@ -72,6 +78,10 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
   let initialised: Promise<SystemReport> | undefined;
   /** The device each job last asked for, to tell a failure caused by its loss from any other. */
   const devicesUsed = new Map<string, GPUDevice>();
+  const steering = createSteeringService(db);
+  let steeringAbort: AbortController | undefined;
+  /** The generation in progress: a new one waits for it to end (one ORT run at a time). */
+  let steeringRun: Promise<unknown> = Promise.resolve();
 
   const queue = new JobQueue({
     db,
@@ -196,11 +206,23 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
     retry: async (id) => kick(await queue.retry(id)),
     setPriority: async (id, p) => kick(await queue.setPriority(id, p)),
     move: (id, d) => queue.move(id, d),
+    async steer(req, onEvent) {
+      steeringAbort?.abort();
+      const abort = (steeringAbort = new AbortController());
+      const previous = steeringRun.catch(() => undefined);
+      const run = previous.then(() => steering.run(req, onEvent, abort.signal));
+      steeringRun = run;
+      return run;
+    },
+    async stopSteering() {
+      steeringAbort?.abort();
+    },
     device: () => device,
     controls,
     async close() {
       closing = true;
       await queue.close();
+      await steering.release();
       leadership?.release();
       channel?.close();
       device?.destroy();

@@ -7,8 +7,13 @@ import { StorageError } from './errors';
 export const TEMPLATE_FORMAT = 'lantern-template/1';
 export type TemplateKind = TemplateRecord['kind'];
 
-/** Field name → expected type ('number' | 'string' | allowed strings). */
-export type TemplateSchema = Record<string, 'number' | 'string' | readonly string[]>;
+/** A field checked by a function: undefined when valid, else what is wrong ("must be …"). */
+export interface FieldCheck {
+  check: (value: unknown) => string | undefined;
+}
+
+/** Field name → expected type ('number' | 'string' | allowed strings | a check for structured fields). */
+export type TemplateSchema = Record<string, 'number' | 'string' | readonly string[] | FieldCheck>;
 
 const schemas = new Map<TemplateKind, TemplateSchema>();
 const fieldDefaults = new Map<TemplateKind, Record<string, unknown>>();
@@ -36,6 +41,11 @@ export function validateTemplateBody(kind: TemplateKind, body: unknown): Record<
   for (const [field, type] of Object.entries(schema)) {
     const v = b[field];
     if (v === undefined) throw invalid(`Field "${field}" is missing.`, { field });
+    if (typeof type === 'object' && 'check' in type) {
+      const wrong = type.check(v);
+      if (wrong) throw invalid(`Field "${field}" ${wrong}.`, { field, value: v });
+      continue;
+    }
     if (type === 'number' ? typeof v !== 'number' || !Number.isFinite(v) : type === 'string' ? typeof v !== 'string' : !type.includes(v as string)) {
       const expected = typeof type === 'string' ? `a ${type}` : `one of ${type.join(', ')}`;
       throw invalid(`Field "${field}" must be ${expected}; got ${JSON.stringify(v)}.`, { field, value: v });

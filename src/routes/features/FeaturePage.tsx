@@ -238,6 +238,9 @@ export function FeaturePage() {
         <Show when={record()}>
           {(a) => (
             <div class="btn-row">
+              <A class="btn btn-sm" href={`/steering?sae=${params.saeId}&latent=${index()}`} data-testid="feature-steer">
+                Steer with this
+              </A>
               <Show when={index() > 0}>
                 <A class="btn btn-sm" href={`/features/${params.saeId}/${index() - 1}`} data-testid="feature-prev">
                   ← #{index() - 1}

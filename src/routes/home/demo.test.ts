@@ -102,7 +102,7 @@ describe('one-click demo', () => {
       ['activations', 'todo', '1 tokenization'],
       ['sae', 'todo', 'no SAE yet'],
       ['features', 'todo', 'no analysis yet'],
-      ['steering', 'soon', 'coming soon'],
+      ['steering', 'todo', 'no preset yet'],
       ['replay', 'soon', 'coming soon'],
     ]);
   });

@@ -27,16 +27,19 @@ export interface WorkflowCounts {
   runsDone: number;
   /** Finished feature analyses (one per analysed SAE). */
   analyses: number;
+  /** Saved steering presets. */
+  steeringPresets: number;
 }
 
 export async function workflowCounts(db: LanternDb): Promise<WorkflowCounts> {
-  const [datasets, models, tokenizations, activationSets, runs, analyses] = await Promise.all([
+  const [datasets, models, tokenizations, activationSets, runs, analyses, steeringPresets] = await Promise.all([
     db.datasets.toArray(),
     db.models.count(),
     db.tokenizations.filter((t) => t.status === 'ready').count(),
     db.activationSets.where('status').equals('ready').count(),
     db.runs.toArray(),
     db.analyses.where('status').equals('ready').count(),
+    db.templates.where('kind').equals('steering').count(),
   ]);
   return {
     datasets: datasets.filter((d) => d.status === 'ready').length,
@@ -48,6 +51,7 @@ export async function workflowCounts(db: LanternDb): Promise<WorkflowCounts> {
     runs: runs.length,
     runsDone: runs.filter((r) => r.status === 'done').length,
     analyses,
+    steeringPresets,
   };
 }
 
@@ -114,7 +118,14 @@ export function workflowSteps(c: WorkflowCounts): WorkflowStep[] {
       state: c.analyses ? plural(c.analyses, 'analysed SAE') : 'no analysis yet',
       href: '/features',
     },
-    soon('steering', 'Steering', "Add a feature to the model's residual stream and compare the text."),
+    {
+      key: 'steering',
+      title: 'Steering',
+      what: 'Steer the model with latents (add, clamp or cap) and compare default and steered text.',
+      status: c.steeringPresets ? 'done' : 'todo',
+      state: c.steeringPresets ? plural(c.steeringPresets, 'steering preset') : 'no preset yet',
+      href: '/steering',
+    },
     soon('replay', 'Replay', 'Scrub any run back to any step.'),
   ];
 }

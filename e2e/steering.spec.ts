@@ -1,0 +1,96 @@
+// Steering end to end: a SAELens SAE for the demo model imported and made active, the demo model
+// steered with two latents (default and steered text side by side, parting at a marked token), bad
+// input refused with the page still usable, the set-up saved as a preset, reloaded, loaded, and the
+// same text generated again with the same seed.
+import { expect, test } from '@playwright/test';
+import { seededRandom } from '../src/lm/random';
+import { packSaeLensZip } from '../src/sae/formats/bundle';
+import { exportSaeLens } from '../src/sae/formats/saelens';
+
+const D_IN = 48;
+const D_SAE = 16;
+const HOOK = 'blocks.1.hook_resid_pre';
+
+/** A ReLU SAE with seeded unit decoder rows and a tied encoder, as SAELens would save it. */
+function saeZip(): Buffer {
+  const rand = seededRandom(9);
+  const W_dec = new Float32Array(D_SAE * D_IN);
+  const W_enc = new Float32Array(D_IN * D_SAE);
+  for (let j = 0; j < D_SAE; j++) {
+    const row = Array.from({ length: D_IN }, () => rand() * 2 - 1);
+    const norm = Math.hypot(...row);
+    row.forEach((v, i) => {
+      W_dec[j * D_IN + i] = v / norm;
+      W_enc[i * D_SAE + j] = v / norm;
+    });
+  }
+  const files = exportSaeLens(
+    { dIn: D_IN, dSae: D_SAE, W_enc, W_dec, b_enc: new Float32Array(D_SAE), b_dec: new Float32Array(D_IN) },
+    { architecture: 'relu', modelName: 'lantern-fixtures/tiny-gpt2', hookName: HOOK, hookLayer: 1 },
+  );
+  return Buffer.from(packSaeLensZip('steer-relu', files));
+}
+
+const texts = async (page: import('@playwright/test').Page, side: string) => (await page.getByTestId(`steer-${side}`).getByTestId('steer-token').allTextContents()).join('|');
+
+test('steer the demo model with two latents side by side, refuse bad input, save a preset and regenerate the same text after a reload', async ({ page }) => {
+  // 1. The demo model and an active SAE.
+  await page.goto('/models');
+  await page.getByTestId('model-demo-add').click();
+  await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
+  await page.goto('/library');
+  await page.getByTestId('import-files').setInputFiles({ name: 'steer-relu.zip', mimeType: 'application/zip', buffer: saeZip() });
+  await page.getByTestId('import-submit').click();
+  await expect(page.getByTestId('library-row').filter({ hasText: 'steer-relu' })).toHaveCount(1);
+  await page.getByTestId('activate').click();
+
+  // 2. From the nav; a latent handed over by index, a second added, clamped.
+  await page.getByRole('link', { name: 'Steering' }).click();
+  await expect(page.getByTestId('steer-target')).toContainText(HOOK);
+  await page.goto('/steering?latent=3');
+  await expect(page.getByTestId('steer-latent-row')).toHaveCount(1);
+  await page.getByTestId('steer-add').click();
+  await page.getByTestId('steer-latent').nth(1).fill('11');
+  await page.getByTestId('steer-method').nth(1).selectOption('clamp');
+  await page.getByTestId('steer-strength').nth(1).fill('6');
+  await page.getByTestId('steer-strength').nth(0).fill('12');
+  await page.getByTestId('steer-max').fill('10');
+  await page.getByTestId('steer-seed').fill('7');
+
+  // 3. Bad input: a latent out of range, then a non-finite strength; the page stays usable.
+  await page.getByTestId('steer-latent').nth(1).fill('99');
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-error')).toContainText('latent 99 is out of range; this SAE has latents 0–15');
+  await page.getByTestId('steer-latent').nth(1).fill('11');
+  await page.getByTestId('steer-multiplier').fill('');
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-error')).toContainText('multiplier must be a finite number');
+  await page.getByTestId('steer-multiplier').fill('1');
+
+  // 4. Generate: both columns fill, differ, and the parting token is marked with its alternatives.
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-status')).toHaveText('Done.', { timeout: 120_000 });
+  await expect(page.getByTestId('steer-default').getByTestId('steer-token')).toHaveCount(10);
+  await expect(page.getByTestId('steer-steered').getByTestId('steer-token')).toHaveCount(10);
+  const first = { default: await texts(page, 'default'), steered: await texts(page, 'steered') };
+  expect(first.steered).not.toEqual(first.default);
+  await expect(page.getByTestId('steer-parted')).toBeVisible();
+  await expect(page.locator('.steer-tok.parted')).toHaveCount(2);
+  await page.getByTestId('steer-steered').getByTestId('steer-token').first().hover();
+  await expect(page.getByTestId('steer-steered').getByRole('tooltip').first()).toContainText('p = ');
+  await expect(page.getByTestId('steer-steered').getByRole('tooltip').first().locator('.steer-alt')).toHaveCount(5);
+
+  // 5. Save as a preset, reload, load it, and get the same text with the same seed.
+  await page.getByLabel('Template name').fill('two latents');
+  await page.getByTestId('templates').getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('template-row')).toHaveCount(1);
+  await page.goto('/steering');
+  await expect(page.getByTestId('steer-latent-row')).toHaveCount(0);
+  await page.getByTestId('template-row').getByTitle('Load into the form').click();
+  await expect(page.getByTestId('steer-latent-row')).toHaveCount(2);
+  await expect(page.getByTestId('steer-seed')).toHaveValue('7');
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-status')).toHaveText('Done.', { timeout: 120_000 });
+  expect(await texts(page, 'default')).toEqual(first.default);
+  expect(await texts(page, 'steered')).toEqual(first.steered);
+});

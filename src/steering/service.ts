@@ -1,0 +1,148 @@
+// The steering page's work in the GPU worker: the model (from the browser's cache) and the SAE
+// (hash-checked) loaded once and kept, every input checked with a message that says what to change,
+// then the default and steered continuations streamed side by side with their token texts.
+import { decodeCheckpoint } from '../sae/checkpointCodec';
+import { weightsFromState } from '../sae/formats/state';
+import type { SaeWeights } from '../sae/types';
+import { readCheckpoint } from '../storage/checkpoints';
+import type { LanternDb, ModelRecord } from '../storage/db';
+import { cacheFirstFetch } from '../lm/cacheFirst';
+import type { ModelSummary } from '../lm/config';
+import { LmError } from '../lm/errors';
+import { parseHook } from '../lm/hooks';
+import { loadModelFiles, VARIANT_SUFFIX, type ModelDtype, type ModelFiles } from '../lm/hub';
+import { openModel, type OpenedModel } from '../lm/model';
+import { configureOrtForBrowser } from '../lm/ortBrowser';
+import type { Backend, LmSession } from '../lm/session';
+import { sideBySide, type Side } from '../lm/sideBySide';
+import { checkSaeFitsModel, steeringFeeds, steeringPlan, validateSteering, type SteeringSetup } from '../lm/steering';
+import { loadTokenizer, type LmTokenizer } from '../lm/tokenizer';
+
+export interface SteerRequest {
+  saeId: string;
+  modelId: string;
+  hook: string;
+  prompt: string;
+  setup: SteeringSetup;
+  maxNewTokens: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  seed: number;
+  backend: 'auto' | 'wasm';
+}
+
+export interface StreamedToken {
+  token: number;
+  text: string;
+  prob: number;
+  top: { token: number; text: string; prob: number }[];
+}
+
+export type SteerEvent =
+  | { type: 'status'; message: string }
+  | { type: 'prompt'; tokens: number; backend: Backend }
+  | { type: 'token'; side: Side; index: number; token: StreamedToken };
+
+const bad = (message: string, field: string) => new LmError('BAD_INPUT', message, { field });
+
+/** Generation options a person typed: whole numbers in range, finite sampling parameters. */
+export function validateSteerRequest(req: SteerRequest): void {
+  if (!req.prompt.trim()) throw bad('Write a prompt to continue.', 'prompt');
+  if (!Number.isInteger(req.maxNewTokens) || req.maxNewTokens < 1 || req.maxNewTokens > 1024) throw bad('Max new tokens must be a whole number from 1 to 1024.', 'maxNewTokens');
+  if (!Number.isFinite(req.temperature) || req.temperature < 0) throw bad('Temperature must be 0 (greedy) or a positive number.', 'temperature');
+  if (!Number.isInteger(req.topK) || req.topK < 0) throw bad('Top-k must be 0 (off) or a positive whole number.', 'topK');
+  if (!Number.isFinite(req.topP) || req.topP <= 0 || req.topP > 1) throw bad('Top-p must be above 0 and at most 1.', 'topP');
+  if (!Number.isInteger(req.seed) || req.seed < 0 || req.seed > 0xffffffff) throw bad('The seed must be a whole number from 0 to 4294967295.', 'seed');
+}
+
+interface Loaded {
+  key: string;
+  files: ModelFiles;
+  tokenizer: LmTokenizer;
+  plain: LmSession;
+  /** Steered sessions by plan (steer and/or clamp at the hook). */
+  steered: Map<string, OpenedModel>;
+}
+
+/** One model held at a time; another model or backend releases it. */
+export function createSteeringService(db: LanternDb) {
+  let loaded: Loaded | undefined;
+  let sae: { id: string; weights: SaeWeights } | undefined;
+
+  async function release() {
+    if (!loaded) return;
+    const l = loaded;
+    loaded = undefined;
+    await Promise.all([l.plain.release(), ...[...l.steered.values()].map((s) => s.session.release())]);
+  }
+
+  async function model(req: SteerRequest, onEvent: (e: SteerEvent) => void): Promise<Loaded> {
+    const key = `${req.modelId}|${req.backend}`;
+    if (loaded?.key === key) return loaded;
+    await release();
+    const record = (await db.models.get(req.modelId)) as (ModelRecord & { summary: ModelSummary }) | undefined;
+    if (!record) throw bad('The SAE\'s model is not downloaded; add it on the Models page.', 'modelId');
+    configureOrtForBrowser();
+    onEvent({ type: 'status', message: `Loading ${record.repo}…` });
+    const files = await loadModelFiles(record.repo, {
+      host: record.host,
+      revision: record.revision,
+      dtype: (record.variant in VARIANT_SUFFIX ? record.variant : 'fp32') as ModelDtype,
+      fetch: typeof caches === 'undefined' ? undefined : cacheFirstFetch(),
+    });
+    const { session: plain } = await openModel(files, {}, { backends: backends(req) });
+    loaded = { key, files, tokenizer: loadTokenizer(files.tokenizerJson, files.tokenizerConfig), plain, steered: new Map() };
+    return loaded;
+  }
+
+  async function weights(id: string): Promise<SaeWeights> {
+    if (sae?.id === id) return sae.weights;
+    const { state } = decodeCheckpoint(await readCheckpoint(db, id));
+    sae = { id, weights: weightsFromState(state) };
+    return sae.weights;
+  }
+
+  return {
+    /** Generates both continuations, streaming every token through `onEvent`. */
+    async run(req: SteerRequest, onEvent: (e: SteerEvent) => void, signal?: AbortSignal): Promise<Record<Side, number[]>> {
+      validateSteerRequest(req);
+      const w = await weights(req.saeId);
+      validateSteering(req.setup, w);
+      const m = await model(req, onEvent);
+      const { summary } = m.files;
+      parseHook(req.hook, summary.nLayers);
+      checkSaeFitsModel(w, req.hook, summary.dModel, m.files.repo);
+      const prompt = m.tokenizer.encode(req.prompt);
+      if (!prompt.length) throw bad('The prompt has no tokens.', 'prompt');
+      if (summary.nCtx && prompt.length + req.maxNewTokens > summary.nCtx) {
+        throw bad(`The prompt has ${prompt.length} tokens; with ${req.maxNewTokens} new tokens that exceeds ${m.files.repo}'s ${summary.nCtx}-token context. Shorten the prompt or ask for fewer tokens.`, 'prompt');
+      }
+      const plan = steeringPlan(req.hook, req.setup);
+      const planKey = JSON.stringify(plan);
+      let opened = m.steered.get(planKey);
+      if (!opened) {
+        onEvent({ type: 'status', message: 'Building the steered graph…' });
+        opened = await openModel(m.files, plan, { backends: backends(req) });
+        m.steered.set(planKey, opened);
+      }
+      const steered = opened.session;
+      const feeds = steeringFeeds(steered, opened.surgery, req.hook, req.setup, w);
+      onEvent({ type: 'prompt', tokens: prompt.length, backend: steered.backend });
+      const text = (t: number) => m.tokenizer.decode([t]);
+      return sideBySide(
+        m.plain,
+        steered,
+        prompt,
+        { maxNewTokens: req.maxNewTokens, temperature: req.temperature, topK: req.topK, topP: req.topP, seed: req.seed, signal, feeds },
+        (side, step, index) =>
+          onEvent({ type: 'token', side, index, token: { token: step.token, text: text(step.token), prob: step.prob, top: step.top.map((c) => ({ ...c, text: text(c.token) })) } }),
+      );
+    },
+    release,
+  };
+}
+
+function backends(req: SteerRequest): Backend[] {
+  return req.backend === 'wasm' ? ['wasm'] : ['webgpu', 'wasm'];
+}
