@@ -1,17 +1,26 @@
-// Live dashboard of one training run: status and controls, every metric over steps (uPlot),
-// the feature-density and decoder-norm histograms, and the run's full configuration.
+// Dashboard of one training run, live or replayed at any past step (`?step=`): status and controls,
+// the scrub bar, every metric over steps (uPlot, cursor at the shown step), that step's values, the
+// feature-density and decoder-norm histograms recorded at or before it, and the run's configuration.
 import type uPlot from 'uplot';
-import { createMemo, For, Show } from 'solid-js';
+import { A, useSearchParams } from '@solidjs/router';
+import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
 import { JobControls } from './JobControls';
 import { ProgressBar } from './ProgressBar';
 import { SaveCheckpointAs } from './SaveCheckpointAs';
 import { TimeSeries, type SeriesSpec } from './charts/TimeSeries';
 import { Histogram } from './charts/Histogram';
-import { createRunSeries, type RunSeries } from '../state/runSeries';
+import { ScrubBar } from './ScrubBar';
 import { allJobs, formatEta } from '../state/jobs';
 import { createLiveQuery } from '../state/live';
 import { getDb, type RunRecord } from '../storage/db';
 import { describeRunConfig, formatValue as fmt } from './runConfig';
+import { parseStepParam, resolveStep, type DisplayStep } from '../replay/displayStep';
+import { createMetricSeries } from '../replay/live';
+import { decimateMinMax } from '../replay/decimate';
+import type { MetricSeries } from '../replay/series';
+import { readSnapshot, type Snapshot } from '../replay/snapshots';
+import { BranchDialog } from '../routes/library/BranchDialog';
+import { listLibrary, type LibraryRow } from '../routes/library/library';
 
 const C = { a: '#34d399', b: '#60a5fa', c: '#fbbf24', d: '#f472b6', e: '#a78bfa' };
 
@@ -48,20 +57,69 @@ const PANELS: { title: string; series: (SeriesSpec & { key: string })[]; logY?: 
   { title: 'Throughput (tokens/s)', testid: 'chart-tps', series: [{ key: 'tokensPerSec', label: 'tokens/s', color: C.b }] },
 ];
 
-function columns(s: RunSeries, keys: string[]): uPlot.AlignedData {
-  return [s.steps, ...keys.map((k) => s.cols[k] ?? [])] as uPlot.AlignedData;
+/** Horizontal buckets of a drawn series: at most two points each (min/max). */
+const BUCKETS = 1000;
+
+/** [steps, …one column per key]; a metric this run never logged is an empty column (uPlot draws nothing). */
+function columns(s: MetricSeries, keys: string[]): uPlot.AlignedData {
+  const held = keys.filter((k) => s.cols.has(k));
+  const d = decimateMinMax(s.steps, held.map((k) => s.cols.get(k)!), s.length, BUCKETS);
+  return [d.x, ...keys.map((k) => (held.includes(k) ? d.ys[held.indexOf(k)] : []))] as uPlot.AlignedData;
 }
 
 export function RunDashboard(props: { run: RunRecord }) {
-  const series = createRunSeries(() => props.run.id);
+  const { series, ready } = createMetricSeries(() => props.run.id);
   const job = createMemo(() => allJobs().find((j) => j.id === props.run.jobId));
   const total = () => Number(props.run.config.totalSteps ?? 0);
-  const step = () => series().steps.at(-1) ?? 0;
-  const last = () => series().last?.values;
+  const step = () => series().last;
+  const [params, setParams] = useSearchParams<{ step?: string }>();
+  const parsed = createMemo(() => parseStepParam(params.step));
+  const shown = createMemo(() => resolveStep(parsed().requested, series().first, series().last));
+  const at = createMemo(() => series().valuesAt(shown().step));
+  const setStep = (s: DisplayStep) => setParams({ step: s === 'live' ? undefined : String(s) }, { replace: true });
+  const cursor = () => (shown().live ? undefined : shown().step);
+
+  // The snapshot at or before the shown step: one keyed read per snapshot, kept for scrubbing back.
+  const snapStep = createMemo(() => series().snapshotStepAt(shown().step));
+  const [snapshot, setSnapshot] = createSignal<Snapshot>();
+  const snapshots = new Map<number, Snapshot>();
+  createEffect(
+    on(snapStep, (s) => {
+      if (s === undefined) return setSnapshot(undefined);
+      const held = snapshots.get(s);
+      if (held) return setSnapshot(held);
+      void readSnapshot(getDb(), props.run.id, s, s).then((snap) => {
+        if (!snap) return;
+        snapshots.set(s, snap);
+        if (snapStep() === s) setSnapshot(snap);
+      });
+    }),
+  );
+
+  const runId = createMemo(() => props.run.id);
+  const checkpoints = createLiveQuery(
+    runId,
+    (id) => getDb().checkpoints.where('runId').equals(id).filter((c) => c.complete === 1).sortBy('step'),
+  );
+  const [branching, setBranching] = createSignal<LibraryRow>();
+  const branchFrom = (id: string) => void listLibrary(getDb()).then((rows) => setBranching(rows.find((r) => r.checkpoint.id === id)));
+  const parentId = createMemo(() => props.run.config.fromCheckpointId);
+  const parent = createLiveQuery(
+    parentId,
+    async (id) => {
+      const ckpt = typeof id === 'string' ? await getDb().checkpoints.get(id) : undefined;
+      return ckpt ? { ckpt, run: await getDb().runs.get(ckpt.runId) } : undefined;
+    },
+  );
   const configRows = createLiveQuery(
     () => props.run.config,
     (config) => describeRunConfig(getDb(), config),
   );
+  const cursorText = (keys: { key: string; label: string }[]) => () => {
+    if (shown().live) return undefined;
+    const v = at()?.values;
+    return `step ${shown().step}: ${keys.map((k) => `${k.label} ${v?.[k.key] === undefined ? '—' : fmt(v[k.key])}`).join(', ')}`;
+  };
   return (
     <div class="dashboard" data-testid="run-dashboard">
       <div class="card">
@@ -90,7 +148,7 @@ export function RunDashboard(props: { run: RunRecord }) {
               <div class="stat">
                 <div class="stat-label">{label}</div>
                 <div class="stat-value mono" data-testid={`stat-${key}`}>
-                  {last()?.[key] === undefined ? '—' : fmt(last()![key])}
+                  {at()?.values[key] === undefined ? '—' : fmt(at()!.values[key])}
                 </div>
               </div>
             )}
@@ -98,23 +156,58 @@ export function RunDashboard(props: { run: RunRecord }) {
         </div>
         <Show when={job()?.error}>{(err) => <div class="banner banner-err">{err().message}</div>}</Show>
       </div>
+      <ScrubBar
+        first={series().first}
+        last={series().last}
+        step={shown().step}
+        live={shown().live}
+        checkpoints={(checkpoints() ?? []).map((c) => ({ id: c.id, name: c.name, step: c.step }))}
+        onStep={setStep}
+        onBranch={branchFrom}
+      />
+      <Show when={ready() && (parsed().error ?? shown().message)}>
+        {(msg) => (
+          <div class="banner banner-warn" data-testid="replay-message">
+            {msg()}
+          </div>
+        )}
+      </Show>
       <div class="chart-grid">
         <For each={PANELS}>
           {(panel) => (
             <div class="card chart-card">
-              <TimeSeries title={panel.title} series={panel.series} logY={panel.logY} testid={panel.testid} data={() => columns(series(), panel.series.map((s) => s.key))} />
+              <TimeSeries
+                title={panel.title}
+                series={panel.series}
+                logY={panel.logY}
+                testid={panel.testid}
+                data={() => columns(series(), panel.series.map((s) => s.key))}
+                cursor={cursor}
+                cursorText={cursorText(panel.series)}
+              />
             </div>
           )}
         </For>
-        <div class="card chart-card">
-          <Histogram title={`Feature density (log10)${series().histograms ? ` at step ${series().histograms!.step}` : ''}`} xLabel="log10 firing rate" data={() => series().histograms?.densityLog10} testid="hist-density" />
+        <div class="card chart-card" data-testid="snapshot-density" data-step={snapshot()?.step} data-counts={snapshot()?.densityLog10.counts.join(',')}>
+          <Histogram title={`Feature density (log10)${snapshot() ? ` at step ${snapshot()!.step}` : ''}`} xLabel="log10 firing rate" data={() => snapshot()?.densityLog10} testid="hist-density" />
         </div>
-        <div class="card chart-card">
-          <Histogram title="Decoder row norms" xLabel="‖W_dec row‖" color="#60a5fa" data={() => series().histograms?.decoderNorm} testid="hist-norms" />
+        <div class="card chart-card" data-testid="snapshot-norms" data-step={snapshot()?.step} data-counts={snapshot()?.decoderNorm.counts.join(',')}>
+          <Histogram title={`Decoder row norms${snapshot() ? ` at step ${snapshot()!.step}` : ''}`} xLabel="‖W_dec row‖" color="#60a5fa" data={() => snapshot()?.decoderNorm} testid="hist-norms" />
         </div>
       </div>
       <details class="card" data-testid="run-config">
         <summary>Configuration (every hyperparameter of this run)</summary>
+        <Show when={parent()}>
+          {(p) => (
+            <p data-testid="run-parent">
+              Branch of{' '}
+              <Show when={p().run} fallback={<span>a deleted run</span>}>
+                {(r) => <A href={`/runs/${encodeURIComponent(r().id)}?step=${p().ckpt.step}`}>{r().name}</A>}
+              </Show>{' '}
+              at checkpoint {p().ckpt.name}, step {p().ckpt.step}.
+            </p>
+          )}
+        </Show>
         <dl class="kv kv-3">
           <For each={configRows() ?? []}>
             {([k, v]) => (
@@ -126,6 +219,9 @@ export function RunDashboard(props: { run: RunRecord }) {
           </For>
         </dl>
       </details>
+      <Show when={branching()} keyed>
+        {(row) => <BranchDialog row={row} onClose={() => setBranching(undefined)} />}
+      </Show>
     </div>
   );
 }

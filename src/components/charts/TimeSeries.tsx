@@ -1,5 +1,6 @@
 // uPlot line chart over steps. Created on mount, fed new data at most 10 times a second,
-// resized with its container, destroyed on cleanup.
+// resized with its container, destroyed on cleanup. A replay cursor (a step) draws a line there and
+// ghosts the future; moving it only redraws, the paths are not rebuilt.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { createEffect, onCleanup, onMount } from 'solid-js';
@@ -31,11 +32,41 @@ export function TimeSeries(props: {
   logY?: boolean;
   height?: number;
   testid?: string;
+  /** The replayed step: a line at it and the later steps ghosted; undefined when following live. */
+  cursor?: () => number | undefined;
+  /** Values at the cursor, shown beside the title. */
+  cursorText?: () => string | undefined;
 }) {
   let host: HTMLDivElement | undefined;
   let plot: uPlot | undefined;
   let last = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let cursorAt: number | undefined;
+  // Set by the first draw: uPlot sizes its axes then, and a redraw before that would throw.
+  let drawn = false;
+
+  // Drawn after the series: a translucent veil over steps after the cursor, then the cursor line.
+  const drawCursor = (u: uPlot) => {
+    drawn = true;
+    if (cursorAt === undefined) return;
+    const x = Math.round(u.valToPos(cursorAt, 'x', true));
+    const { left, top, width, height } = u.bbox;
+    const ctx = u.ctx;
+    ctx.save();
+    if (x < left + width) {
+      ctx.fillStyle = 'rgba(15,23,42,0.72)';
+      ctx.fillRect(Math.max(x, left), top, left + width - Math.max(x, left), height);
+    }
+    if (x >= left && x <= left + width) {
+      ctx.strokeStyle = '#34d399';
+      ctx.lineWidth = 1.5 * devicePixelRatio;
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + height);
+      ctx.stroke();
+    }
+    ctx.restore();
+  };
 
   const push = () => {
     timer = undefined;
@@ -55,6 +86,7 @@ export function TimeSeries(props: {
         scales: { x: { time: false }, y: props.logY ? { distr: 3 } : {} },
         axes: [{ ...AXIS }, { ...AXIS, size: 60, values: (_u: uPlot, vals: (number | null)[]) => vals.map(tickLabel) }],
         series: [{ label: 'step' }, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, dash: s.dash, points: { show: false } }))],
+        hooks: { draw: [drawCursor] },
       },
       props.data(),
       el,
@@ -76,9 +108,17 @@ export function TimeSeries(props: {
     timer = setTimeout(push, wait);
   });
 
+  createEffect(() => {
+    cursorAt = props.cursor?.();
+    if (drawn) plot?.redraw(false);
+  });
+
   return (
-    <div class="chart" data-testid={props.testid}>
-      <div class="chart-title">{props.title}</div>
+    <div class="chart" data-testid={props.testid} data-cursor-step={props.cursor?.() ?? 'live'}>
+      <div class="chart-title">
+        {props.title}
+        {props.cursorText?.() ? <span class="muted small mono"> · {props.cursorText?.()}</span> : null}
+      </div>
       <div ref={(el) => (host = el)} />
     </div>
   );
