@@ -2,6 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import solid from 'vite-plugin-solid';
+import { VitePWA } from 'vite-plugin-pwa';
+import { pwaOptions } from './src/pwa/config.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -15,7 +17,7 @@ const alias = { '@shaders': `${root}shaders`, '@': `${root}src` };
 
 export default defineConfig({
   // Solid only compiles the app; unit and kernel tests are plain TypeScript in Node.
-  plugins: process.env.VITEST ? [] : [solid()],
+  plugins: process.env.VITEST ? [] : [solid(), VitePWA(pwaOptions)],
   resolve: { alias },
   worker: { format: 'es' },
   server: { headers: isolationHeaders },

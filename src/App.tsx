@@ -3,6 +3,7 @@ import { A, Route, Router, type RouteSectionProps } from '@solidjs/router';
 import { For, onMount } from 'solid-js';
 import { Header } from './components/Header';
 import { Toasts } from './components/Toasts';
+import { UpdateToast } from './components/UpdateToast';
 import { WebGpuNotice } from './components/WebGpuNotice';
 import { gpu } from './state/gpu';
 import { requestPersistence } from './storage/persistence';
@@ -66,6 +67,7 @@ function Shell(props: RouteSectionProps) {
         <main class="content">{props.children}</main>
       </div>
       <Toasts />
+      <UpdateToast />
     </div>
   );
 }

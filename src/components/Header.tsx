@@ -1,11 +1,12 @@
-// Top bar: the active job with its progress and ETA, whether another tab runs the queue, the
-// active SAE, and the device state.
+// Top bar: the active job with its progress and ETA, whether another tab runs the queue, whether the
+// browser is offline, the active SAE, and the device state.
 import { A } from '@solidjs/router';
 import { Show } from 'solid-js';
 import { activeJob, formatEta, waitingJobs } from '../state/jobs';
 import { report, workerStatus } from '../state/gpu';
 import { ProgressBar } from './ProgressBar';
 import { ActiveSaeMenu } from './ActiveSaeMenu';
+import { online } from '../pwa/register';
 import type { JobRecord } from '../storage/db';
 
 /** " · 1 paused, 2 waiting": jobs held by Pause are not said to be waiting. */
@@ -43,6 +44,11 @@ export function Header() {
       <Show when={report()?.queueOwner === false}>
         <span class="device-chip warn" data-testid="queue-elsewhere" title="Another tab of Lantern runs the job queue; this tab shows its jobs and takes over when that tab closes.">
           running in another tab
+        </span>
+      </Show>
+      <Show when={!online()}>
+        <span class="device-chip warn" data-testid="offline-chip" title="No network: everything stored here, the demo and cached models keep working; Hub downloads wait until the network is back.">
+          offline
         </span>
       </Show>
       <ActiveSaeMenu />
