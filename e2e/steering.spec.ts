@@ -3,6 +3,7 @@
 // input refused with the page still usable, the set-up saved as a preset, reloaded, loaded, and the
 // same text generated again with the same seed.
 import { expect, test } from '@playwright/test';
+import { mkdir } from 'node:fs/promises';
 import { seededRandom } from '../src/lm/random';
 import { packSaeLensZip } from '../src/sae/formats/bundle';
 import { exportSaeLens } from '../src/sae/formats/saelens';
@@ -29,6 +30,14 @@ function saeZip(): Buffer {
     { architecture: 'relu', modelName: 'lantern-fixtures/tiny-gpt2', hookName: HOOK, hookLayer: 1 },
   );
   return Buffer.from(packSaeLensZip('steer-relu', files));
+}
+
+/** A screenshot of the page with a token's tip open, when LANTERN_SHOTS names a folder. */
+async function shoot(page: import('@playwright/test').Page, name: string): Promise<void> {
+  const dir = process.env.LANTERN_SHOTS;
+  if (!dir) return;
+  await mkdir(dir, { recursive: true });
+  await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
 }
 
 const texts = async (page: import('@playwright/test').Page, side: string) => (await page.getByTestId(`steer-${side}`).getByTestId('steer-token').allTextContents()).join('|');
@@ -79,6 +88,7 @@ test('steer the demo model with two latents side by side, refuse bad input, save
   await page.getByTestId('steer-steered').getByTestId('steer-token').first().hover();
   await expect(page.getByTestId('steer-steered').getByRole('tooltip').first()).toContainText('p = ');
   await expect(page.getByTestId('steer-steered').getByRole('tooltip').first().locator('.steer-alt')).toHaveCount(5);
+  await shoot(page, 'steering');
 
   // 5. Save as a preset, reload, load it, and get the same text with the same seed.
   await page.getByLabel('Template name').fill('two latents');

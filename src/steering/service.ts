@@ -17,6 +17,7 @@ import type { Backend, LmSession } from '../lm/session';
 import { sideBySide, type Side } from '../lm/sideBySide';
 import { checkSaeFitsModel, steeringFeeds, steeringPlan, validateSteering, type SteeringSetup } from '../lm/steering';
 import { loadTokenizer, type LmTokenizer } from '../lm/tokenizer';
+import { vocabularyText } from '../features/tokens';
 
 export interface SteerRequest {
   saeId: string;
@@ -60,6 +61,8 @@ interface Loaded {
   key: string;
   files: ModelFiles;
   tokenizer: LmTokenizer;
+  /** Display text of every token id (byte pieces as <0xE2>). */
+  vocab: string[];
   plain: LmSession;
   /** Steered sessions by plan (steer and/or clamp at the hook). */
   steered: Map<string, OpenedModel>;
@@ -92,7 +95,9 @@ export function createSteeringService(db: LanternDb) {
       fetch: typeof caches === 'undefined' ? undefined : cacheFirstFetch(),
     });
     const { session: plain } = await openModel(files, {}, { backends: backends(req) });
-    loaded = { key, files, tokenizer: loadTokenizer(files.tokenizerJson, files.tokenizerConfig), plain, steered: new Map() };
+    const tokenizer = loadTokenizer(files.tokenizerJson, files.tokenizerConfig);
+    const vocab = vocabularyText(tokenizer, files.summary.vocabSize, files.tokenizerJson);
+    loaded = { key, files, tokenizer, vocab, plain, steered: new Map() };
     return loaded;
   }
 
@@ -129,7 +134,7 @@ export function createSteeringService(db: LanternDb) {
       const steered = opened.session;
       const feeds = steeringFeeds(steered, opened.surgery, req.hook, req.setup, w);
       onEvent({ type: 'prompt', tokens: prompt.length, backend: steered.backend });
-      const text = (t: number) => m.tokenizer.decode([t]);
+      const text = (t: number) => m.vocab[t] ?? m.tokenizer.decode([t]);
       return sideBySide(
         m.plain,
         steered,

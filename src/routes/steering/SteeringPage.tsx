@@ -29,7 +29,9 @@ function Column(props: { title: string; side: string; tokens: (StreamedToken | u
                 <span class="steer-tok" classList={{ parted: i === props.differAt, after: props.differAt >= 0 && i > props.differAt }} tabindex="0" data-testid="steer-token">
                   {visibleToken(tok().text)}
                   <span class="steer-tip" role="tooltip">
-                    <b>{visibleToken(tok().text)}</b> p = {tok().prob.toPrecision(3)}
+                    <span>
+                      <b>{visibleToken(tok().text)}</b> p = {tok().prob.toPrecision(3)}
+                    </span>
                     <For each={tok().top}>
                       {(c) => (
                         <span class="steer-alt">
