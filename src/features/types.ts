@@ -90,3 +90,8 @@ export interface AnalysisSummary {
   /** log10 density of the latents that fired; `zero` counts those that never did. */
   densityHistogram: HistogramData;
 }
+
+/** The checkpoint an analyze job reads, once known: its state's (resolved from a run at start) or its params'. */
+export function analysedSae(params: { saeId?: string }, state: { saeId?: string } | undefined): string | undefined {
+  return state?.saeId ?? params.saeId;
+}

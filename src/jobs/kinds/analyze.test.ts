@@ -13,12 +13,12 @@ import { encodeCheckpoint } from '../../sae/checkpointCodec';
 import { stateFromWeights } from '../../sae/formats/state';
 import type { SaeWeights } from '../../sae/types';
 import { readFeature, readSummary, readyAnalysis } from '../../storage/analyses';
-import { writeImportedCheckpoint } from '../../storage/checkpoints';
+import { writeCheckpoint, writeImportedCheckpoint } from '../../storage/checkpoints';
 import { LanternDb, type JobRecord } from '../../storage/db';
 import { JobQueue } from '../queue';
 import { cpuQueue, settled as settledIn, withControlPoint } from '../testing';
 import type { JobKind } from '../types';
-import { analyzeJob, type AnalyzeParams, type AnalyzeState } from './analyze';
+import { analyzeJob, resolveAnalysisSae, type AnalyzeParams, type AnalyzeState } from './analyze';
 
 const REPO = `${FIXTURE_ORG}/tiny-gpt2`;
 const HOOK = 'blocks.1.hook_resid_post';
@@ -107,6 +107,39 @@ describe('analyze job', () => {
     expect(split).toEqual(whole);
     // The later analysis of the same SAE replaced the earlier one.
     expect(await db.analyses.get('whole')).toBeUndefined();
+  });
+
+  it("a run's final checkpoint is resolved when the job starts: the newest step's, refused while the run is unfinished or gone", async () => {
+    const payload = encodeCheckpoint(stateFromWeights(planted.weights, 'relu'), {});
+    await db.runs.put({ id: 'run_a', name: 'demo-topk', config: {}, status: 'running', step: 150, createdAt: 1 });
+    const early = await writeCheckpoint(db, 'run_a', 100, payload);
+    await expect(resolveAnalysisSae(db, { runId: 'run_a' })).rejects.toMatchObject({ code: 'run-not-finished', message: expect.stringContaining('Run "demo-topk" is running') });
+    await expect(resolveAnalysisSae(db, { runId: 'run_gone' })).rejects.toMatchObject({ code: 'run-missing' });
+    const final = await writeCheckpoint(db, 'run_a', 200, payload);
+    await db.runs.update('run_a', { status: 'done', step: 200 });
+    expect(await resolveAnalysisSae(db, { runId: 'run_a' })).toBe(final.id);
+    expect(final.id).not.toBe(early.id);
+    expect(await resolveAnalysisSae(db, { saeId: 'ck_given' })).toBe('ck_given');
+  });
+
+  it('an analysis queued for a run before it finished reads its final checkpoint, and is refused with nothing stored if it did not finish', async () => {
+    await db.runs.put({ id: 'run_b', name: 'later', config: {}, status: 'queued', step: 0, createdAt: 1 });
+    const byRun = params({ saeId: undefined, runId: 'run_b' });
+    expect(() => analyzeJob.validate({ ...byRun, saeId })).toThrow('Name either the SAE checkpoint (saeId) or the training run');
+    const refused = await settled(await queue.enqueue({ kind: 'analyze', params: byRun }));
+    expect(refused.status).toBe('failed');
+    expect(refused.error).toMatchObject({ code: 'run-not-finished', message: 'Run "later" is queued, so it has no final checkpoint yet; retry this analysis once the run has finished.' });
+    expect(await db.analyses.count()).toBe(0);
+
+    const final = await writeCheckpoint(db, 'run_b', 40, encodeCheckpoint(stateFromWeights(planted.weights, 'relu'), {}));
+    await db.runs.update('run_b', { status: 'done', step: 40 });
+    const job = await settled(await queue.enqueue({ kind: 'analyze', params: byRun }));
+    expect(job.status, job.error?.message).toBe('done');
+    expect(job.title).toBe(`Analyse features of later (final checkpoint) at ${HOOK}`);
+    expect((job.state as AnalyzeState).saeId).toBe(final.id);
+    const record = (await readyAnalysis(db, final.id))!;
+    expect(record.id).toBe('an_1');
+    expect((await readFeature(db, record, planted.latent)).density).toBe(planted.occurrences.length / planted.tokens.length);
   });
 
   it('refuses an SAE whose d_in is not the hook’s width, storing nothing', async () => {

@@ -12,7 +12,7 @@ import { cpuEncoder, encoderRule, type Encoder } from '../../features/encoder';
 import { gpuEncoder, gpuProduct } from '../../features/gpu';
 import { FeatureMapLayout } from '../../features/map';
 import { vocabularyText } from '../../features/tokens';
-import { DEFAULT_ANALYSIS_OPTIONS, type FeatureSummaryRow } from '../../features/types';
+import { analysedSae, DEFAULT_ANALYSIS_OPTIONS, type FeatureSummaryRow } from '../../features/types';
 import { findUnembedding, UnembeddingError } from '../../features/unembedding';
 import { parseHook } from '../../lm/hooks';
 import type { LmSession } from '../../lm/session';
@@ -21,7 +21,7 @@ import { decodeCheckpoint } from '../../sae/checkpointCodec';
 import { weightsFromState } from '../../sae/formats/state';
 import type { SaeWeights } from '../../sae/types';
 import { deleteAnalysis, deleteSnapshot, jsonChunk, readBlock, readPositions, readSnapshot, snapshotChunks } from '../../storage/analyses';
-import { readCheckpoint } from '../../storage/checkpoints';
+import { latestCheckpoint, readCheckpoint } from '../../storage/checkpoints';
 import type { ActivationSource, AnalysisRecord, LanternDb } from '../../storage/db';
 import { JobError, type JobContext, type JobKind } from '../types';
 import { openHookedModel } from './extract';
@@ -30,8 +30,10 @@ import type { SizedTokenSource } from './extractSources';
 export interface AnalyzeParams {
   /** The analysis record this job writes. */
   analysisId: string;
-  /** The library checkpoint analysed. */
-  saeId: string;
+  /** The library checkpoint analysed; or, instead, */
+  saeId?: string;
+  /** a training run whose final checkpoint is analysed: resolved when the job starts, refused unless the run finished. */
+  runId?: string;
   modelId: string;
   hook: string;
   source: ActivationSource;
@@ -47,6 +49,8 @@ export interface AnalyzeParams {
 }
 
 export interface AnalyzeState {
+  /** The checkpoint analysed (params.saeId, or the run's final checkpoint as resolved at start). */
+  saeId?: string;
   phase: 'stats' | 'samples' | 'assemble' | 'map';
   /** Next context of a pass, or next detail block (1 in 'map' once the positions are stored). */
   cursor: number;
@@ -84,7 +88,9 @@ const whole = (v: unknown, min: number, max: number) => Number.isInteger(v) && (
 function validateParams(raw: unknown): AnalyzeParams {
   const p = raw as Partial<AnalyzeParams> | undefined;
   if (!p || typeof p !== 'object') throw paramError('params', 'Analysis parameters are missing.');
-  for (const f of ['analysisId', 'saeId'] as const) if (typeof p[f] !== 'string' || !p[f]) throw paramError(f, `${f} is required.`);
+  if (typeof p.analysisId !== 'string' || !p.analysisId) throw paramError('analysisId', 'analysisId is required.');
+  const named = (v: unknown) => typeof v === 'string' && v.length > 0;
+  if (named(p.saeId) === named(p.runId)) throw paramError('saeId', 'Name either the SAE checkpoint (saeId) or the training run whose final checkpoint is analysed (runId), not both.');
   if (typeof p.modelId !== 'string' || !p.modelId) throw paramError('modelId', 'Choose the model the SAE reads.');
   if (typeof p.hook !== 'string' || !/^blocks\.\d+\.hook_[a-z_]+$/.test(p.hook)) throw paramError('hook', 'Choose the hook point the SAE reads (blocks.L.hook_…).');
   const s = p.source;
@@ -97,6 +103,27 @@ function validateParams(raw: unknown): AnalyzeParams {
   if (!whole(p.batchContexts, 1, 4096)) throw paramError('batchContexts', 'Contexts per batch must be a whole number from 1 to 4096.');
   if (p.backend !== 'auto' && p.backend !== 'wasm') throw paramError('backend', 'Backend must be auto or wasm.');
   return p as AnalyzeParams;
+}
+
+/**
+ * The checkpoint an analysis reads: params.saeId, or the final checkpoint of params.runId, which
+ * exists only once that run has finished; an unfinished or missing run is refused, saying why.
+ */
+export async function resolveAnalysisSae(db: LanternDb, params: Pick<AnalyzeParams, 'saeId' | 'runId'>): Promise<string> {
+  if (params.saeId) return params.saeId;
+  const runId = params.runId as string;
+  const run = await db.runs.get(runId);
+  if (!run) throw new JobError('run-missing', `The training run ${runId} whose final checkpoint this analysis reads no longer exists; analyse a checkpoint from the Library instead.`, { field: 'runId', runId });
+  if (run.status !== 'done') {
+    throw new JobError('run-not-finished', `Run "${run.name}" is ${run.status}, so it has no final checkpoint yet; retry this analysis once the run has finished.`, {
+      field: 'runId',
+      runId,
+      status: run.status,
+    });
+  }
+  const final = await latestCheckpoint(db, runId);
+  if (!final) throw new JobError('run-without-checkpoint', `Run "${run.name}" finished without a stored checkpoint; nothing to analyse.`, { field: 'runId', runId });
+  return final.id;
 }
 
 async function loadWeights(db: LanternDb, saeId: string): Promise<{ weights: SaeWeights; arch: Parameters<typeof encoderRule>[0]; k: number }> {
@@ -123,9 +150,9 @@ const contextsOf = (p: AnalyzeParams, source: SizedTokenSource) =>
  * 1. The SAE, 2. the hooked model and token source, 3. width and unembedding checks, 4. the encoder
  * and products, 5. the analyzer at the stored snapshot (or fresh). Returns the state it resumes at.
  */
-async function openLive(params: AnalyzeParams, ctx: JobContext, state?: AnalyzeState): Promise<[Live, { encoder: 'webgpu' | 'cpu'; unembedding: string; contexts: number }, AnalyzeState | undefined]> {
+async function openLive(params: AnalyzeParams, saeId: string, ctx: JobContext, state?: AnalyzeState): Promise<[Live, { encoder: 'webgpu' | 'cpu'; unembedding: string; contexts: number }, AnalyzeState | undefined]> {
   const { db, jobId } = ctx;
-  const { weights, arch, k } = await loadWeights(db, params.saeId);
+  const { weights, arch, k } = await loadWeights(db, saeId);
   const hooked = await openHookedModel(
     db,
     { modelId: params.modelId, hook: params.hook, source: params.source, contextSize: params.contextSize, batchSize: params.batchContexts, maxSequences: 0, skipPositions: 0, backend: params.backend },
@@ -158,7 +185,7 @@ async function openLive(params: AnalyzeParams, ctx: JobContext, state?: AnalyzeS
     const vocab = vocabularyText(loadTokenizer(files.tokenizerJson, files.tokenizerConfig), unembedding.vocab, files.tokenizerJson);
     const config = { hook: params.hook, contexts, batchContexts: params.batchContexts, options: { ...DEFAULT_ANALYSIS_OPTIONS, windowRadius: params.windowRadius } };
     // Resume at the snapshot: passes restart there; written detail blocks stay written.
-    const snap = state?.snapshot ? await readSnapshot(db, { id: params.analysisId, saeId: params.saeId }) : undefined;
+    const snap = state?.snapshot ? await readSnapshot(db, { id: params.analysisId, saeId }) : undefined;
     const analyzer = new Analyzer(session, source, encoder.value, config, snap ? { position: { phase: snap.phase, cursor: snap.cursor }, snapshot: snap.accumulator } : undefined);
     let resumed: AnalyzeState | undefined;
     if (state) {
@@ -178,7 +205,7 @@ async function openLive(params: AnalyzeParams, ctx: JobContext, state?: AnalyzeS
 async function ensureLive(params: AnalyzeParams, state: AnalyzeState, ctx: JobContext): Promise<[Live, AnalyzeState]> {
   const existing = live.get(ctx.jobId);
   if (existing) return [existing, state];
-  const [l, , resumed] = await openLive(params, ctx, state);
+  const [l, , resumed] = await openLive(params, analysedSae(params, state) as string, ctx, state);
   return [l, resumed ?? state];
 }
 
@@ -231,7 +258,10 @@ async function discardAbandoned(db: LanternDb, jobId: string): Promise<void> {
 export const analyzeJob: JobKind<AnalyzeParams, AnalyzeState> = {
   kind: 'analyze',
   autoResume: true,
-  title: (p) => `Analyse features at ${p.hook}`,
+  async title(p, db) {
+    if (!p.runId) return `Analyse features at ${p.hook}`;
+    return `Analyse features of ${(await db.runs.get(p.runId))?.name ?? p.runId} (final checkpoint) at ${p.hook}`;
+  },
   validate: validateParams,
 
   async start(params, ctx) {
@@ -241,10 +271,11 @@ export const analyzeJob: JobKind<AnalyzeParams, AnalyzeState> = {
     if (!model) throw new JobError('model-missing', 'The model was deleted; add it again on the Models page.', { field: 'modelId' });
     parseHook(params.hook, Number((model.summary as { nLayers?: number }).nLayers ?? 0));
     // Everything that can be refused (SAE, width, source, unembedding) is checked here, before anything is stored.
-    const [l, meta] = await openLive(params, ctx);
+    const saeId = await resolveAnalysisSae(db, params);
+    const [l, meta] = await openLive(params, saeId, ctx);
     const record: AnalysisRecord = {
       id: params.analysisId,
-      saeId: params.saeId,
+      saeId,
       status: 'running',
       jobId: ctx.jobId,
       modelId: params.modelId,
@@ -268,7 +299,7 @@ export const analyzeJob: JobKind<AnalyzeParams, AnalyzeState> = {
       await db.analysisChunks.where('ownerId').equals(params.analysisId).delete();
       await db.analyses.put(record);
     });
-    return { phase: 'stats', cursor: 0, contexts: meta.contexts, blocks: record.blocks };
+    return { saeId, phase: 'stats', cursor: 0, contexts: meta.contexts, blocks: record.blocks };
   },
 
   async step(prev, params, ctx) {
@@ -316,7 +347,8 @@ export const analyzeJob: JobKind<AnalyzeParams, AnalyzeState> = {
       await deleteAnalysis(db, id);
       return undefined;
     }
-    const l = live.get(ctx.jobId) ?? (await openLive(params, ctx, state))[0];
+    const saeId = analysedSae(params, state) as string;
+    const l = live.get(ctx.jobId) ?? (await openLive(params, saeId, ctx, state))[0];
     // 1. The summary from every stored block, 2. written with the record's 'ready' in one transaction.
     const record = (await db.analyses.get(id)) as AnalysisRecord;
     const rows: FeatureSummaryRow[] = [];
@@ -326,7 +358,7 @@ export const analyzeJob: JobKind<AnalyzeParams, AnalyzeState> = {
     const summary = await jsonChunk(id, 0, { rows, vocab: l.vocab, densityHistogram: densityHistogram(rows) });
     await db.transaction('rw', db.analyses, db.analysisChunks, async () => {
       await alive(db, params);
-      const older = await db.analyses.where('saeId').equals(params.saeId).filter((a) => a.id !== id && a.status === 'ready').primaryKeys();
+      const older = await db.analyses.where('saeId').equals(saeId).filter((a) => a.id !== id && a.status === 'ready').primaryKeys();
       await db.analysisChunks.where('ownerId').anyOf(older).delete();
       await db.analyses.bulkDelete(older);
       await deleteSnapshot(db, id);

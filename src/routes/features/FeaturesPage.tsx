@@ -18,8 +18,9 @@ import { allJobs, formatEta } from '../../state/jobs';
 import { createLive, createLiveQuery } from '../../state/live';
 import { toast } from '../../state/toasts';
 import { deleteAnalysis, featureNotes, readSummary, readyAnalysis } from '../../storage/analyses';
-import type { AnalysisSummary } from '../../features/types';
-import { getDb, newId, type AnalysisRecord, type TokenizationRecord } from '../../storage/db';
+import { analysedSae, type AnalysisSummary } from '../../features/types';
+import { getDb, newId, type AnalysisRecord, type JobRecord, type TokenizationRecord } from '../../storage/db';
+import type { AnalyzeParams, AnalyzeState } from '../../jobs/kinds/analyze';
 import { listLibrary } from '../library/library';
 import { visibleToken } from '../../features/tokens';
 import type { ProbeResult } from '../../features/probe';
@@ -72,8 +73,9 @@ function AnalysisCard(props: { saeId: string; dIn: number; analysis?: AnalysisRe
   });
   const model = () => models()?.find((m) => m.id === form.modelId);
   const hooks = () => listHooks((model()?.summary as ModelSummary | undefined)?.nLayers ?? 0);
-  const job = () => allJobs().find((j) => j.kind === 'analyze' && (j.params as { saeId?: string }).saeId === props.saeId && ['queued', 'running', 'paused'].includes(j.status));
-  const lastFailure = () => allJobs().find((j) => j.kind === 'analyze' && (j.params as { saeId?: string }).saeId === props.saeId && j.status === 'failed');
+  const analyses = (j: JobRecord) => j.kind === 'analyze' && analysedSae(j.params as AnalyzeParams, j.state as AnalyzeState | undefined) === props.saeId;
+  const job = () => allJobs().find((j) => analyses(j) && ['queued', 'running', 'paused'].includes(j.status));
+  const lastFailure = () => allJobs().find((j) => analyses(j) && j.status === 'failed');
 
   async function start() {
     const e = validateAnalysisForm(form, model(), props.dIn);
