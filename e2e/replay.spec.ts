@@ -42,7 +42,7 @@ async function expectShown(page: Page, runId: string, step: number) {
     await expect(page.getByTestId('hist-density')).toContainText(`at step ${want.snap.step}`);
   } else {
     await expect(page.getByTestId('snapshot-density')).not.toHaveAttribute('data-step');
-    await expect(page.getByTestId('hist-density')).toContainText('appears with the first histogram step');
+    await expect(page.getByTestId('hist-density')).toContainText(`none recorded at or before step ${step}`);
   }
   await expect(page.getByTestId('stat-loss')).toHaveText(formatValue(want.values.loss));
   await expect(page.getByTestId('stat-l0')).toHaveText(formatValue(want.values.l0));

@@ -97,6 +97,8 @@ export function RunDashboard(props: { run: RunRecord }) {
   );
 
   const runId = createMemo(() => props.run.id);
+  const noSnapshot = () => (shown().live || !series().snapshotSteps.length ? undefined : `none recorded at or before step ${shown().step} (the first is at step ${series().snapshotSteps[0]})`);
+
   const checkpoints = createLiveQuery(
     runId,
     (id) => getDb().checkpoints.where('runId').equals(id).filter((c) => c.complete === 1).sortBy('step'),
@@ -189,10 +191,10 @@ export function RunDashboard(props: { run: RunRecord }) {
           )}
         </For>
         <div class="card chart-card" data-testid="snapshot-density" data-step={snapshot()?.step} data-counts={snapshot()?.densityLog10.counts.join(',')}>
-          <Histogram title={`Feature density (log10)${snapshot() ? ` at step ${snapshot()!.step}` : ''}`} xLabel="log10 firing rate" data={() => snapshot()?.densityLog10} testid="hist-density" />
+          <Histogram title={`Feature density (log10)${snapshot() ? ` at step ${snapshot()!.step}` : ''}`} xLabel="log10 firing rate" data={() => snapshot()?.densityLog10} testid="hist-density" empty={noSnapshot()} />
         </div>
         <div class="card chart-card" data-testid="snapshot-norms" data-step={snapshot()?.step} data-counts={snapshot()?.decoderNorm.counts.join(',')}>
-          <Histogram title={`Decoder row norms${snapshot() ? ` at step ${snapshot()!.step}` : ''}`} xLabel="‖W_dec row‖" color="#60a5fa" data={() => snapshot()?.decoderNorm} testid="hist-norms" />
+          <Histogram title={`Decoder row norms${snapshot() ? ` at step ${snapshot()!.step}` : ''}`} xLabel="‖W_dec row‖" color="#60a5fa" data={() => snapshot()?.decoderNorm} testid="hist-norms" empty={noSnapshot()} />
         </div>
       </div>
       <details class="card" data-testid="run-config">

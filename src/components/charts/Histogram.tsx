@@ -13,7 +13,17 @@ function aligned(h: HistogramData | undefined): uPlot.AlignedData {
   return [centers, h.counts];
 }
 
-export function Histogram(props: { title: string; data: () => HistogramData | undefined; xLabel: string; color?: string; testid?: string }) {
+export function Histogram(props: {
+  title: string;
+  data: () => HistogramData | undefined;
+  xLabel: string;
+  color?: string;
+  testid?: string;
+  /** Said while there is no data; by default that it appears with the first histogram step. */
+  empty?: string;
+  /** Plot height in pixels (default 160). */
+  height?: number;
+}) {
   let host: HTMLDivElement | undefined;
   let plot: uPlot | undefined;
   onMount(() => {
@@ -22,7 +32,7 @@ export function Histogram(props: { title: string; data: () => HistogramData | un
     plot = new uPlot(
       {
         width: Math.max(200, el.clientWidth),
-        height: 160,
+        height: props.height ?? 160,
         legend: { show: false },
         scales: { x: { time: false } },
         axes: [
@@ -40,7 +50,7 @@ export function Histogram(props: { title: string; data: () => HistogramData | un
       aligned(props.data()),
       el,
     );
-    const ro = new ResizeObserver(() => plot?.setSize({ width: Math.max(200, el.clientWidth), height: 160 }));
+    const ro = new ResizeObserver(() => plot?.setSize({ width: Math.max(200, el.clientWidth), height: props.height ?? 160 }));
     ro.observe(el);
     onCleanup(() => {
       ro.disconnect();
@@ -53,7 +63,7 @@ export function Histogram(props: { title: string; data: () => HistogramData | un
       <div class="chart-title">
         {props.title}
         {props.data()?.zero ? <span class="muted small"> · {props.data()?.zero} never fired</span> : null}
-        {props.data() ? null : <span class="muted small"> · appears with the first histogram step</span>}
+        {props.data() ? null : <span class="muted small"> · {props.empty ?? 'appears with the first histogram step'}</span>}
       </div>
       <div ref={(el) => (host = el)} />
     </div>

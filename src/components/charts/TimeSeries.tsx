@@ -60,6 +60,7 @@ export function TimeSeries(props: {
     if (x >= left && x <= left + width) {
       ctx.strokeStyle = '#34d399';
       ctx.lineWidth = 1.5 * devicePixelRatio;
+      ctx.setLineDash([]);
       ctx.beginPath();
       ctx.moveTo(x, top);
       ctx.lineTo(x, top + height);
