@@ -17,10 +17,10 @@ import { inspectModel, reduceMergedDecoder } from './surgery';
 import { fixture, useNodeWasm } from './testing';
 
 const LAYOUTS = [
-  { name: 'tiny-llama-external', path: 'onnx/model.onnx', data: ['model.onnx_data'] },
-  { name: 'tiny-gpt2-merged', path: 'onnx/decoder_model_merged.onnx', data: [] },
-  { name: 'tiny-llama-merged', path: 'onnx/decoder_model_merged.onnx', data: [] },
-  { name: 'tiny-llama-split', path: 'onnx/decoder_with_past_model.onnx', data: [] },
+  { name: 'tiny-llama-external', path: 'onnx/model.onnx', data: ['model.onnx_data'], variants: ['fp32'] },
+  { name: 'tiny-gpt2-merged', path: 'onnx/decoder_model_merged.onnx', data: [], variants: ['fp32', 'q8'] },
+  { name: 'tiny-llama-merged', path: 'onnx/decoder_model_merged.onnx', data: [], variants: ['fp32'] },
+  { name: 'tiny-llama-split', path: 'onnx/decoder_with_past_model.onnx', data: [], variants: ['fp32'] },
 ];
 const SEQS = [
   [3, 104, 101, 108, 108, 111, 32, 119, 111],
@@ -40,11 +40,12 @@ beforeAll(async () => {
 
 afterAll(() => mirror.close());
 
-describe.each(LAYOUTS)('$name', ({ name, path, data }) => {
+describe.each(LAYOUTS)('$name', ({ name, path, data, variants }) => {
   it(`lists ${path} as its fp32 decoder, loads it with its data, finds every hook and matches the reference`, async () => {
     const repo = `${FIXTURE_ORG}/${name}`;
     const listed = decoderVariants(await listOnnxVariants(repo, opts()));
-    expect(listed.map((v) => [v.dtype, v.path])).toEqual([['fp32', path]]);
+    expect(listed.map((v) => v.dtype)).toEqual(variants);
+    expect(listed[0].path).toBe(path);
     const files = await loadModelFiles(repo, opts());
     expect(files.onnxPath).toBe(path);
     expect(files.externalData.map((f) => f.path)).toEqual(data);
@@ -115,6 +116,31 @@ describe('merged decoder', () => {
     const prompt = [276, 104, 101];
     expect(await generateAll(session, prompt, { maxNewTokens: 6, temperature: 0 })).toEqual(referenceGreedy(spec, weights, prompt, 6));
     await session.release();
+  });
+});
+
+describe('quantized merged decoder', () => {
+  it('decoder_model_merged_quantized.onnx (dynamic int8) finds every hook and stays near the fp32 reference', async () => {
+    const repo = `${FIXTURE_ORG}/tiny-gpt2-merged`;
+    const files = await loadModelFiles(repo, { ...opts(), dtype: 'q8' });
+    expect(files.onnxPath).toBe('onnx/decoder_model_merged_quantized.onnx');
+    const ops = new Set(decodeModel(files.onnx).graph.node[0].attribute[0].g!.node.map((n) => n.opType));
+    expect([ops.has('MatMulInteger'), ops.has('DynamicQuantizeLinear')]).toEqual([true, true]);
+    useNodeWasm();
+    const hooks = listHooks(2);
+    const { session } = await openModel(files, { expose: hooks }, { backends: ['wasm'] });
+    const out = await session.forward({ inputIds: SEQS[0], batch: 1 });
+    await session.release();
+    const { spec, weights } = fixture('tiny-gpt2-merged');
+    const ref = referenceForward(spec, weights, SEQS[0]);
+    // Per-tensor int8 weights and uint8 activations: within 3% of each tensor's largest |value|, and not exact.
+    for (const h of [...hooks, 'logits']) {
+      const want = h === 'logits' ? ref.logits : ref.hooks[h];
+      const scale = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      expectClose(out[h].data as Float32Array, want, { atol: 0.03 * scale, rtol: 0 });
+    }
+    const mlp = out['blocks.1.hook_mlp_out'].data as Float32Array;
+    expect(mlp.some((x, i) => Math.abs(x - ref.hooks['blocks.1.hook_mlp_out'][i]) > 1e-3)).toBe(true);
   });
 });
 

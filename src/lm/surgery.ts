@@ -106,8 +106,8 @@ class GraphIndex {
 
   /**
    * The nearest attention node upstream of `tensor` without crossing `stops` or entering a node in
-   * `walls`: a contrib attention kernel, or a MatMul/Einsum of two runtime tensors (Q·Kᵀ, P·V).
-   * Weight products (x·W, quantized or not) have one runtime operand.
+   * `walls`: a contrib attention kernel, or a matrix product (MatMul, Einsum, their quantized forms)
+   * of two runtime tensors (Q·Kᵀ, P·V). Weight products (x·W, quantized or not) have one.
    */
   attentionUpstream(tensor: string, stops: Set<string>, walls: Set<NodeProto>): NodeProto | undefined {
     const seen = new Set<string>();
@@ -119,7 +119,8 @@ class GraphIndex {
       const p = this.producers.get(t);
       if (!p || walls.has(p)) continue;
       if (ATTENTION_OPS.has(p.opType) && p.domain === 'com.microsoft') return p;
-      if ((p.opType === 'MatMul' || p.opType === 'Einsum') && p.input.filter((i) => this.dynamic.has(i)).length >= 2) return p;
+      const operands = MATMUL_OPERANDS[p.opType]?.map((k) => p.input[k]) ?? (p.opType === 'Einsum' ? p.input : []);
+      if (operands.filter((i) => i && this.dynamic.has(i)).length >= 2) return p;
       for (const i of p.input) if (i) stack.push(i);
     }
     return undefined;
@@ -156,6 +157,16 @@ class GraphIndex {
     return undefined;
   }
 }
+
+/** Input indices of the two matrices of matrix products, plain, quantized and contrib. */
+const MATMUL_OPERANDS: Record<string, number[]> = {
+  MatMul: [0, 1],
+  MatMulInteger: [0, 1],
+  FusedMatMul: [0, 1],
+  MatMulIntegerToFloat: [0, 1],
+  DynamicQuantizeMatMul: [0, 1],
+  QLinearMatMul: [0, 3],
+};
 
 /** Ops whose output element type is that of their float inputs. */
 const TYPE_FOLLOWS_INPUT = new Set([
