@@ -1,6 +1,6 @@
 // The Hub's ONNX layouts loaded from the local mirror: onnx-community's model.onnx with external
 // data, Optimum/Xenova merged decoders (If on use_cache_branch), the older decoder_model +
-// decoder_with_past_model pair; every hook point against the reference, and a refused architecture.
+// decoder_with_past_model pair and int8 variants; every hook point against the reference; a refused architecture.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubMirror, type HubMirror, type MemoryRepos } from '../../scripts/hub-mirror';
 import { expectClose } from '@/gpu/testing';
@@ -17,7 +17,7 @@ import { inspectModel, reduceMergedDecoder } from './surgery';
 import { fixture, useNodeWasm } from './testing';
 
 const LAYOUTS = [
-  { name: 'tiny-llama-external', path: 'onnx/model.onnx', data: ['model.onnx_data'], variants: ['fp32'] },
+  { name: 'tiny-llama-external', path: 'onnx/model.onnx', data: ['model.onnx_data'], variants: ['fp32', 'int8'] },
   { name: 'tiny-gpt2-merged', path: 'onnx/decoder_model_merged.onnx', data: [], variants: ['fp32', 'q8'] },
   { name: 'tiny-llama-merged', path: 'onnx/decoder_model_merged.onnx', data: [], variants: ['fp32'] },
   { name: 'tiny-llama-split', path: 'onnx/decoder_with_past_model.onnx', data: [], variants: ['fp32'] },
@@ -119,19 +119,25 @@ describe('merged decoder', () => {
   });
 });
 
-describe('quantized merged decoder', () => {
-  it('decoder_model_merged_quantized.onnx (dynamic int8) finds every hook and stays near the fp32 reference', async () => {
-    const repo = `${FIXTURE_ORG}/tiny-gpt2-merged`;
-    const files = await loadModelFiles(repo, { ...opts(), dtype: 'q8' });
-    expect(files.onnxPath).toBe('onnx/decoder_model_merged_quantized.onnx');
-    const ops = new Set(decodeModel(files.onnx).graph.node[0].attribute[0].g!.node.map((n) => n.opType));
+const QUANTIZED = [
+  { name: 'tiny-gpt2-merged', dtype: 'q8', path: 'onnx/decoder_model_merged_quantized.onnx', data: [] },
+  { name: 'tiny-llama-external', dtype: 'int8', path: 'onnx/model_int8.onnx', data: ['model_int8.onnx_data'] },
+] as const;
+
+describe.each(QUANTIZED)('quantized: $path', ({ name, dtype, path, data }) => {
+  it('(ORT dynamic int8) loads with its data, finds every hook and stays near the fp32 reference', async () => {
+    const files = await loadModelFiles(`${FIXTURE_ORG}/${name}`, { ...opts(), dtype });
+    expect(files.onnxPath).toBe(path);
+    expect(files.externalData.map((f) => f.path)).toEqual(data);
+    const graph = decodeModel(files.onnx).graph;
+    const ops = new Set([...graph.node, ...(graph.node[0].attribute[0]?.g?.node ?? [])].map((n) => n.opType));
     expect([ops.has('MatMulInteger'), ops.has('DynamicQuantizeLinear')]).toEqual([true, true]);
     useNodeWasm();
     const hooks = listHooks(2);
     const { session } = await openModel(files, { expose: hooks }, { backends: ['wasm'] });
     const out = await session.forward({ inputIds: SEQS[0], batch: 1 });
     await session.release();
-    const { spec, weights } = fixture('tiny-gpt2-merged');
+    const { spec, weights } = fixture(name);
     const ref = referenceForward(spec, weights, SEQS[0]);
     // Per-tensor int8 weights and uint8 activations: within 3% of each tensor's largest |value|, and not exact.
     for (const h of [...hooks, 'logits']) {
