@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { chromium, expect, test, type Page } from '@playwright/test';
 import { chromiumPath, QUIET_ARGS, WEBGPU_ARGS } from '../scripts/chromium';
 
-const PAGES = ['/', '/datasets', '/models', '/extraction', '/training', '/library', '/features', '/steering', '/runs', '/jobs', '/storage', '/system'];
+const PAGES = ['/', '/datasets', '/models', '/extraction', '/training', '/library', '/features', '/steering', '/runs', '/jobs', '/storage', '/system', '/kiosk'];
 const DEMO_REPO = 'lantern-fixtures/tiny-gpt2';
 
 /** Waits until the service worker has installed (everything precached), activated and controls the page. */

@@ -1,6 +1,6 @@
 // The studio shell: navigation, header with the active job, toasts, the WebGPU notice, routes.
-import { A, Route, Router, type RouteSectionProps } from '@solidjs/router';
-import { For, onMount } from 'solid-js';
+import { A, Route, Router, useLocation, type RouteSectionProps } from '@solidjs/router';
+import { For, onMount, Show } from 'solid-js';
 import { Header } from './components/Header';
 import { Toasts } from './components/Toasts';
 import { UpdateToast } from './components/UpdateToast';
@@ -20,6 +20,7 @@ import { ModelsPage } from './routes/models/ModelsPage';
 import { ExtractionPage } from './routes/extraction/ExtractionPage';
 import { FeaturesPage } from './routes/features/FeaturesPage';
 import { FeaturePage } from './routes/features/FeaturePage';
+import { KioskPage } from './routes/kiosk/KioskPage';
 import { SteeringPage } from './routes/steering/SteeringPage';
 
 /** The studio's areas, in workflow order; each lands with the issue that fills it. */
@@ -43,32 +44,45 @@ function Shell(props: RouteSectionProps) {
     gpu();
     void requestPersistence();
   });
+  // The kiosk is full screen: no navigation, header or notice, only the page and its toasts.
+  const location = useLocation();
   return (
-    <div class="shell">
-      <nav class="nav" aria-label="Studio">
-        <A href="/" class="brand" end>
-          <img src="/icon.svg" alt="" width="28" height="28" />
-          <span>Lantern</span>
-        </A>
-        <For each={NAV}>
-          {(item) => (
-            <A href={item.href} class="nav-link" activeClass="active" end={item.href === '/'}>
-              <span class="nav-icon" aria-hidden="true">
-                {item.icon}
-              </span>
-              {item.label}
-            </A>
-          )}
-        </For>
-      </nav>
-      <div class="main">
-        <Header />
-        <WebGpuNotice />
-        <main class="content">{props.children}</main>
+    <Show
+      when={!location.pathname.startsWith('/kiosk')}
+      fallback={
+        <>
+          {props.children}
+          <Toasts />
+          <UpdateToast />
+        </>
+      }
+    >
+      <div class="shell">
+        <nav class="nav" aria-label="Studio">
+          <A href="/" class="brand" end>
+            <img src="/icon.svg" alt="" width="28" height="28" />
+            <span>Lantern</span>
+          </A>
+          <For each={NAV}>
+            {(item) => (
+              <A href={item.href} class="nav-link" activeClass="active" end={item.href === '/'}>
+                <span class="nav-icon" aria-hidden="true">
+                  {item.icon}
+                </span>
+                {item.label}
+              </A>
+            )}
+          </For>
+        </nav>
+        <div class="main">
+          <Header />
+          <WebGpuNotice />
+          <main class="content">{props.children}</main>
+        </div>
+        <Toasts />
+        <UpdateToast />
       </div>
-      <Toasts />
-      <UpdateToast />
-    </div>
+    </Show>
   );
 }
 
@@ -90,6 +104,7 @@ export function App() {
       <Route path="/runs" component={RunsPage} />
       <Route path="/runs/:id" component={RunPage} />
       <Route path="/jobs" component={JobsPage} />
+      <Route path="/kiosk" component={KioskPage} />
       <Route path="*" component={NotFound} />
     </Router>
   );
