@@ -11,7 +11,7 @@ import { createLive } from '../../state/live';
 import { toast } from '../../state/toasts';
 import { getDb } from '../../storage/db';
 import { browserDemoEnv, runDemo } from './demo';
-import { DEMO_PLAN_KEY, demoProgress, recentRuns, runHref, workflowCounts, workflowSteps, type DemoStepStatus } from './home.data';
+import { DEMO_PLAN_KEY, demoProgress, featuresHref, recentRuns, runHref, workflowCounts, workflowSteps, type DemoStepStatus } from './home.data';
 
 const STATUS_LABEL: Record<DemoStepStatus, string> = {
   done: 'done',
@@ -32,17 +32,16 @@ function DemoCard() {
   const navigate = useNavigate();
   const progress = createLive(() => demoProgress(db));
   const [busy, setBusy] = createSignal(false);
-  // Set by a click on this page: the run's dashboard opens as soon as its training starts.
+  // Set by a click on this page: the feature list opens if the analysis is ready, else the run's dashboard as soon as training starts.
   const [opening, setOpening] = createSignal<string>();
   const canRun = () => report()?.webgpu === true;
 
   createEffect(() => {
     const p = progress();
     const id = opening();
-    if (id && p?.plan.runId === id && p.runExists) {
-      setOpening(undefined);
-      navigate(runHref(id));
-    }
+    if (!id || p?.plan.runId !== id || !(p.featuresSaeId || p.runExists)) return;
+    setOpening(undefined);
+    navigate(p.featuresSaeId ? featuresHref(p.featuresSaeId) : runHref(id));
   });
 
   async function start() {
@@ -67,7 +66,8 @@ function DemoCard() {
           <h2>One-click demo</h2>
           <p class="muted">
             Imports the demo corpus, adds the built-in demo GPT-2, tokenizes the corpus with the model's own tokenizer and trains a small TopK SAE on
-            live activations from its middle layer — all offline, a few minutes on a CPU. A second click reuses what is already here.
+            live activations from its middle layer, then analyses its features — all offline, a few minutes on a CPU. A second click reuses what is
+            already here.
           </p>
         </div>
         <button class="btn btn-primary nowrap" data-testid="demo-run" disabled={busy() || !canRun()} title={canRun() ? '' : 'Needs WebGPU'} onClick={() => void start()}>
@@ -96,12 +96,19 @@ function DemoCard() {
           </ol>
         )}
       </Show>
-      <Show when={progress()?.runExists && !progress()?.done ? progress()!.plan.runId : undefined}>
+      <Show when={progress()?.runExists ? progress()!.plan.runId : undefined}>
         {(id) => (
           <div class="btn-row">
             <A class="btn btn-sm" href={runHref(id())} data-testid="demo-open-run">
               Open the run's dashboard
             </A>
+            <Show when={progress()?.featuresSaeId}>
+              {(saeId) => (
+                <A class="btn btn-sm btn-primary" href={featuresHref(saeId())} data-testid="demo-open-features">
+                  Open its features
+                </A>
+              )}
+            </Show>
           </div>
         )}
       </Show>

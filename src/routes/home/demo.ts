@@ -1,8 +1,10 @@
 // The one-click demo: queues everything a first result needs with no network beyond the app's own
 // files — the demo corpus, the built-in demo model, a tokenization with that model's own tokenizer,
-// and a small TopK SAE trained on live extraction from the model's middle layer. Every data step is
-// an ordinary job in the queue; a second click reuses whatever exists or is already queued.
+// a small TopK SAE trained on live extraction from the model's middle layer, and the feature analysis
+// of its final checkpoint. Every step is an ordinary job in the queue; a second click reuses whatever
+// exists or is already queued.
 import { DEFAULT_PRETOKENIZE_CONFIG, type PretokenizeConfig } from '../../data/pretokenize';
+import type { AnalyzeParams } from '../../jobs/kinds/analyze';
 import type { IngestParams } from '../../jobs/kinds/ingest';
 import { tokenizationIdFor, tokenizerIdentity, type TokenizeParams } from '../../jobs/kinds/tokenize';
 import type { TrainParams } from '../../jobs/kinds/train';
@@ -13,12 +15,16 @@ import { resolveConfig } from '../../sae/config';
 import { DEMO_CORPUS_NAME, DEMO_CORPUS_URL, demoCorpusFile, fileImportParams } from '../../state/datasets';
 import { gpu } from '../../state/gpu';
 import { DEMO_MODEL_REPO, demoHost, downloadModel } from '../../state/models';
+import { readyAnalysis } from '../../storage/analyses';
+import { latestCheckpoint } from '../../storage/checkpoints';
 import { getDb, newId, type JobRecord, type JobStatus, type LanternDb, type ModelRecord } from '../../storage/db';
 
 export const DEMO_RUN_NAME = 'demo-topk';
 /** Tokens per context: short, so the first chunks come quickly on a software adapter. */
 export const DEMO_TOKENIZE: PretokenizeConfig = { ...DEFAULT_PRETOKENIZE_CONFIG, contextSize: 64 };
 const DEMO_STEPS = 200;
+/** Tokens the demo's feature analysis reads: about a minute on a CPU emulator. */
+export const DEMO_ANALYSIS_TOKENS = 24 * DEMO_TOKENIZE.contextSize;
 
 /** What the demo needs from its surroundings: the browser's, or a test's (fake-indexeddb, a local Hub mirror). */
 export interface DemoEnv {
@@ -34,8 +40,10 @@ export interface DemoPlan {
   modelId: string;
   tokenizationId: string;
   runId: string;
+  /** The feature analysis of the run's final checkpoint. */
+  analysisId: string;
   /** The steps this call queued or added; the others were reused. */
-  created: { dataset: boolean; model: boolean; tokenization: boolean; run: boolean };
+  created: { dataset: boolean; model: boolean; tokenization: boolean; run: boolean; analysis: boolean };
 }
 
 const PENDING: JobStatus[] = ['queued', 'running', 'paused'];
@@ -134,18 +142,48 @@ async function demoRun(env: DemoEnv, model: ModelRecord, datasetId: string, toke
   return { id: runId, created: true };
 }
 
+/** The analysis of the demo run's final checkpoint: the run is named, not its checkpoint, which exists only once training ends. */
+export function demoAnalyzeParams(model: ModelRecord, datasetId: string, tokenizationId: string, runId: string, analysisId: string): AnalyzeParams {
+  return {
+    analysisId,
+    runId,
+    modelId: model.id,
+    hook: demoHook(model.summary as unknown as ModelSummary),
+    source: { type: 'tokenization', tokenizationId, datasetId },
+    contextSize: DEMO_TOKENIZE.contextSize,
+    maxTokens: DEMO_ANALYSIS_TOKENS,
+    windowRadius: 8,
+    batchContexts: 8,
+    backend: 'wasm',
+  };
+}
+
+/** 5. The run's feature analysis: a ready one of its final checkpoint, else one queued or running, else a new one. */
+async function demoAnalysis(env: DemoEnv, model: ModelRecord, datasetId: string, tokenizationId: string, runId: string): Promise<{ id: string; created: boolean }> {
+  const final = (await env.db.runs.get(runId))?.status === 'done' ? await latestCheckpoint(env.db, runId) : undefined;
+  const ready = final && (await readyAnalysis(env.db, final.id));
+  if (ready) return { id: ready.id, created: false };
+  const [pending] = await pendingJobs<AnalyzeParams>(env.db, 'analyze', (p) => p.runId === runId || (final !== undefined && p.saeId === final.id));
+  if (pending) return { id: (pending.params as AnalyzeParams).analysisId, created: false };
+  const analysisId = newId('an');
+  await env.enqueue({ kind: 'analyze', params: demoAnalyzeParams(model, datasetId, tokenizationId, runId, analysisId) });
+  return { id: analysisId, created: true };
+}
+
 /** Queues (or finds) every step of the demo, in order; the queue runs them one after the other. */
 export async function runDemo(env: DemoEnv): Promise<DemoPlan> {
   const dataset = await demoDataset(env);
   const { model, created: modelCreated } = await demoModel(env);
   const tokenization = await demoTokenization(env, dataset.id, model);
   const run = await demoRun(env, model, dataset.id, tokenization.id);
+  const analysis = await demoAnalysis(env, model, dataset.id, tokenization.id, run.id);
   return {
     datasetId: dataset.id,
     modelId: model.id,
     tokenizationId: tokenization.id,
     runId: run.id,
-    created: { dataset: dataset.created, model: modelCreated, tokenization: tokenization.created, run: run.created },
+    analysisId: analysis.id,
+    created: { dataset: dataset.created, model: modelCreated, tokenization: tokenization.created, run: run.created, analysis: analysis.created },
   };
 }
 

@@ -1,8 +1,11 @@
 // The home page's data: what this machine holds at each step of the workflow (read from Dexie,
 // observed with liveQuery), the newest runs, and the progress of the one-click demo.
+import type { AnalyzeParams } from '../../jobs/kinds/analyze';
 import type { IngestParams } from '../../jobs/kinds/ingest';
 import type { TokenizeParams } from '../../jobs/kinds/tokenize';
 import type { TrainParams } from '../../jobs/kinds/train';
+import { readyAnalysis } from '../../storage/analyses';
+import { latestCheckpoint } from '../../storage/checkpoints';
 import type { JobRecord, LanternDb, RunRecord } from '../../storage/db';
 import type { DemoPlan } from './demo';
 
@@ -138,7 +141,7 @@ export function recentRuns(db: LanternDb, limit = 5): Promise<RunRecord[]> {
 export type DemoStepStatus = 'done' | 'running' | 'queued' | 'paused' | 'failed' | 'cancelled' | 'missing';
 
 export interface DemoStepView {
-  key: 'dataset' | 'model' | 'tokenization' | 'run';
+  key: 'dataset' | 'model' | 'tokenization' | 'run' | 'features';
   label: string;
   status: DemoStepStatus;
   /** 0..1 while its job runs. */
@@ -151,7 +154,15 @@ export interface DemoProgress {
   steps: DemoStepView[];
   /** Set once training has started: the run's dashboard can open. */
   runExists: boolean;
+  /** The run's final checkpoint, once its feature analysis is ready: its feature list can open. */
+  featuresSaeId?: string;
+  /** Every step is done, the analysis included. */
   done: boolean;
+}
+
+/** A feature list. */
+export function featuresHref(saeId: string): string {
+  return `/features/${encodeURIComponent(saeId)}`;
 }
 
 function fromJob(job: JobRecord | undefined, ready: boolean): Pick<DemoStepView, 'status' | 'progress' | 'detail'> {
@@ -176,7 +187,11 @@ export async function demoProgress(db: LanternDb): Promise<DemoProgress | undefi
   const ingest = newest((j) => j.kind === 'ingest' && (j.params as IngestParams).datasetId === plan.datasetId);
   const tokenize = newest((j) => j.kind === 'tokenize' && (j.params as TokenizeParams).tokenizationId === plan.tokenizationId);
   const train = newest((j) => j.kind === 'train' && (j.params as TrainParams).runId === plan.runId);
+  const analyze = newest((j) => j.kind === 'analyze' && (j.params as AnalyzeParams).analysisId === plan.analysisId);
   const trainParams = train?.params as TrainParams | undefined;
+  // A later re-run replaces the analysis the plan names, so "ready" is asked of the final checkpoint.
+  const final = run?.status === 'done' ? await latestCheckpoint(db, run.id) : undefined;
+  const analysis = final && (await readyAnalysis(db, final.id));
   const steps: DemoStepView[] = [
     { key: 'dataset', label: 'Import the demo corpus', ...fromJob(ingest, dataset?.status === 'ready') },
     { key: 'model', label: 'Add the demo model', status: model ? 'done' : 'missing', detail: model?.repo },
@@ -191,6 +206,12 @@ export async function demoProgress(db: LanternDb): Promise<DemoProgress | undefi
           ? { detail: train?.message ?? `${trainParams.source.hook}, ${trainParams.config.dSae} latents, k = ${trainParams.config.k}` }
           : {}),
     },
+    {
+      key: 'features',
+      label: "Analyse the final checkpoint's features",
+      ...fromJob(analyze, Boolean(analysis)),
+      ...(analysis ? { detail: `${analysis.dSae.toLocaleString('en-US')} latents over ${analysis.tokens.toLocaleString('en-US')} tokens` } : {}),
+    },
   ];
-  return { plan, steps, runExists: Boolean(run), done: run?.status === 'done' };
+  return { plan, steps, runExists: Boolean(run), featuresSaeId: analysis ? analysis.saeId : undefined, done: Boolean(analysis) };
 }
