@@ -199,7 +199,9 @@ function sumTensor(site: ResidualSite): string {
 /**
  * Walks the residual stream from `logits` back to the embeddings: the nearest residual site
  * upstream of the logits closes the last block, and each site's residual operand is the previous
- * site's sum. Branches are never entered, so adds inside activations (x + 0.044715·x³) are ignored.
+ * site's sum, possibly behind no-op nodes (torch's Cast for RMSNorm's `.to(float32)`, Identity).
+ * Branches are never entered, so adds inside activations (x + 0.044715·x³) are ignored. A chain
+ * that stops short of the embeddings, or blocks that are not attention-then-MLP, are refused.
  */
 export function locateResidualChain(graph: GraphProto): ResidualChain {
   const index = new GraphIndex(graph);
