@@ -1,7 +1,8 @@
 // Replay in the built app: while a synthetic run trains, scrub back (the histogram shown is the
 // snapshot stored at or before that step, the cards that step's stored values, the charts' cursor
 // there), press Live and it follows, reload with ?step= and the same state returns, a ?step= past the
-// run is clamped with a message, and a finished run replays (keys, checkpoint ticks, play).
+// run is clamped with a message, and a finished run replays (keys, checkpoint ticks, play). The latent
+// timeline marks the stored latent snapshot at that step.
 import { expect, test, type Page } from '@playwright/test';
 import { formatValue } from '../src/components/runConfig';
 import { storedRows } from './idb';
@@ -40,6 +41,11 @@ async function expectShown(page: Page, runId: string, step: number) {
     await expect(page.getByTestId('snapshot-density')).toHaveAttribute('data-counts', want.snap.density);
     await expect(page.getByTestId('snapshot-norms')).toHaveAttribute('data-counts', want.snap.norms);
     await expect(page.getByTestId('hist-density')).toContainText(`at step ${want.snap.step}`);
+    const latents = (await storedRows<{ ownerId: string; index: number; bytes: number[] }>(page, 'latentChunks')).find((r) => r.ownerId === runId && r.index === want.snap!.step)!;
+    const fires = new Uint32Array(Uint8Array.from(latents.bytes).buffer).subarray(1);
+    await expect(page.getByTestId('latent-timeline')).toHaveAttribute('data-step', String(want.snap.step));
+    await expect(page.getByTestId('latent-timeline')).toHaveAttribute('data-latents', String(fires.length));
+    await expect(page.getByTestId('latent-timeline')).toHaveAttribute('data-alive', String(fires.filter((f) => f > 0).length));
   } else {
     await expect(page.getByTestId('snapshot-density')).not.toHaveAttribute('data-step');
     await expect(page.getByTestId('hist-density')).toContainText(`none recorded at or before step ${step}`);
@@ -94,6 +100,8 @@ test('a run replays at any step while it trains and after it finishes, and the s
   await expectShown(page, runId, 250);
   await page.getByTestId('scrub-tick').and(page.locator('[data-step="100"]')).click();
   await expectShown(page, runId, 100);
+  await page.getByTestId('latent-canvas').click({ position: { x: 5, y: 2 } });
+  await expect(page.getByTestId('latent-curve')).toContainText('born at step');
   const menu = page.getByTestId('scrub-menu');
   await expect(menu.getByRole('link', { name: 'Open in library' })).toHaveAttribute('href', /\/library\?ckpt=/);
   await expect(menu.getByRole('link', { name: 'Analyse features at this checkpoint' })).toHaveAttribute('href', /\/features\//);

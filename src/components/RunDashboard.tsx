@@ -1,6 +1,7 @@
 // Dashboard of one training run, live or replayed at any past step (`?step=`): status and controls,
 // the scrub bar, every metric over steps (uPlot, cursor at the shown step), that step's values, the
-// feature-density and decoder-norm histograms recorded at or before it, and the run's configuration.
+// feature-density and decoder-norm histograms recorded at or before it, the latent timeline, and the
+// run's configuration.
 import type uPlot from 'uplot';
 import { A, useSearchParams } from '@solidjs/router';
 import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
@@ -10,6 +11,7 @@ import { SaveCheckpointAs } from './SaveCheckpointAs';
 import { TimeSeries, type SeriesSpec } from './charts/TimeSeries';
 import { Histogram } from './charts/Histogram';
 import { ScrubBar } from './ScrubBar';
+import { LatentTimeline } from './LatentTimeline';
 import { allJobs, formatEta } from '../state/jobs';
 import { createLiveQuery } from '../state/live';
 import { getDb, type RunRecord } from '../storage/db';
@@ -196,6 +198,7 @@ export function RunDashboard(props: { run: RunRecord }) {
         <div class="card chart-card" data-testid="snapshot-norms" data-step={snapshot()?.step} data-counts={snapshot()?.decoderNorm.counts.join(',')}>
           <Histogram title={`Decoder row norms${snapshot() ? ` at step ${snapshot()!.step}` : ''}`} xLabel="‖W_dec row‖" color="#60a5fa" data={() => snapshot()?.decoderNorm} testid="hist-norms" empty={noSnapshot()} />
         </div>
+        <LatentTimeline runId={props.run.id} snapshotSteps={() => series().snapshotSteps} step={() => shown().step} />
       </div>
       <details class="card" data-testid="run-config">
         <summary>Configuration (every hyperparameter of this run)</summary>

@@ -66,6 +66,10 @@ export interface SaeHistograms {
   /** log10 of each latent's firing frequency since the previous histogram; never-fired latents in `zero`. */
   densityLog10: Histogram & { zero: number };
   decoderNorm: Histogram;
+  /** [dSae] each latent's firing count over the window since the previous histogram. */
+  fires: Uint32Array;
+  /** Tokens in that window. */
+  windowTokens: number;
 }
 
 export class SaeNumericError extends Error {
@@ -504,7 +508,13 @@ class GpuSaeTrainer implements SaeTrainer {
       const dSae = this.config.dSae;
       const norms = data.subarray(off, off + dSae);
       const fires = new Uint32Array(data.buffer, data.byteOffset + (off + dSae) * 4, dSae);
-      this.latestHist = { step: rows[rows.length - 1].step + 1, densityLog10: densityHistogram(fires, histTokens), decoderNorm: histogram(norms, NORM_BINS) };
+      this.latestHist = {
+        step: rows[rows.length - 1].step + 1,
+        densityLog10: densityHistogram(fires, histTokens),
+        decoderNorm: histogram(norms, NORM_BINS),
+        fires: fires.slice(),
+        windowTokens: histTokens,
+      };
     }
   }
 

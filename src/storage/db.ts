@@ -319,6 +319,7 @@ export const TABLES = {
   features: 'features',
   analyses: 'analyses',
   analysisChunks: 'analysisChunks',
+  latentChunks: 'latentChunks',
   templates: 'templates',
   jobs: 'jobs',
   selfTests: 'selfTests',
@@ -341,6 +342,8 @@ export class LanternDb extends Dexie {
   features!: Dexie.Table<FeatureRecord, [string, number]>;
   analyses!: EntityTable<AnalysisRecord, 'id'>;
   analysisChunks!: Dexie.Table<ChunkRecord, [string, number]>;
+  /** Latent timeline: ownerId = runId, index = the snapshot's step (src/replay/latents.ts). */
+  latentChunks!: Dexie.Table<ChunkRecord, [string, number]>;
   templates!: EntityTable<TemplateRecord, 'id'>;
   jobs!: EntityTable<JobRecord, 'id'>;
   selfTests!: EntityTable<SelfTestRecord, 'id'>;
@@ -370,6 +373,8 @@ export class LanternDb extends Dexie {
     });
     // 2: feature analyses (summary and detail chunks per SAE); nothing to migrate.
     this.version(2).stores({ analyses: 'id, saeId, status, createdAt', analysisChunks: chunks });
+    // 3: each latent's firing count at every histogram snapshot of a run; nothing to migrate.
+    this.version(3).stores({ latentChunks: chunks });
   }
 }
 

@@ -282,6 +282,7 @@ export const RECORD_SHAPES: { [T in TableName]: Fields<RecordOf<T>> } = {
     finishedAt: opt(num),
   },
   analysisChunks: chunk,
+  latentChunks: chunk,
   templates: {
     id,
     kind: oneOf('training', 'extraction', 'steering'),
@@ -334,7 +335,7 @@ export function checkRecord(table: TableName, row: unknown): Problem | undefined
 /**
  * Chunk tables: the table of the records that own their rows (ChunkRecord.ownerId), and whether an
  * owner's rows are always indexes 0..n-1 (analysisChunks keeps a running analysis's snapshot from
- * index 1 000 000 up, apart from its results; see analyses.ts).
+ * index 1 000 000 up, apart from its results; see analyses.ts; latentChunks are indexed by step).
  */
 export const CHUNK_OWNERS = {
   datasetChunks: { owner: 'datasets', contiguous: true },
@@ -342,5 +343,6 @@ export const CHUNK_OWNERS = {
   activationChunks: { owner: 'activationSets', contiguous: true },
   checkpointChunks: { owner: 'checkpoints', contiguous: true },
   analysisChunks: { owner: 'analyses', contiguous: false },
+  latentChunks: { owner: 'runs', contiguous: false },
 } as const satisfies Partial<Record<TableName, { owner: TableName; contiguous: boolean }>>;
 export type ChunkTableName = keyof typeof CHUNK_OWNERS;

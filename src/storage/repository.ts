@@ -4,7 +4,7 @@ import { TABLES, type LanternDb, type TableName } from './db';
 import { StorageError } from './errors';
 
 /** Tables holding binary chunk rows (owned by a record elsewhere; never listed one by one). */
-export const CHUNK_TABLES: TableName[] = ['datasetChunks', 'tokenChunks', 'activationChunks', 'checkpointChunks', 'analysisChunks'];
+export const CHUNK_TABLES: TableName[] = ['datasetChunks', 'tokenChunks', 'activationChunks', 'checkpointChunks', 'analysisChunks', 'latentChunks'];
 
 export interface TableStats {
   name: TableName;
@@ -98,6 +98,7 @@ export async function deleteRecord(db: LanternDb, name: TableName, key: unknown)
         await deleteWhere(db.analyses, 'saeId', cks);
         await db.checkpoints.bulkDelete(cks);
         await deleteWhere(db.metrics, 'runId', [id]);
+        await deleteWhere(db.latentChunks, 'ownerId', [id]);
         break;
       }
       case 'checkpoints':

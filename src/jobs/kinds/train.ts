@@ -1,5 +1,5 @@
 // SAE training as a job: the GPU trainer runs a slice of steps per job step, metrics go to
-// Dexie in batches keyed [runId+step], checkpoints every N steps (and at pause/stop/end).
+// Dexie in batches keyed [runId+step] (with each snapshot's latent counts), checkpoints every N steps (and at pause/stop/end).
 // After a reload the run restarts from its last checkpoint: steps after it are recomputed
 // and overwrite their metric rows, so the history stays continuous with no duplicates.
 import { resolveConfig, validateConfig, type SaeConfig, type SaeConfigInput } from '../../sae/config';
@@ -17,6 +17,7 @@ import { Extractor } from '../../lm/extract';
 import type { ActivationSource } from '../../storage/db';
 import type { LanternDb, MetricRecord } from '../../storage/db';
 import { JobError, type JobContext, type JobKind } from '../types';
+import { dropAfter, writeStepRows } from '../../replay/latents';
 
 export type TrainSource =
   | ({ type: 'synthetic' } & Omit<SyntheticOptions, 'dIn'>)
@@ -224,7 +225,7 @@ async function ensureLive(params: TrainParams, state: TrainState, ctx: JobContex
   // Metric rows after the starting step are recomputed; drop them so none is left stale (a run
   // stopped before reaching them again would otherwise keep them).
   const from = state.checkpointId ? state.checkpointStep : 0;
-  await ctx.db.metrics.where('[runId+step]').between([params.runId, from + 1], [params.runId, Infinity]).delete();
+  await dropAfter(ctx.db, params.runId, from);
   return [l, { ...state, step: from }];
 }
 
@@ -285,7 +286,8 @@ export const trainJob: JobKind<TrainParams, TrainState> = {
       const row = rows.find((r) => r.step === hist.step);
       if (row) row.histograms = { densityLog10: hist.densityLog10, decoderNorm: hist.decoderNorm };
     }
-    await ctx.db.metrics.bulkPut(rows);
+    const snap = hist && rows.some((r) => r.step === hist.step) ? { step: hist.step, windowTokens: hist.windowTokens, fires: hist.fires } : undefined;
+    await writeStepRows(ctx.db, params.runId, rows, snap);
     state = { ...state, tokensPerSec };
     // 3. Checkpoint on the interval.
     if (state.step % params.checkpointEvery === 0) state = await saveCheckpoint(ctx, params, l, state);
