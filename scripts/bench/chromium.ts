@@ -1,8 +1,10 @@
 // Chromium bench suite: the LM and SAE bench bodies in a page of system Chromium with WebGPU on
 // SwiftShader (onnxruntime-web's WebGPU EP only runs in a browser). Rows are the Node suites' rows,
-// their adapter naming the browser: extract/generate on WASM and WebGPU, matmul and sae-step vs TF.js.
+// their adapter naming the browser: extract/generate on WASM and WebGPU, matmul and sae-step vs TF.js;
+// then the built app's reload time offline against online (offlineReload.ts).
 import { chromium } from 'playwright';
 import { chromiumPath, QUIET_ARGS, startHarnessServer, WEBGPU_ARGS } from '../chromium';
+import { offlineReload } from './offlineReload';
 import type { BenchRow, BenchSuite } from './types';
 
 const PAGE = 'scripts/bench/browser/index.html';
@@ -24,5 +26,6 @@ export const suite: BenchSuite = {
       await browser.close();
       await server.close();
     }
+    await offlineReload(opts);
   },
 };
