@@ -28,6 +28,7 @@ import {
   DEFAULT_ANALYSIS_FORM,
   runProbe,
   listRows,
+  neuronpediaExport,
   queryRows,
   rowsToCsv,
   saeTarget,
@@ -332,6 +333,18 @@ export function FeaturesPage() {
     toast('success', `Exported ${shown().length} latents as ${kind.toUpperCase()}`);
   }
 
+  async function exportNeuronpedia() {
+    const a = analysis();
+    const vocab = summary()?.ok?.vocab;
+    if (!a || !vocab) return;
+    const name = sae()?.checkpoint.name ?? saeId() ?? 'sae';
+    await act('export for Neuronpedia', async () => {
+      const batch = await neuronpediaExport(db, a, vocab, shown(), name);
+      downloadBlob(new Blob([JSON.stringify(batch)], { type: 'application/json' }), `neuronpedia-${batch.layer}-${batch.sae_set}.json`);
+      toast('success', `Exported ${batch.features.length} latents and ${batch.explanations.length} explanations for Neuronpedia`);
+    });
+  }
+
   return (
     <div class="page">
       <div class="card-head">
@@ -406,6 +419,9 @@ export function FeaturesPage() {
                   </button>
                   <button class="btn btn-sm" data-testid="export-json" onClick={() => exportAs('json')}>
                     Export JSON
+                  </button>
+                  <button class="btn btn-sm" data-testid="export-neuronpedia" title="Neuronpedia batch JSON: each latent with its activations, logits and histograms, and its label as an explanation" onClick={() => void exportNeuronpedia()}>
+                    Export for Neuronpedia
                   </button>
                 </div>
                 <div class="feature-scroll" style={{ height: `${ROW_H * VIEW_ROWS + 34}px` }} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="features-table">

@@ -4,7 +4,9 @@
 import { listHooks } from '../../lm/hooks';
 import type { ModelSummary } from '../../lm/config';
 import type { AnalyzeParams } from '../../jobs/kinds/analyze';
-import type { FeatureSummaryRow } from '../../features/types';
+import { neuronpediaBatch, type NeuronpediaBatch } from '../../features/neuronpedia';
+import type { FeatureDetail, FeatureSummaryRow } from '../../features/types';
+import { readBlock } from '../../storage/analyses';
 import type { ProbeResult } from '../../features/probe';
 import type { ActivationSource, AnalysisRecord, FeatureRecord, LanternDb, ModelRecord, RunRecord } from '../../storage/db';
 import { IMPORTED_RUN_ID, type LibraryCheckpoint } from '../../storage/checkpoints';
@@ -157,6 +159,30 @@ export function rowsToCsv(rows: ListRow[]): string {
     lines.push([String(r.index), String(r.density), String(r.meanActive), String(r.max), cell(r.label ?? ''), cell(r.autoLabel), r.favourite ? '1' : '0', cell(r.notes ?? '')].join(','));
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The shown latents as Neuronpedia batch JSON (src/features/neuronpedia.ts), reading only the detail
+ * blocks that hold them, one at a time; a person's label is the explanation, else the automatic one.
+ */
+export async function neuronpediaExport(db: LanternDb, analysis: AnalysisRecord, vocab: string[], rows: ListRow[], saeName: string): Promise<NeuronpediaBatch> {
+  const wanted = new Map<number, ListRow>(rows.map((r) => [r.index, r]));
+  const details: FeatureDetail[] = [];
+  for (const block of [...new Set(rows.map((r) => Math.floor(r.index / analysis.latentsPerBlock)))].sort((a, b) => a - b)) {
+    for (const d of await readBlock(db, analysis, block)) if (wanted.has(d.index)) details.push(d);
+  }
+  const source = analysis.source;
+  const dataset = source.type === 'tokenization' ? ((await db.datasets.get(source.datasetId))?.name ?? source.datasetId) : 'pasted text';
+  const labels = new Map(rows.map((r) => [r.index, { text: shownLabel(r), byPerson: r.label !== undefined }]));
+  const meta = {
+    modelId: analysis.model.split('/').pop()!.toLowerCase(),
+    layer: Number(/^blocks\.(\d+)\./.exec(analysis.hook)?.[1] ?? 0),
+    saeSet: `lantern-${saeName}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/-+$/, ''),
+    prompts: analysis.contexts,
+    tokensPerPrompt: analysis.contextSize,
+    dataset,
+  };
+  return neuronpediaBatch(meta, details, vocab, labels);
 }
 
 /**
