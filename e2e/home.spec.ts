@@ -1,6 +1,7 @@
 // First run: the home page and its one-click demo from a fresh profile with no network but the
 // app's own origin (corpus, model, the model's own tokenizer, a TopK SAE on live activations, its
-// dashboard; a second click queues nothing), and tokenizers that match: the demo model's tokenizer
+// dashboard, the feature analysis of its final checkpoint and a feature page with contexts; a second
+// click queues nothing and opens the features), and tokenizers that match: the demo model's tokenizer
 // is offered by name, while a tokenization from the built-in BPE is refused before any work.
 import { mkdir } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
@@ -49,8 +50,11 @@ function seriesPixels(page: Page, testid: string): Promise<number> {
     });
 }
 
-test('from a fresh profile, "Run the demo" reaches a finished run whose dashboard shows its curves; home then shows the steps done', async ({ page, baseURL }) => {
-  test.setTimeout(600_000);
+test('from a fresh profile, "Run the demo" reaches a finished run whose dashboard shows its curves and a feature page with contexts; home then shows the steps done', async ({
+  page,
+  baseURL,
+}) => {
+  test.setTimeout(900_000);
   const refused = await offline(page, baseURL);
   await page.goto('/');
   await expect(page.getByTestId('device-chip')).not.toContainText(/starting|no WebGPU/, { timeout: 60_000 });
@@ -62,7 +66,7 @@ test('from a fresh profile, "Run the demo" reaches a finished run whose dashboar
   await shoot(page, 'home-fresh');
 
   await page.getByTestId('demo-run').click();
-  await expect(page.getByTestId('demo-step')).toHaveCount(4);
+  await expect(page.getByTestId('demo-step')).toHaveCount(5);
   await expect(page.locator('[data-testid="demo-step"][data-key="model"]')).toHaveAttribute('data-status', 'done');
   await shoot(page, 'demo-queued');
 
@@ -82,18 +86,32 @@ test('from a fresh profile, "Run the demo" reaches a finished run whose dashboar
   const tokenizations = await storedRows<{ tokenizerName: string; vocab: { size: number } }>(page, 'tokenizations');
   expect(tokenizations.map((t) => [t.tokenizerName, t.vocab.size])).toEqual([[DEMO_TOKENIZER, 278]]);
 
+  // The analysis of the final checkpoint follows in the queue; home links its features once ready.
   await page.getByRole('link', { name: 'Home' }).click();
-  for (const key of ['dataset', 'model', 'activations', 'sae']) await expect(state(key)).toHaveAttribute('data-status', 'done');
+  await expect(page.locator('[data-testid="demo-step"][data-key="features"]')).toHaveAttribute('data-status', 'done', { timeout: 300_000 });
+  for (const key of ['dataset', 'model', 'activations', 'sae', 'features']) await expect(state(key)).toHaveAttribute('data-status', 'done');
   await expect(state('dataset').getByTestId('workflow-state')).toHaveText('1 dataset');
   await expect(state('activations').getByTestId('workflow-state')).toContainText('computed live for 1 run');
-  await expect(page.locator('[data-testid="demo-step"][data-status="done"]')).toHaveCount(4);
+  await expect(state('features').getByTestId('workflow-state')).toHaveText('1 analysed SAE');
+  await expect(page.locator('[data-testid="demo-step"][data-status="done"]')).toHaveCount(5);
   await expect(page.getByTestId('home-run')).toContainText('demo-topk');
   await shoot(page, 'home-done');
 
-  // A second click reuses everything: no new job, and the finished run opens again.
+  // Its features: the list, then the densest latent's page with shaded top contexts.
+  await page.getByTestId('demo-open-features').click();
+  await expect(page.getByTestId('features-count')).toHaveText('192 of 192 latents');
+  await page.getByTestId('sort-density').click();
+  await page.getByTestId('feature-row').first().click();
+  await expect(page).toHaveURL(/\/features\/[^/]+\/\d+$/);
+  await expect(page.getByTestId('top-contexts').getByTestId('context').first()).toBeVisible();
+  await expect(page.getByTestId('top-contexts').locator('.tok-on').first()).toHaveAttribute('title', /^activation [\d.e-]+ · token \d+$/);
+  await shoot(page, 'demo-feature');
+
+  // A second click reuses everything: no new job, and the feature list opens again.
+  await page.getByRole('link', { name: 'Home' }).click();
   const jobs = (await storedRows(page, 'jobs')).length;
   await page.getByTestId('demo-run').click();
-  await page.waitForURL(/\/runs\/run_/);
+  await page.waitForURL(/\/features\/ck/);
   expect((await storedRows(page, 'jobs')).length).toBe(jobs);
   expect((await storedRows(page, 'datasets')).length).toBe(1);
   expect(refused).toEqual([]);
