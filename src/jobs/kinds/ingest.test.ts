@@ -223,6 +223,8 @@ describe('ingest job', () => {
       const changed = await ingest(source, 'ds_2');
       expect(changed.error?.code).toBe('file-changed');
       expect(changed.error?.message).toMatch(/"corpus\.jsonl" changed since its import started/);
+      await expect.poll(() => db.datasets.get('ds_2'), { timeout: 10_000 }).toBeUndefined();
+      expect(await db.datasetChunks.where('ownerId').equals('ds_2').count()).toBe(0);
     } finally {
       server.close();
     }
