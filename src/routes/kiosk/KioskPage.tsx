@@ -6,7 +6,6 @@ import { createEffect, createMemo, createSignal, For, Match, on, onCleanup, onMo
 import { TimeSeries, type SeriesSpec } from '../../components/charts/TimeSeries';
 import { Histogram } from '../../components/charts/Histogram';
 import { ProgressBar } from '../../components/ProgressBar';
-import { formatValue as fmt } from '../../components/runConfig';
 import { online } from '../../pwa/register';
 import { decimateMinMax } from '../../replay/decimate';
 import { createMetricSeries } from '../../replay/live';
@@ -28,6 +27,9 @@ function columns(s: MetricSeries, keys: string[]): uPlot.AlignedData {
   const d = decimateMinMax(s.steps, held.map((k) => s.cols.get(k)!), s.length, 600);
   return [d.x, ...keys.map((k) => (held.includes(k) ? d.ys[held.indexOf(k)] : []))] as uPlot.AlignedData;
 }
+
+/** Three significant digits: read across a room, not audited. */
+const readable = (x: number) => (Number.isInteger(x) ? x.toLocaleString('en') : Number(x.toPrecision(3)).toString());
 
 function Big(props: { label: string; value: string; testid?: string }) {
   return (
@@ -55,7 +57,7 @@ export function KioskPage() {
   const values = () => series().valuesAt(series().last)?.values;
   const v = (key: string, digits?: (n: number) => string) => {
     const x = values()?.[key];
-    return x === undefined ? '—' : digits ? digits(x) : fmt(x);
+    return x === undefined ? '—' : digits ? digits(x) : readable(x);
   };
 
   // 1. Panels cycle every `cycle` seconds; ←/→ step through them, Esc leaves for the studio.
