@@ -2,8 +2,11 @@
 // snapshot stored at or before that step, the cards that step's stored values, the charts' cursor
 // there), press Live and it follows, reload with ?step= and the same state returns, a ?step= past the
 // run is clamped with a message, and a finished run replays (keys, checkpoint ticks, play). The latent
-// timeline marks the stored latent snapshot at that step.
+// timeline marks the stored latent snapshot at that step. Exported and imported on the Runs page it
+// replays again; a file with truncated snapshots imports with a message and replays the valid ones.
 import { expect, test, type Page } from '@playwright/test';
+import { readFile, writeFile } from 'node:fs/promises';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { formatValue } from '../src/components/runConfig';
 import { storedRows } from './idb';
 
@@ -54,7 +57,19 @@ async function expectShown(page: Page, runId: string, step: number) {
   await expect(page.getByTestId('stat-l0')).toHaveText(formatValue(want.values.l0));
 }
 
-test('a run replays at any step while it trains and after it finishes, and the step survives a reload', async ({ page }) => {
+/** Exports the run from the Runs page, deletes it and returns the saved file's path. */
+async function exportAndDelete(page: Page, name: string, path: string) {
+  await page.goto('/runs');
+  const row = page.getByTestId('run-row').filter({ hasText: name });
+  const download = page.waitForEvent('download');
+  await row.getByRole('button', { name: 'Export', exact: true }).click();
+  await (await download).saveAs(path);
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await expect(row).toHaveCount(0);
+}
+
+test('a run replays at any step while it trains and after it finishes, and the step survives a reload', async ({ page }, info) => {
   await page.goto('/training');
   await expect(page.getByTestId('start-training')).toBeEnabled();
   const form = { name: 'e2e-replay', dIn: '16', nFeatures: '64', dSae: '64', k: '4', batchSize: '32', totalSteps: '20000', checkpointEvery: '100' };
@@ -113,4 +128,31 @@ test('a run replays at any step while it trains and after it finishes, and the s
   await page.getByTestId('scrub-speed').selectOption('1000');
   await page.getByTestId('scrub-play').click();
   await expect.poll(() => stepOf(page, 'replay-step'), { timeout: 30_000 }).toBeGreaterThan(120);
+
+  // 6. Exported, deleted and imported on the Runs page, the run replays from its file.
+  const file = info.outputPath('replay.lantern-run.zip');
+  await exportAndDelete(page, 'e2e-replay', file);
+  await page.getByTestId('import-run').setInputFiles(file);
+  await expect(page.getByTestId('toast').filter({ hasText: 'Run imported' })).toBeVisible();
+  await page.goto(`/runs/${encodeURIComponent(runId)}?step=250`);
+  await expectShown(page, runId, 250);
+  await expect(page.getByTestId('latent-timeline')).toHaveAttribute('data-step', '200');
+  await expect(page.getByTestId('run-import-note')).toHaveCount(0);
+
+  // 7. A file whose snapshot at step 200 is cut short: imported with a message, replay shows the valid ones.
+  await exportAndDelete(page, 'e2e-replay', file);
+  const files = unzipSync(await readFile(file));
+  const metrics = JSON.parse(strFromU8(files['metrics.json'])) as Row[];
+  metrics.find((r) => r.step === 200)!.histograms!.densityLog10.counts.splice(3);
+  files['metrics.json'] = strToU8(JSON.stringify(metrics));
+  files['latents/200.bin'] = files['latents/200.bin'].subarray(0, 40);
+  const truncated = info.outputPath('truncated.lantern-run.zip');
+  await writeFile(truncated, zipSync(files));
+  await page.getByTestId('import-run').setInputFiles(truncated);
+  await expect(page.getByTestId('toast').filter({ hasText: 'Run imported without its truncated snapshots' })).toBeVisible();
+  await page.goto(`/runs/${encodeURIComponent(runId)}?step=250`);
+  await expect(page.getByTestId('run-import-note')).toContainText('histograms at step 200 and latent snapshots at step 200 are truncated');
+  await expectShown(page, runId, 250);
+  await expect(page.getByTestId('snapshot-density')).toHaveAttribute('data-step', '100');
+  await expect(page.getByTestId('latent-timeline')).toHaveAttribute('data-step', '100');
 });

@@ -176,6 +176,13 @@ export function RunDashboard(props: { run: RunRecord }) {
           </div>
         )}
       </Show>
+      <Show when={props.run.importNote}>
+        {(note) => (
+          <div class="banner banner-warn" data-testid="run-import-note">
+            {note()}
+          </div>
+        )}
+      </Show>
       <div class="chart-grid">
         <For each={PANELS}>
           {(panel) => (

@@ -215,6 +215,8 @@ export interface RunRecord {
   step: number;
   createdAt: number;
   finalMetrics?: Record<string, number>;
+  /** Set on import when the run file's snapshots were truncated: which were left out (runTransfer.ts). */
+  importNote?: string;
 }
 
 export interface HistogramData {

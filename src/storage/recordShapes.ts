@@ -238,6 +238,7 @@ export const RECORD_SHAPES: { [T in TableName]: Fields<RecordOf<T>> } = {
     step: count,
     createdAt: num,
     finalMetrics: opt(mapOf(num)),
+    importNote: opt(str),
   },
   metrics: {
     runId: id,

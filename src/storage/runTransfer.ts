@@ -1,12 +1,13 @@
-// A run as one file (zip): run.json (the run record), metrics.json (every metric row) and
-// checkpoint.bin (its newest complete checkpoint), so another Lantern can import it whole.
+// A run as one file (zip): run.json (the run record), metrics.json (every metric row), latents/<step>.bin
+// (its latent snapshots) and checkpoint.bin (its newest complete checkpoint), so another Lantern can
+// import it whole; truncated snapshots are dropped on import with a note the run's page shows.
 // Metrics export for analysis: CSV (one row per step, one column per metric) or JSON.
 // JSON has no NaN or ±Infinity (JSON.stringify writes null): run files write them as
 // {"$number": "NaN" | "Infinity" | "-Infinity"}, so a diverged run's metrics survive the round trip.
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { makeChunks, sha256Hex } from './chunks';
 import { readCheckpoint } from './checkpoints';
-import type { CheckpointRecord, LanternDb, MetricRecord, RunRecord } from './db';
+import type { ChunkRecord, CheckpointRecord, HistogramData, LanternDb, MetricRecord, RunRecord } from './db';
 import { guardWrite, StorageError } from './errors';
 
 export const RUN_FILE_FORMAT = 'lantern-run/2';
@@ -49,6 +50,7 @@ export async function exportRunFile(db: LanternDb, runId: string): Promise<Uint8
     'metrics.json': strToU8(stringifyKeepingNonFinite(await metricsOf(db, runId))),
   };
   if (latest) files['checkpoint.bin'] = await readCheckpoint(db, latest.id);
+  for (const row of await db.latentChunks.where('ownerId').equals(runId).toArray()) files[`latents/${row.index}.bin`] = new Uint8Array(row.bytes);
   const manifest: RunManifest = { format: RUN_FILE_FORMAT, run, checkpoint: latest };
   files['run.json'] = strToU8(stringifyKeepingNonFinite(manifest));
   return zipSync(files, { level: 6 });
@@ -58,7 +60,56 @@ function bad(message: string, details: Record<string, unknown> = {}): StorageErr
   return new StorageError('run-import-invalid', `${message} Nothing was imported.`, details);
 }
 
-/** Imports a run file; refuses a malformed file or a run that already exists, storing nothing. */
+/** A histogram snapshot is whole when it has one count per bin (edges one longer) and finite numbers. */
+function wholeHistogram(h: HistogramData | undefined): boolean {
+  return !!h && Array.isArray(h.edges) && Array.isArray(h.counts) && h.counts.length > 0 && h.edges.length === h.counts.length + 1 && [...h.edges, ...h.counts].every(Number.isFinite);
+}
+
+/** A latent snapshot is whole when it holds the window's tokens and one count (≤ tokens) per latent. */
+function wholeLatents(bytes: Uint8Array, dSae: unknown): boolean {
+  if (bytes.byteLength % 4 !== 0 || (typeof dSae === 'number' && bytes.byteLength !== 4 * (dSae + 1)) || bytes.byteLength < 8) return false;
+  const words = new Uint32Array(bytes.slice().buffer);
+  return words.subarray(1).every((f) => f <= words[0]);
+}
+
+/**
+ * The run file's snapshots, checked: metric rows keep their values but lose truncated histograms;
+ * truncated latent snapshots (or ones without a metric row) are left out. `note` names the steps.
+ */
+async function checkedSnapshots(run: RunRecord, metrics: MetricRecord[], files: Record<string, Uint8Array>): Promise<{ rows: MetricRecord[]; latents: ChunkRecord[]; note?: string }> {
+  const badHist: number[] = [];
+  const rows = metrics.map((m): MetricRecord => {
+    if (m.histograms === undefined || (wholeHistogram(m.histograms.densityLog10) && wholeHistogram(m.histograms.decoderNorm))) return m;
+    badHist.push(m.step);
+    const { histograms: _dropped, ...kept } = m;
+    return kept;
+  });
+  const steps = new Set(metrics.map((m) => m.step));
+  const badLatents: number[] = [];
+  const latents: ChunkRecord[] = [];
+  for (const [name, bytes] of Object.entries(files)) {
+    const m = /^latents\/(\d+)\.bin$/.exec(name);
+    if (!m) continue;
+    const step = Number(m[1]);
+    if (!steps.has(step) || !wholeLatents(bytes, run.config.dSae)) {
+      badLatents.push(step);
+      continue;
+    }
+    const copy = bytes.slice();
+    latents.push({ ownerId: run.id, index: step, bytes: copy.buffer, byteLength: copy.byteLength, sha256: await sha256Hex(copy) });
+  }
+  if (!badHist.length && !badLatents.length) return { rows, latents };
+  const list = (xs: number[]) => xs.sort((a, b) => a - b).join(', ');
+  const parts = [badHist.length ? `histograms at step${badHist.length > 1 ? 's' : ''} ${list(badHist)}` : '', badLatents.length ? `latent snapshots at step${badLatents.length > 1 ? 's' : ''} ${list(badLatents)}` : ''].filter(Boolean);
+  const valid = rows.filter((r) => r.histograms).length;
+  const note = `This run was imported from a file whose ${parts.join(' and ')} are truncated or do not match the run (d_sae ${String(run.config.dSae)}); they were left out. Every step's metrics are kept, and replay shows the ${valid} valid histogram snapshot${valid === 1 ? '' : 's'} and ${latents.length} latent snapshot${latents.length === 1 ? '' : 's'}. Export the run again from its source to recover them.`;
+  return { rows, latents, note };
+}
+
+/**
+ * Imports a run file; refuses a malformed file or a run that already exists, storing nothing. A
+ * readable file with truncated snapshots is imported without them; the run's importNote says which.
+ */
 export async function importRunFile(db: LanternDb, bytes: Uint8Array): Promise<RunRecord> {
   let files: Record<string, Uint8Array>;
   try {
@@ -84,12 +135,15 @@ export async function importRunFile(db: LanternDb, bytes: Uint8Array): Promise<R
   const payload = files['checkpoint.bin'];
   if (ck && (!payload || (await sha256Hex(payload)) !== ck.sha256)) throw bad('checkpoint.bin is missing or does not match its SHA-256.');
   const chunks = ck && payload ? await makeChunks(ck.id, payload) : [];
+  const { rows, latents, note } = await checkedSnapshots(run, metrics, files);
   return guardWrite('importing a run', () =>
-    db.transaction('rw', db.runs, db.metrics, db.checkpoints, db.checkpointChunks, async () => {
+    db.transaction('rw', [db.runs, db.metrics, db.checkpoints, db.checkpointChunks, db.latentChunks], async () => {
       if (ck && (await db.checkpoints.get(ck.id))) throw bad(`Checkpoint ${ck.id} already exists here.`);
-      const imported: RunRecord = { ...run, jobId: undefined, status: run.status === 'running' || run.status === 'queued' ? 'paused' : run.status };
+      const { importNote: _old, ...rest } = run;
+      const imported: RunRecord = { ...rest, jobId: undefined, status: run.status === 'running' || run.status === 'queued' ? 'paused' : run.status, ...(note ? { importNote: note } : {}) };
       await db.runs.add(imported);
-      await db.metrics.bulkAdd(metrics);
+      await db.metrics.bulkAdd(rows);
+      await db.latentChunks.bulkAdd(latents);
       if (ck) {
         await db.checkpointChunks.bulkAdd(chunks);
         await db.checkpoints.add({ ...ck, complete: 1 });

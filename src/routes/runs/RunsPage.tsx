@@ -68,7 +68,8 @@ export function RunsPage() {
     setImportError(undefined);
     try {
       const run = await importRunFile(db, new Uint8Array(await file.arrayBuffer()));
-      toast('success', 'Run imported', `${run.name} from ${file.name}`);
+      if (run.importNote) toast('info', 'Run imported without its truncated snapshots', `${run.name} from ${file.name}: ${run.importNote}`);
+      else toast('success', 'Run imported', `${run.name} from ${file.name}`);
     } catch (e) {
       setImportError(`${file.name}: ${e instanceof Error ? e.message : String(e)}`);
     }
