@@ -1,10 +1,12 @@
 // Chromium bench suite: the LM and SAE bench bodies in a page of system Chromium with WebGPU on
 // SwiftShader (onnxruntime-web's WebGPU EP only runs in a browser). Rows are the Node suites' rows,
 // their adapter naming the browser: extract/generate on WASM and WebGPU, matmul and sae-step vs TF.js;
-// then the built app's reload time offline against online (offlineReload.ts).
+// then the built app's reload time offline against online (offlineReload.ts) and the time to move a
+// replay one step on runs of 10,000 and 100,000 steps (replayFrame.ts).
 import { chromium } from 'playwright';
 import { chromiumPath, QUIET_ARGS, startHarnessServer, WEBGPU_ARGS } from '../chromium';
 import { offlineReload } from './offlineReload';
+import { replayFrame } from './replayFrame';
 import type { BenchRow, BenchSuite } from './types';
 
 const PAGE = 'scripts/bench/browser/index.html';
@@ -27,5 +29,6 @@ export const suite: BenchSuite = {
       await server.close();
     }
     await offlineReload(opts);
+    await replayFrame(opts);
   },
 };
