@@ -11,6 +11,7 @@ import { ingestJob } from './kinds/ingest';
 import { tokenizeJob } from './kinds/tokenize';
 import { extractJob } from './kinds/extract';
 import { analyzeJob } from './kinds/analyze';
+import { evalJob } from './kinds/evaluate';
 import { JobError, toErrorInfo, type EnqueueRequest, type JobEvent, type JobKind } from './types';
 import { createSteeringService, type SteerEvent, type SteerRequest } from '../steering/service';
 import type { Side } from '../lm/sideBySide';
@@ -111,7 +112,7 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
   });
   const controls = createControlPoints((action, jobId) => (action === 'lose-device' ? device?.destroy() : queue[action](jobId)));
   const kinds = new Map<string, JobKind>();
-  for (const kind of [selfTestJob, trainJob, ingestJob, tokenizeJob, extractJob, analyzeJob, ...(opts.kinds ?? [])] as unknown as JobKind[]) kinds.set(kind.kind, kind);
+  for (const kind of [selfTestJob, trainJob, ingestJob, tokenizeJob, extractJob, analyzeJob, evalJob, ...(opts.kinds ?? [])] as unknown as JobKind[]) kinds.set(kind.kind, kind);
   for (const kind of kinds.values()) queue.register(controls.wrap(kind));
   if ('WorkerGlobalScope' in globalThis) Object.assign(globalThis, { [CONTROL_GLOBAL]: controls });
 

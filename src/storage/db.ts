@@ -246,6 +246,30 @@ export interface CheckpointRecord {
   createdAt: number;
   /** Automatic version number (v001 = 1) of a training checkpoint; kept when the checkpoint is given a name. */
   version?: number;
+  /** Its newest evaluation against its model (the 'eval' job). */
+  evaluation?: CheckpointEvaluation;
+}
+
+/** CE loss clean / spliced / zero-ablated, KL and reconstruction scores (src/lm/evaluate.ts) of an SAE on its model. */
+export interface CheckpointEvaluation {
+  modelId: string;
+  model: string;
+  hook: string;
+  source: ActivationSource;
+  contexts: number;
+  tokens: number;
+  ceClean: number;
+  ceSae: number;
+  ceZero: number;
+  ceLossScore: number;
+  klSae: number;
+  klZero: number;
+  klDivScore: number;
+  explainedVariance: number;
+  mse: number;
+  l0: number;
+  deadLatents: number;
+  createdAt: number;
 }
 
 export interface FeatureRecord {

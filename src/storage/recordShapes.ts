@@ -2,6 +2,7 @@
 // before it is stored. The map is typed against db.ts: a field or table added there must be added here.
 import type { Table } from 'dexie';
 import type {
+  CheckpointRecord,
   DatasetRecord,
   DatasetStats,
   ErrorInfo,
@@ -256,6 +257,28 @@ export const RECORD_SHAPES: { [T in TableName]: Fields<RecordOf<T>> } = {
     bytes: count,
     createdAt: num,
     version: opt(count),
+    evaluation: opt(
+      shape<NonNullable<CheckpointRecord['evaluation']>>({
+        modelId: id,
+        model: str,
+        hook: str,
+        source: activationSource,
+        contexts: count,
+        tokens: count,
+        ceClean: num,
+        ceSae: num,
+        ceZero: num,
+        ceLossScore: num,
+        klSae: num,
+        klZero: num,
+        klDivScore: num,
+        explainedVariance: num,
+        mse: num,
+        l0: num,
+        deadLatents: count,
+        createdAt: num,
+      }),
+    ),
   },
   checkpointChunks: chunk,
   features: { saeId: id, index: count, label: opt(str), stats: opt(object), notes: opt(str), favourite: opt(oneOf(0, 1)) },

@@ -1,0 +1,131 @@
+// The eval job through the real queue on fake-indexeddb (CPU encoder, ORT WASM) with the fixture GPT-2
+// from the Hub mirror: an SAE that reconstructs exactly scores 1 and its scores land on the checkpoint;
+// paused and resumed it stores what one run stores; an SAE of the wrong width is refused, storing nothing.
+import 'fake-indexeddb/auto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startHubMirror, type HubMirror } from '../../../scripts/hub-mirror';
+import { randomArray } from '@/gpu/testing';
+import { PLANTED_TEXT } from '../../features/testing';
+import { summarizeConfig } from '../../lm/config';
+import { FIXTURE_ORG } from '../../lm/fixtures/repos';
+import { fixture, useNodeWasm } from '../../lm/testing';
+import { encodeCheckpoint } from '../../sae/checkpointCodec';
+import { stateFromWeights } from '../../sae/formats/state';
+import type { SaeWeights } from '../../sae/types';
+import { writeImportedCheckpoint } from '../../storage/checkpoints';
+import { LanternDb, type JobRecord } from '../../storage/db';
+import { JobQueue } from '../queue';
+import { cpuQueue, settled as settledIn, withControlPoint } from '../testing';
+import type { JobKind } from '../types';
+import { evalJob, type EvalParams } from './evaluate';
+
+const REPO = `${FIXTURE_ORG}/tiny-gpt2`;
+const HOOK = 'blocks.1.hook_resid_post';
+const D = 48;
+
+let mirror: HubMirror;
+let db: LanternDb;
+let queue: JobQueue;
+const kind = withControlPoint(evalJob, () => queue);
+let n = 0;
+
+/** dSae = 2d, W_enc = [I, −I], W_dec = [I; −I]: relu(x) − relu(−x) = x. */
+function identitySae(d: number): SaeWeights {
+  const W_enc = new Float32Array(d * 2 * d);
+  const W_dec = new Float32Array(2 * d * d);
+  for (let j = 0; j < d; j++) {
+    W_enc[j * 2 * d + j] = 1;
+    W_enc[j * 2 * d + d + j] = -1;
+    W_dec[j * d + j] = 1;
+    W_dec[(d + j) * d + j] = -1;
+  }
+  return { dIn: d, dSae: 2 * d, W_enc, W_dec, b_enc: new Float32Array(2 * d), b_dec: new Float32Array(d) };
+}
+
+const randomSae = (d: number, dSae: number): SaeWeights => ({
+  dIn: d,
+  dSae,
+  W_enc: randomArray(d * dSae, 3, -0.3, 0.3),
+  W_dec: randomArray(dSae * d, 4, -0.3, 0.3),
+  b_enc: randomArray(dSae, 5, -0.1, 0.2),
+  b_dec: randomArray(d, 6, -0.1, 0.1),
+});
+
+async function storeSae(weights: SaeWeights, name: string): Promise<string> {
+  const origin = { format: 'saelens' as const, source: 'test', arch: 'relu', dIn: weights.dIn, dSae: weights.dSae, modelName: REPO, hookName: HOOK, hookLayer: 1 };
+  return (await writeImportedCheckpoint(db, encodeCheckpoint(stateFromWeights(weights, 'relu'), {}), name, origin)).id;
+}
+
+beforeAll(async () => {
+  useNodeWasm();
+  mirror = await startHubMirror({ repos: { [REPO]: fixture('tiny-gpt2').files } });
+});
+afterAll(() => mirror.close());
+
+beforeEach(async () => {
+  db = new LanternDb(`lantern-eval-test-${n++}`);
+  await db.open();
+  const config = JSON.parse(new TextDecoder().decode(fixture('tiny-gpt2').files.get('config.json'))) as Record<string, unknown>;
+  await db.models.put({ id: 'm1', repo: REPO, revision: 'main', variant: 'fp32', summary: { ...summarizeConfig(config) }, bytes: 1, createdAt: 1, host: mirror.url });
+  queue = cpuQueue(db, [kind.kind as unknown as JobKind]);
+  queue.start();
+});
+afterEach(async () => {
+  await queue.close();
+  await db.delete();
+});
+
+/** Generous: the model runs on the CPU, which other work may share; nothing here asserts a time. */
+const settled = (id: string, statuses?: JobRecord['status'][]) => settledIn(db, id, statuses, 240_000);
+
+const params = (saeId: string, over: Partial<EvalParams> = {}): EvalParams => ({
+  saeId,
+  modelId: 'm1',
+  hook: HOOK,
+  source: { type: 'text', text: PLANTED_TEXT },
+  contextSize: 16,
+  maxTokens: 64,
+  batchContexts: 2,
+  backend: 'wasm',
+  ...over,
+});
+
+describe('eval job', () => {
+  it('an SAE that reconstructs exactly scores 1 on the last contexts, stored on its checkpoint', async () => {
+    const saeId = await storeSae(identitySae(D), 'identity');
+    const job = await settled(await queue.enqueue({ kind: 'eval', params: params(saeId) }));
+    expect(job.status, job.error?.message).toBe('done');
+    const e = (await db.checkpoints.get(saeId))!.evaluation!;
+    expect(e).toMatchObject({ modelId: 'm1', model: REPO, hook: HOOK, contexts: 4, tokens: 64, l0: expect.any(Number) });
+    expect(e.ceLossScore).toBeCloseTo(1, 4);
+    expect(e.klDivScore).toBeCloseTo(1, 4);
+    expect(e.explainedVariance).toBeCloseTo(1, 5);
+    expect(e.ceSae).toBeCloseTo(e.ceClean, 5);
+    expect(e.deadLatents).toBeLessThan(2 * D);
+  });
+
+  it('paused mid-way and resumed, it stores the scores one uninterrupted run stores', async () => {
+    const saeId = await storeSae(randomSae(D, 40), 'random');
+    const one = await settled(await queue.enqueue({ kind: 'eval', params: params(saeId, { batchContexts: 1, maxTokens: 48 }) }));
+    expect(one.status, one.error?.message).toBe('done');
+    const whole = (await db.checkpoints.get(saeId))!.evaluation!;
+    await db.checkpoints.update(saeId, { evaluation: undefined });
+    kind.after(1, 'pause');
+    const id = await queue.enqueue({ kind: 'eval', params: params(saeId, { batchContexts: 1, maxTokens: 48 }) });
+    const paused = await settled(id, ['paused', 'done']);
+    expect(paused.status).toBe('paused');
+    expect((await db.checkpoints.get(saeId))!.evaluation).toBeUndefined();
+    await queue.resume(id);
+    expect((await settled(id)).status).toBe('done');
+    const split = (await db.checkpoints.get(saeId))!.evaluation!;
+    expect({ ...split, createdAt: 0 }).toEqual({ ...whole, createdAt: 0 });
+  });
+
+  it('refuses an SAE whose width is not the hook width, naming both, and stores nothing', async () => {
+    const saeId = await storeSae(identitySae(8), 'narrow');
+    const job = await settled(await queue.enqueue({ kind: 'eval', params: params(saeId) }), ['failed', 'done']);
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatchObject({ code: 'width-mismatch', message: expect.stringContaining('d_in = 8') });
+    expect((await db.checkpoints.get(saeId))!.evaluation).toBeUndefined();
+  });
+});
