@@ -1,8 +1,12 @@
 // Features end to end: a TopK SAE for the demo model imported as a SAELens zip and made active,
 // the analysis run from the Features page, the list sorted by density, a feature page with shaded
 // contexts and logits, a similar-feature link, and a label found by search after a reload; the
-// feature map is drawn and your own text finds latents.
-import { expect, test } from '@playwright/test';
+// feature map is drawn, a click on a point opens its latent, and your own text finds latents; the
+// list exports as JSON and Neuronpedia batch JSON; a re-run reloaded mid-way stores what one run stores.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { expect, test, type Page } from '@playwright/test';
+import { storedRows } from './idb';
 import { seededRandom } from '../src/lm/random';
 import { packSaeLensZip } from '../src/sae/formats/bundle';
 import { exportSaeLens } from '../src/sae/formats/saelens';
@@ -31,9 +35,36 @@ function saeZip(): Buffer {
   return Buffer.from(packSaeLensZip('demo-topk', files));
 }
 
+interface Chunk {
+  ownerId: string;
+  index: number;
+  bytes: number[];
+}
+
+/** The ready analysis's stored chunks: SHA-256 of each one's bytes, by chunk index. */
+async function readyChunks(page: Page): Promise<{ id: string; hashes: string[]; summary: { rows: { index: number; x: number; y: number }[] } }> {
+  const [ready] = (await storedRows<{ id: string; status: string }>(page, 'analyses')).filter((a) => a.status === 'ready');
+  const chunks = (await storedRows<Chunk>(page, 'analysisChunks')).filter((c) => c.ownerId === ready.id).sort((a, b) => a.index - b.index);
+  const summary = JSON.parse(Buffer.from(chunks[0].bytes).toString('utf8')) as { rows: { index: number; x: number; y: number }[] };
+  return { id: ready.id, hashes: chunks.map((c) => `${c.index}:${createHash('sha256').update(Buffer.from(c.bytes)).digest('hex')}`), summary };
+}
+
+/** Fills the analysis form with the run this spec compares against. */
+async function fillAnalysis(page: Page): Promise<void> {
+  await page.getByTestId('analysis-source').selectOption('text');
+  await page.getByTestId('analysis-text').fill(TEXT);
+  await page.getByTestId('analysis-context').fill('16');
+  await page.getByTestId('analysis-tokens').fill('0');
+  await page.getByTestId('analysis-window').fill('5');
+  await page.getByTestId('analysis-backend').selectOption('wasm');
+}
+
 const TEXT = 'The lantern glows by the river while the miller counts sacks of grain. Owls call, and the quick brown fox jumps over the lazy dog. '.repeat(4);
 
-test('analyse the active SAE, sort by density, read a feature, follow a neighbour, label it and find it after a reload', async ({ page }, info) => {
+test('analyse the active SAE, sort by density, read a feature, follow a neighbour, label it and find it after a reload, click the map, export; a re-run reloaded mid-way stores what one run stores', async ({
+  page,
+}, info) => {
+  test.setTimeout(600_000);
   // 1. The demo model, and the SAE imported and made active.
   await page.goto('/models');
   await page.getByTestId('model-demo-add').click();
@@ -49,12 +80,7 @@ test('analyse the active SAE, sort by density, read a feature, follow a neighbou
   await page.getByRole('link', { name: 'Features' }).click();
   await expect(page.getByTestId('analysis-hook')).toHaveValue(HOOK);
   await expect(page.getByTestId('analysis-model')).not.toHaveValue('');
-  await page.getByTestId('analysis-source').selectOption('text');
-  await page.getByTestId('analysis-text').fill(TEXT);
-  await page.getByTestId('analysis-context').fill('16');
-  await page.getByTestId('analysis-tokens').fill('0');
-  await page.getByTestId('analysis-window').fill('5');
-  await page.getByTestId('analysis-backend').selectOption('wasm');
+  await fillAnalysis(page);
   await page.getByTestId('analysis-start').click();
   await expect(page.getByTestId('features-count')).toHaveText(`${D_SAE} of ${D_SAE} latents`, { timeout: 150_000 });
   await expect(page.getByTestId('analysis-meta')).toContainText('encoder on WebGPU');
@@ -87,6 +113,10 @@ test('analyse the active SAE, sort by density, read a feature, follow a neighbou
   await expect(shaded).toHaveAttribute('title', /^activation [\d.e-]+ · token \d+$/);
   await expect(page.getByTestId('logits-top').locator('tr')).toHaveCount(10);
   await expect(page.getByTestId('logits-bottom').locator('tr')).toHaveCount(10);
+  // Your own text, shaded by this latent: a prefix of the analysed text holds some of its activations.
+  await page.getByTestId('feature-probe-text').fill(TEXT.slice(0, 120));
+  await page.getByTestId('feature-probe-run').click();
+  await expect(page.getByTestId('feature-probe-tokens').locator('.tok-on').first()).toHaveAttribute('title', /^activation [\d.e-]+ · token \d+$/, { timeout: 60_000 });
   await page.screenshot({ path: info.outputPath('feature-page.png'), fullPage: true });
 
   // 6. Follow the nearest similar latent.
@@ -106,4 +136,45 @@ test('analyse the active SAE, sort by density, read a feature, follow a neighbou
   await page.getByTestId('features-search').fill('river words');
   await expect(page.getByTestId('feature-row')).toHaveCount(1);
   await expect(page.getByTestId('feature-row')).toHaveAttribute('data-index', neighbour);
+
+  // 8. Export the shown latent: JSON, and Neuronpedia batch JSON with the label as its explanation.
+  const download = async (testid: string) => {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
+    return JSON.parse(await readFile((await file.path())!, 'utf8')) as Record<string, unknown>;
+  };
+  const json = (await download('export-json')) as { latents: { index: number; label?: string }[] };
+  expect(json.latents.map((l) => [l.index, l.label])).toEqual([[Number(neighbour), 'river words']]);
+  const np = (await download('export-neuronpedia')) as { layer: number; features: { feature_index: number; activations: { tokens: string[]; values: number[] }[] }[]; explanations: { index: string; description: string }[] };
+  expect(np.layer).toBe(1);
+  expect(np.features.map((f) => f.feature_index)).toEqual([Number(neighbour)]);
+  for (const a of np.features[0].activations) expect(a.tokens.length).toBe(a.values.length);
+  expect(np.explanations).toMatchObject([{ index: neighbour, description: 'river words' }]);
+
+  // 9. Click the most isolated point of the map: its latent's page opens.
+  await page.getByTestId('features-search').fill('');
+  const uninterrupted = await readyChunks(page);
+  const pts = uninterrupted.summary.rows;
+  const gap = (p: (typeof pts)[number]) => Math.min(...pts.filter((q) => q !== p).map((q) => Math.hypot(q.x - p.x, q.y - p.y)));
+  const target = pts.reduce((a, b) => (gap(b) > gap(a) ? b : a));
+  const box = (await page.getByTestId('feature-map').boundingBox())!;
+  const [x0, x1] = [Math.min(...pts.map((p) => p.x)), Math.max(...pts.map((p) => p.x))];
+  const [y0, y1] = [Math.min(...pts.map((p) => p.y)), Math.max(...pts.map((p) => p.y))];
+  // The map's own fit: centred, 0.9 of the tighter side, y upwards.
+  const scale = 0.9 * Math.min(box.width / (x1 - x0), box.height / (y1 - y0));
+  await page.mouse.click(box.x + box.width / 2 + (target.x - (x0 + x1) / 2) * scale, box.y + box.height / 2 - (target.y - (y0 + y1) / 2) * scale);
+  await expect(page).toHaveURL(new RegExp(`/features/[^/]+/${target.index}$`));
+  await expect(page.getByTestId('feature-title')).toContainText(`Latent #${target.index}`);
+
+  // 10. Re-run the same analysis and reload while it runs: it resumes, and stores chunk for chunk what the first run stored.
+  await page.getByTestId('back-to-list').click();
+  await page.getByTestId('analysis-open').click();
+  await fillAnalysis(page);
+  await page.getByTestId('analysis-start').click();
+  await expect
+    .poll(async () => (await storedRows<{ kind: string; status: string; state?: { phase?: string } }>(page, 'jobs')).some((j) => j.kind === 'analyze' && j.status === 'running' && j.state?.phase), { intervals: [50] })
+    .toBe(true);
+  await page.reload();
+  await expect.poll(async () => (await readyChunks(page).catch(() => undefined))?.id, { timeout: 150_000 }).not.toBe(uninterrupted.id);
+  const again = await readyChunks(page);
+  expect(again.hashes).toEqual(uninterrupted.hashes);
 });

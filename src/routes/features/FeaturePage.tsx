@@ -13,6 +13,7 @@ import { readFeature, readSummary, readyAnalysis, saveFeatureNote } from '../../
 import { getDb, type AnalysisRecord } from '../../storage/db';
 import { shownLabel } from './features.data';
 import { fmtDensity, fmtSig } from './format';
+import { FeatureProbe } from './FeatureProbe';
 import { TokenWindow } from './TokenWindow';
 import './features.css';
 
@@ -180,6 +181,7 @@ function Panels(props: { saeId: string; analysis: AnalysisRecord; detail: Featur
           </For>
         </section>
       </Show>
+      <FeatureProbe analysis={props.analysis} index={d().index} max={d().max} vocab={props.vocab} />
     </>
   );
 }
