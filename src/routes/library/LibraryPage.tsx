@@ -10,6 +10,7 @@ import { isAutomaticVersion, renameCheckpoint, versionName } from '../../storage
 import { getDb } from '../../storage/db';
 import { formatBytes } from '../../storage/persistence';
 import { BranchDialog } from './BranchDialog';
+import { EvalCard } from './EvalCard';
 import { ImportCard } from './ImportCard';
 import { deleteCheckpoint, deleteRun, exportSaeLensZip, listLibrary, type LibraryRow } from './library';
 
@@ -130,12 +131,13 @@ export function LibraryPage() {
                 <th class="num" title="Explained variance at this step">Expl. var.</th>
                 <th class="num" title="Active latents per token at this step">L0</th>
                 <th class="num" title="Latents that did not fire within the dead-feature window">Dead</th>
+                <th class="num" title="CE loss recovered with the SAE spliced in (its newest evaluation)">CE rec.</th>
                 <th class="num">Size</th>
                 <th>Saved</th>
               </tr>
             </thead>
             <tbody>
-              <For each={rows() ?? []} fallback={<tr><td colSpan={9} class="muted">No checkpoints yet. Train a run, or import an SAE below.</td></tr>}>
+              <For each={rows() ?? []} fallback={<tr><td colSpan={10} class="muted">No checkpoints yet. Train a run, or import an SAE below.</td></tr>}>
                 {(row) => (
                   <tr
                     class="clickable"
@@ -170,6 +172,9 @@ export function LibraryPage() {
                     </td>
                     <td class="num mono" data-testid="ckpt-dead">
                       {num(row.metrics?.dead)}
+                    </td>
+                    <td class="num mono" data-testid="ckpt-ce-score">
+                      {num(row.checkpoint.evaluation?.ceLossScore)}
                     </td>
                     <td class="num mono nowrap">{formatBytes(row.checkpoint.bytes)}</td>
                     <td class="small muted nowrap">{when(row.checkpoint.createdAt)}</td>
@@ -244,6 +249,7 @@ export function LibraryPage() {
                   {row.checkpoint.sha256.slice(0, 16)}…
                 </dd>
               </dl>
+              <EvalCard checkpoint={row.checkpoint} />
               <Show when={verdict()?.id === row.checkpoint.id}>
                 <div class={`banner ${verdict()!.ok ? 'banner-ok' : 'banner-err'}`} data-testid="verify-result" role="status">
                   {verdict()!.text}

@@ -39,6 +39,9 @@ async function overlay(runIds: string[], metric: string): Promise<uPlot.AlignedD
 export function RunsPage() {
   const db = getDb();
   const runs = createLive<RunRecord[]>(() => db.runs.orderBy('createdAt').reverse().toArray());
+  // Each run's evaluated checkpoints, newest step first: the table shows the first one's CE loss recovered.
+  const evaluated = createLive(() => db.checkpoints.filter((c) => c.evaluation !== undefined).toArray());
+  const ceScore = (runId: string) => evaluated()?.filter((c) => c.runId === runId).sort((a, b) => b.step - a.step || b.createdAt - a.createdAt)[0]?.evaluation?.ceLossScore;
   const [picked, setPicked] = createSignal<string[]>([]);
   const [metric, setMetric] = createSignal('loss');
   const [confirmDelete, setConfirmDelete] = createSignal<string[]>();
@@ -145,11 +148,12 @@ export function RunsPage() {
               <th class="num">expl. var.</th>
               <th class="num">L0</th>
               <th class="num">dead</th>
+              <th class="num" title="CE loss recovered by the newest evaluated checkpoint (Library → Evaluate)">CE rec.</th>
               <th />
             </tr>
           </thead>
           <tbody>
-            <For each={runs() ?? []} fallback={<tr><td colspan="13" class="muted">No runs yet. Start one on the Training page.</td></tr>}>
+            <For each={runs() ?? []} fallback={<tr><td colspan="14" class="muted">No runs yet. Start one on the Training page.</td></tr>}>
               {(r) => {
                 const c = r.config as Record<string, unknown>;
                 const fm = () => r.finalMetrics ?? {};
@@ -178,6 +182,9 @@ export function RunsPage() {
                     <td class="num mono">{num(fm().explainedVariance)}</td>
                     <td class="num mono">{num(fm().l0, 3)}</td>
                     <td class="num mono">{num(fm().dead, 3)}</td>
+                    <td class="num mono" data-testid="run-ce-score">
+                      {num(ceScore(r.id))}
+                    </td>
                     <td class="end">
                       <div class="btn-row">
                         <button class="btn btn-sm" onClick={() => exportRun(r)}>
