@@ -132,13 +132,13 @@ export function EvalCard(props: { checkpoint: LibraryCheckpoint }) {
           <Field label="Model">
             <select data-testid="eval-model" value={form.modelId} onChange={(e) => setForm('modelId', e.currentTarget.value)}>
               <option value="">Choose…</option>
-              <For each={models()}>{(m) => <option value={m.id}>{m.repo}</option>}</For>
+              <For each={models()}>{(m) => <option value={m.id} selected={m.id === form.modelId}>{m.repo}</option>}</For>
             </select>
           </Field>
           <Field label="Hook point">
             <select data-testid="eval-hook" value={form.hook} onChange={(e) => setForm('hook', e.currentTarget.value)}>
               <option value="">Choose…</option>
-              <For each={hooks()}>{(h) => <option value={h}>{h}</option>}</For>
+              <For each={hooks()}>{(h) => <option value={h} selected={h === form.hook}>{h}</option>}</For>
             </select>
           </Field>
           <Show
@@ -153,7 +153,7 @@ export function EvalCard(props: { checkpoint: LibraryCheckpoint }) {
               <select data-testid="eval-tokenization" value={form.tokenizationId} onChange={(e) => setForm('tokenizationId', e.currentTarget.value)}>
                 <For each={tokenizations()}>
                   {(t) => (
-                    <option value={t.id}>
+                    <option value={t.id} selected={t.id === form.tokenizationId}>
                       {t.tokenizerName ?? t.modelId} · ctx {t.contextSize} · {t.tokens.toLocaleString('en-US')} tokens
                     </option>
                   )}

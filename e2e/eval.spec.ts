@@ -1,0 +1,54 @@
+// Evaluation end to end: a SAELens SAE for the demo model imported into the Library, evaluated there on
+// pasted text (model and hook preselected from the SAE), its scores shown in the checkpoint's detail and
+// its CE loss recovered in the Library table.
+import { expect, test } from '@playwright/test';
+import { packSaeLensZip } from '../src/sae/formats/bundle';
+import { exportSaeLens } from '../src/sae/formats/saelens';
+
+const D_IN = 48;
+const HOOK = 'blocks.1.hook_resid_pre';
+
+/** dSae = 2·d_in, W_enc = [I, −I], W_dec = [I; −I]: it reconstructs its input exactly, so it scores 1. */
+function identitySaeZip(): Buffer {
+  const d = D_IN;
+  const W_enc = new Float32Array(d * 2 * d);
+  const W_dec = new Float32Array(2 * d * d);
+  for (let j = 0; j < d; j++) {
+    W_enc[j * 2 * d + j] = 1;
+    W_enc[j * 2 * d + d + j] = -1;
+    W_dec[j * d + j] = 1;
+    W_dec[(d + j) * d + j] = -1;
+  }
+  const files = exportSaeLens(
+    { dIn: d, dSae: 2 * d, W_enc, W_dec, b_enc: new Float32Array(2 * d), b_dec: new Float32Array(d) },
+    { architecture: 'relu', modelName: 'lantern-fixtures/tiny-gpt2', hookName: HOOK, hookLayer: 1 },
+  );
+  return Buffer.from(packSaeLensZip('eval-identity', files));
+}
+
+test('evaluate an imported SAE from the Library and see its scores there', async ({ page }) => {
+  await page.goto('/models');
+  await page.getByTestId('model-demo-add').click();
+  await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
+  await page.goto('/library');
+  await page.getByTestId('import-files').setInputFiles({ name: 'eval-identity.zip', mimeType: 'application/zip', buffer: identitySaeZip() });
+  await page.getByTestId('import-submit').click();
+  const row = page.getByTestId('library-row').filter({ hasText: 'eval-identity' });
+  await expect(row).toHaveCount(1);
+  await row.click();
+  await expect(row.getByTestId('ckpt-ce-score')).toHaveText('—');
+
+  // Model and hook come from the SAE; with no tokenized dataset, pasted text.
+  const card = page.getByTestId('eval-card');
+  await expect(card.getByTestId('eval-hook')).toHaveValue(HOOK);
+  await expect(card.getByTestId('eval-model')).not.toHaveValue('');
+  await card.getByTestId('eval-text').fill('The cat sat on the mat. The dog lay by the door, and the bird sang in the tree all morning long.');
+  await card.getByTestId('eval-tokens').fill('64');
+  await card.getByTestId('eval-start').click();
+
+  await expect(card.getByTestId('eval-ce-score')).toHaveText('1', { timeout: 120_000 });
+  await expect(card.getByTestId('eval-kl-score')).toHaveText('1');
+  await expect(card.getByTestId('eval-scores')).toContainText(HOOK);
+  await expect(row.getByTestId('ckpt-ce-score')).toHaveText('1');
+  await expect(card.getByTestId('eval-start')).toHaveText('Re-evaluate');
+});
