@@ -8,6 +8,8 @@ import { quotaError } from '../storage/quota';
 import { JobError, toErrorInfo, type EnqueueRequest, type JobContext, type JobEvent, type JobKind } from './types';
 
 const PRIORITY_RANK: Record<JobPriority, number> = { high: 0, normal: 1, low: 2 };
+/** How often a status write refused for quota is tried again. */
+const QUOTA_RETRY_MS = 1000;
 
 interface Controls {
   pause: boolean;
@@ -285,23 +287,42 @@ export class JobQueue {
       }
     } catch (e) {
       if (await this.opts.failedByDeviceLoss?.(e, job.id)) {
-        await update({ status: 'queued', message: 'GPU device was lost; the job will resume from its last step' });
+        await this.storeWhenRoom(() => update({ status: 'queued', message: 'GPU device was lost; the job will resume from its last step' }));
         return;
       }
       // Storage full: the failed step's transaction rolled back, so the job waits at its last
-      // saved step for the user to free space and press Resume.
+      // saved step for the user to free space and press Resume. The user is told at once; the
+      // paused status itself may not fit either, so it is stored as soon as there is room.
       if (isQuotaError(e)) {
         const error = toErrorInfo(await quotaError(db, job.title));
-        await update({ status: 'paused', error, message: error.message, etaMs: undefined });
         onEvent({ type: 'job-paused', jobId: job.id, title: job.title, reason: error.message });
+        await this.storeWhenRoom(() => update({ status: 'paused', error, message: error.message, etaMs: undefined }));
         return;
       }
       const error = toErrorInfo(e);
-      await update({ status: 'failed', error, finishedAt: Date.now(), etaMs: undefined });
+      await this.storeWhenRoom(() => update({ status: 'failed', error, finishedAt: Date.now(), etaMs: undefined }));
       onEvent({ type: 'job-failed', jobId: job.id, title: job.title, error });
     } finally {
       this.running = undefined;
       this.kinds.get(job.kind)?.release?.(job.id);
+    }
+  }
+
+  /**
+   * Runs a job's status write until it is not refused for quota, waiting QUOTA_RETRY_MS between
+   * tries; gives up when the queue closes (a job left `running` is recovered at the next start).
+   * Meanwhile no other job starts: with storage full, none could save a step.
+   */
+  private async storeWhenRoom(write: () => Promise<unknown>): Promise<void> {
+    for (;;) {
+      try {
+        await write();
+        return;
+      } catch (e) {
+        if (!isQuotaError(e)) throw e;
+        if (this.closed) return;
+        await new Promise((resolve) => setTimeout(resolve, QUOTA_RETRY_MS));
+      }
     }
   }
 

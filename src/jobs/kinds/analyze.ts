@@ -24,7 +24,7 @@ import { deleteAnalysis, deleteSnapshot, jsonChunk, readBlock, readPositions, re
 import { latestCheckpoint, readCheckpoint } from '../../storage/checkpoints';
 import type { ActivationSource, AnalysisRecord, LanternDb } from '../../storage/db';
 import { JobError, type JobContext, type JobKind } from '../types';
-import { openHookedModel } from './extract';
+import { openHookedModel, progressMessage } from './extract';
 import type { SizedTokenSource } from './extractSources';
 
 export interface AnalyzeParams {
@@ -156,7 +156,7 @@ async function openLive(params: AnalyzeParams, saeId: string, ctx: JobContext, s
   const hooked = await openHookedModel(
     db,
     { modelId: params.modelId, hook: params.hook, source: params.source, contextSize: params.contextSize, batchSize: params.batchContexts, maxSequences: 0, skipPositions: 0, backend: params.backend },
-    (message) => void db.jobs.update(jobId, { message }),
+    progressMessage(db, jobId),
   );
   const { session, source, files } = hooked;
   try {

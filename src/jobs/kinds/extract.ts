@@ -14,6 +14,7 @@ import { loadTokenizer } from '../../lm/tokenizer';
 import { configureOrtForBrowser } from '../../lm/ortBrowser';
 import { cacheFirstFetch } from '../../lm/cacheFirst';
 import { discardActivationSet, makeActivationChunkRow } from '../../storage/activations';
+import { isQuotaError } from '../../storage/errors';
 import { discardAbandonedExtraction } from './extractCleanup';
 import type { ActivationSetRecord, ActivationSource, LanternDb, ModelRecord } from '../../storage/db';
 import { JobError, type JobContext, type JobKind } from '../types';
@@ -154,10 +155,21 @@ export async function openHookedModel(
   return { session, source, config, files };
 }
 
+/**
+ * Stores `message` as the job's progress. One refused for quota is dropped: it is advisory, and the
+ * step's own write reports the quota (pausing the job with what to delete).
+ */
+export function progressMessage(db: LanternDb, jobId: string): (message: string) => void {
+  return (message) =>
+    void db.jobs.update(jobId, { message }).catch((e: unknown) => {
+      if (!isQuotaError(e)) throw e;
+    });
+}
+
 /** The hooked model and the extractor at `state`. */
 async function openLive(params: ExtractParams, ctx: JobContext, state?: ExtractorState): Promise<Live> {
   const { db, jobId } = ctx;
-  const { session, source, config } = await openHookedModel(db, params, (message) => void db.jobs.update(jobId, { message }));
+  const { session, source, config } = await openHookedModel(db, params, progressMessage(db, jobId));
   let pending: { chunk: ActivationChunk; meta: ChunkMeta } | undefined;
   let extractor: Extractor;
   try {
