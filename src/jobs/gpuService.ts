@@ -11,7 +11,7 @@ import { ingestJob } from './kinds/ingest';
 import { tokenizeJob } from './kinds/tokenize';
 import { extractJob } from './kinds/extract';
 import { analyzeJob } from './kinds/analyze';
-import { evalJob } from './kinds/evaluate';
+import { evalAfterTraining, evalJob } from './kinds/evaluate';
 import { JobError, toErrorInfo, type EnqueueRequest, type JobEvent, type JobKind } from './types';
 import { createSteeringService, type SteerEvent, type SteerRequest } from '../steering/service';
 import type { Side } from '../lm/sideBySide';
@@ -86,7 +86,15 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
 
   const queue = new JobQueue({
     db,
-    onEvent: (e) => emit(e),
+    onEvent: (e) => {
+      emit(e);
+      // A training run on a model source is evaluated by itself once it finishes.
+      if (e.type === 'job-finished' && !e.stopped) {
+        void evalAfterTraining(db, e.jobId)
+          .then((params) => params && queue.enqueue({ kind: 'eval', params, priority: 'low' }))
+          .catch((err: unknown) => emit({ type: 'job-failed', jobId: e.jobId, title: `Evaluate the run of ${e.title}`, error: toErrorInfo(err) }));
+      }
+    },
     deviceLost: () => state === 'lost',
     async failedByDeviceLoss(error, jobId) {
       const used = devicesUsed.get(jobId);

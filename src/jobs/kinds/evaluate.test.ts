@@ -12,12 +12,13 @@ import { fixture, useNodeWasm } from '../../lm/testing';
 import { encodeCheckpoint } from '../../sae/checkpointCodec';
 import { stateFromWeights } from '../../sae/formats/state';
 import type { SaeWeights } from '../../sae/types';
-import { writeImportedCheckpoint } from '../../storage/checkpoints';
+import { writeCheckpoint, writeImportedCheckpoint } from '../../storage/checkpoints';
 import { LanternDb, type JobRecord } from '../../storage/db';
 import { JobQueue } from '../queue';
 import { cpuQueue, settled as settledIn, withControlPoint } from '../testing';
 import type { JobKind } from '../types';
-import { evalJob, type EvalParams } from './evaluate';
+import { AFTER_TRAINING_TOKENS, evalAfterTraining, evalJob, type EvalParams } from './evaluate';
+import type { TrainParams } from './train';
 
 const REPO = `${FIXTURE_ORG}/tiny-gpt2`;
 const HOOK = 'blocks.1.hook_resid_post';
@@ -127,5 +128,22 @@ describe('eval job', () => {
     expect(job.status).toBe('failed');
     expect(job.error).toMatchObject({ code: 'width-mismatch', message: expect.stringContaining('d_in = 8') });
     expect((await db.checkpoints.get(saeId))!.evaluation).toBeUndefined();
+  });
+
+  it("a finished training run on a model source leads to an evaluation of its final checkpoint on that model, hook and tokens; one on stored activations, or stopped, to none", async () => {
+    const payload = encodeCheckpoint(stateFromWeights(identitySae(D), 'relu'), {});
+    await db.runs.put({ id: 'run_a', name: 'live-run', config: {}, status: 'done', step: 200, createdAt: 1 });
+    await writeCheckpoint(db, 'run_a', 100, payload);
+    const final = await writeCheckpoint(db, 'run_a', 200, payload);
+    const tokens = { type: 'tokenization' as const, tokenizationId: 'tok1', datasetId: 'ds1' };
+    const live = { type: 'live', modelId: 'm1', hook: HOOK, tokens, contextSize: 32, contextsPerChunk: 8, seed: 1, backend: 'auto' } as const;
+    const job = (id: string, source: unknown, over: Record<string, unknown> = {}) =>
+      db.jobs.put({ id, kind: 'train', title: 't', priority: 'normal', seq: 1, status: 'done', progress: 1, params: { runId: 'run_a', source } as Partial<TrainParams>, elapsedMs: 0, attempts: 1, createdAt: 1, updatedAt: 1, ...over });
+    await job('j_live', live);
+    expect(await evalAfterTraining(db, 'j_live')).toEqual({ saeId: final.id, modelId: 'm1', hook: HOOK, source: tokens, contextSize: 32, maxTokens: AFTER_TRAINING_TOKENS, batchContexts: 16, backend: 'auto' });
+    await job('j_stopped', live, { stopped: true });
+    expect(await evalAfterTraining(db, 'j_stopped')).toBeUndefined();
+    await job('j_acts', { type: 'activations', setId: 'set1' });
+    expect(await evalAfterTraining(db, 'j_acts')).toBeUndefined();
   });
 });

@@ -11,11 +11,12 @@ import type { LmSession } from '../../lm/session';
 import { decodeCheckpoint } from '../../sae/checkpointCodec';
 import { weightsFromState } from '../../sae/formats/state';
 import type { SaeWeights } from '../../sae/types';
-import { readCheckpoint } from '../../storage/checkpoints';
-import type { ActivationSource, CheckpointEvaluation } from '../../storage/db';
+import { latestCheckpoint, readCheckpoint } from '../../storage/checkpoints';
+import type { ActivationSource, CheckpointEvaluation, LanternDb } from '../../storage/db';
 import { JobError, type JobContext, type JobKind } from '../types';
 import { openHookedModel, progressMessage } from './extract';
 import type { SizedTokenSource } from './extractSources';
+import type { TrainParams } from './train';
 
 export interface EvalParams {
   /** The library checkpoint (trained or imported) evaluated. */
@@ -40,6 +41,9 @@ export interface EvalState {
   cursor: number;
   sums: EvalSums;
 }
+
+/** Tokens an evaluation queued after training reads. */
+export const AFTER_TRAINING_TOKENS = 2048;
 
 interface Live {
   model: EvalModel;
@@ -178,3 +182,19 @@ export const evalJob: JobKind<EvalParams, EvalState> = {
 
   release: releaseLive,
 };
+
+/**
+ * The evaluation a finished training job leads to: its run's final checkpoint on the model, hook and
+ * tokens it trained from, when it trained from a model (a live source); undefined otherwise (stopped,
+ * not a training job, trained from stored activations, or no checkpoint).
+ */
+export async function evalAfterTraining(db: LanternDb, jobId: string): Promise<EvalParams | undefined> {
+  const job = await db.jobs.get(jobId);
+  if (!job || job.kind !== 'train' || job.status !== 'done' || job.stopped) return undefined;
+  const params = job.params as TrainParams;
+  if (params.source.type !== 'live') return undefined;
+  const final = await latestCheckpoint(db, params.runId);
+  if (!final) return undefined;
+  const { modelId, hook, tokens, contextSize, backend } = params.source;
+  return { saeId: final.id, modelId, hook, source: tokens, contextSize, maxTokens: AFTER_TRAINING_TOKENS, batchContexts: Math.max(1, Math.floor(512 / contextSize)), backend };
+}
