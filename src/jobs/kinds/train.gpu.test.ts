@@ -27,15 +27,20 @@ async function seedActivationSet(id: string, dModel: number, chunks: number) {
 }
 
 const db = new LanternDb('train-job-test');
-const services: ReturnType<typeof createGpuService>[] = [];
+let live: ReturnType<typeof createGpuService> | undefined;
 
-const train = withControlPoint(trainJob, () => services[services.length - 1]);
+const train = withControlPoint(trainJob, () => live!);
 
+/**
+ * A new service, the previous one closed first (as a crashed tab's queue is gone). In a browser one
+ * tab runs the queue (a Web Lock); Node has no Web Locks, so two live services here would both run
+ * it, each woken by the other's kicks over their BroadcastChannel.
+ */
 async function service() {
-  const s = createGpuService({ gpu: await nodeGpu(), db, kinds: [train.kind as unknown as JobKind] });
-  services.push(s);
-  await s.init(() => {});
-  return s;
+  await live?.close();
+  live = createGpuService({ gpu: await nodeGpu(), db, kinds: [train.kind as unknown as JobKind] });
+  await live.init(() => {});
+  return live;
 }
 
 async function waitFor(id: string, pred: (j: JobRecord) => boolean, ms = 240_000): Promise<JobRecord> {
@@ -61,7 +66,7 @@ const params = (runId: string, totalSteps: number) => ({
 const steps = async (runId: string) => (await db.metrics.where('runId').equals(runId).toArray()).map((m) => m.step);
 
 afterAll(async () => {
-  for (const s of services) await s.close();
+  await live?.close();
   await db.delete();
 });
 
@@ -110,7 +115,7 @@ describe('train job', () => {
   });
 
   it('trains on a stored activation set and refuses a set of the wrong width', async () => {
-    const s = services[0];
+    const s = live!;
     await seedActivationSet('acts-16', 16, 3);
     const fromSet = { ...params('run-acts', 25), source: { type: 'activations', setId: 'acts-16', seed: 1 } };
     const id = await s.enqueue({ kind: 'train', params: fromSet });
@@ -127,7 +132,7 @@ describe('train job', () => {
   });
 
   it('rejects invalid parameters naming the field', async () => {
-    const s = services[0];
+    const s = live!;
     await expect(s.enqueue({ kind: 'train', params: { ...params('x', 10), checkpointEvery: 0 } })).rejects.toThrow(/Checkpoint interval/);
     await expect(s.enqueue({ kind: 'train', params: { ...params('x', 10), config: { arch: 'topk', dIn: 16, dSae: 48, k: 99 } } })).rejects.toThrow(/k/);
   });
