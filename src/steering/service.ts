@@ -14,6 +14,7 @@ import { loadModelFiles, VARIANT_SUFFIX, type ModelDtype, type ModelFiles } from
 import { openModel, type OpenedModel } from '../lm/model';
 import { configureOrtForBrowser } from '../lm/ortBrowser';
 import type { Backend, LmSession } from '../lm/session';
+import { LENS_TOP, lensPlans, logitLens } from '../lm/logitLens';
 import { sideBySide, type Side } from '../lm/sideBySide';
 import { checkSaeFitsModel, steeringFeeds, steeringPlan, validateSteering, type SteeringSetup } from '../lm/steering';
 import { loadTokenizer, type LmTokenizer } from '../lm/tokenizer';
@@ -45,6 +46,20 @@ export type SteerEvent =
   | { type: 'prompt'; tokens: number; backend: Backend }
   | { type: 'token'; side: Side; index: number; token: StreamedToken };
 
+export interface LensRequest {
+  modelId: string;
+  prompt: string;
+  backend: 'auto' | 'wasm';
+}
+
+/** The logit lens of a prompt, ready to draw: rows are hooks, columns the prompt's tokens. */
+export interface LensResult {
+  hooks: string[];
+  tokens: string[];
+  /** [row][position]: the LENS_TOP likeliest next tokens there, likeliest first. */
+  cells: { text: string; prob: number }[][][];
+}
+
 const bad = (message: string, field: string) => new LmError('BAD_INPUT', message, { field });
 
 /** Generation options a person typed: whole numbers in range, finite sampling parameters. */
@@ -66,6 +81,8 @@ interface Loaded {
   plain: LmSession;
   /** Steered sessions by plan (steer and/or clamp at the hook). */
   steered: Map<string, OpenedModel>;
+  /** The logit lens graphs, opened on first use. */
+  lens?: { residuals: LmSession; lens: OpenedModel };
 }
 
 /** One model held at a time; another model or backend releases it. */
@@ -77,10 +94,11 @@ export function createSteeringService(db: LanternDb) {
     if (!loaded) return;
     const l = loaded;
     loaded = undefined;
-    await Promise.all([l.plain.release(), ...[...l.steered.values()].map((s) => s.session.release())]);
+    const lens = l.lens ? [l.lens.residuals.release(), l.lens.lens.session.release()] : [];
+    await Promise.all([l.plain.release(), ...[...l.steered.values()].map((s) => s.session.release()), ...lens]);
   }
 
-  async function model(req: SteerRequest, onEvent: (e: SteerEvent) => void): Promise<Loaded> {
+  async function model(req: Pick<SteerRequest, 'modelId' | 'backend'>, onEvent: (e: SteerEvent) => void): Promise<Loaded> {
     const key = `${req.modelId}|${req.backend}`;
     if (loaded?.key === key) return loaded;
     await release();
@@ -144,10 +162,34 @@ export function createSteeringService(db: LanternDb) {
           onEvent({ type: 'token', side, index, token: { token: step.token, text: text(step.token), prob: step.prob, top: step.top.map((c) => ({ ...c, text: text(c.token) })) } }),
       );
     },
+    /** The logit lens of a prompt on a model: each layer's top tokens at every position. */
+    async lens(req: LensRequest): Promise<LensResult> {
+      if (!req.prompt.trim()) throw bad('Write a prompt for the logit lens.', 'prompt');
+      const m = await model(req, () => {});
+      const { summary } = m.files;
+      const prompt = m.tokenizer.encode(req.prompt);
+      if (!prompt.length) throw bad('The prompt has no tokens.', 'prompt');
+      if (summary.nCtx && prompt.length > summary.nCtx) throw bad(`The prompt has ${prompt.length} tokens, over ${m.files.repo}'s ${summary.nCtx}-token context; shorten it.`, 'prompt');
+      if (!m.lens) {
+        const plans = lensPlans(summary.nLayers);
+        const residuals = (await openModel(m.files, plans.residuals, { backends: backends(req) })).session;
+        m.lens = { residuals, lens: await openModel(m.files, plans.lens, { backends: backends(req) }) };
+      }
+      const last = `blocks.${summary.nLayers - 1}.hook_resid_post`;
+      const grid = await logitLens(m.lens.residuals, m.lens.lens.session, m.lens.lens.surgery.spliceInputs[last], summary.nLayers, prompt);
+      const text = (t: number) => m.vocab[t] ?? m.tokenizer.decode([t]);
+      const cells = grid.hooks.map((_, row) =>
+        prompt.map((_, t) => {
+          const at = (row * grid.seq + t) * LENS_TOP;
+          return Array.from(grid.top.subarray(at, at + LENS_TOP), (id, k) => ({ text: text(id), prob: grid.prob[at + k] }));
+        }),
+      );
+      return { hooks: grid.hooks, tokens: prompt.map(text), cells };
+    },
     release,
   };
 }
 
-function backends(req: SteerRequest): Backend[] {
+function backends(req: Pick<SteerRequest, 'backend'>): Backend[] {
   return req.backend === 'wasm' ? ['wasm'] : ['webgpu', 'wasm'];
 }

@@ -12,6 +12,7 @@ import { gpu } from '../../state/gpu';
 import { createLive, createLiveQuery } from '../../state/live';
 import type { SteerEvent, StreamedToken } from '../../steering/service';
 import { getDb } from '../../storage/db';
+import { LogitLens } from './LogitLens';
 import { checkLatents, DEFAULT_STEERING_FORM, steeringTarget, steerRequest, targetProblem, type SteeringForm } from './steering.data';
 import './steering.css';
 
@@ -236,6 +237,7 @@ export function SteeringPage() {
         <Column title="Default" side="default" tokens={cols.default} differAt={differAt()} />
         <Column title="Steered" side="steered" tokens={cols.steered} differAt={differAt()} />
       </div>
+      <LogitLens modelId={target()?.modelId} prompt={form.prompt} backend={backend()} />
     </div>
   );
 }

@@ -1,0 +1,45 @@
+// Logit lens end to end: the demo model with an active SAE, the lens run on the steering page's
+// prompt: one row per residual hook (every block's input and the last block's output), a clicked
+// cell listing its ten likeliest next tokens.
+import { expect, test } from '@playwright/test';
+import { packSaeLensZip } from '../src/sae/formats/bundle';
+import { exportSaeLens } from '../src/sae/formats/saelens';
+import { randomArray } from '../src/gpu/testing';
+
+const D_IN = 48;
+const D_SAE = 16;
+
+function saeZip(): Buffer {
+  const files = exportSaeLens(
+    { dIn: D_IN, dSae: D_SAE, W_enc: randomArray(D_IN * D_SAE, 1, -0.3, 0.3), W_dec: randomArray(D_SAE * D_IN, 2, -0.3, 0.3), b_enc: new Float32Array(D_SAE), b_dec: new Float32Array(D_IN) },
+    { architecture: 'relu', modelName: 'lantern-fixtures/tiny-gpt2', hookName: 'blocks.1.hook_resid_pre', hookLayer: 1 },
+  );
+  return Buffer.from(packSaeLensZip('lens-relu', files));
+}
+
+test('the logit lens shows every layer’s top token at every prompt position, and a cell’s top 10', async ({ page }) => {
+  await page.goto('/models');
+  await page.getByTestId('model-demo-add').click();
+  await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
+  await page.goto('/library');
+  await page.getByTestId('import-files').setInputFiles({ name: 'lens-relu.zip', mimeType: 'application/zip', buffer: saeZip() });
+  await page.getByTestId('import-submit').click();
+  await expect(page.getByTestId('library-row').filter({ hasText: 'lens-relu' })).toHaveCount(1);
+  await page.getByTestId('activate').click();
+
+  await page.goto('/steering');
+  await page.getByTestId('steer-prompt').fill('the cat sat');
+  await page.getByTestId('lens-run').click();
+  const grid = page.getByTestId('lens-grid');
+  await expect(grid.locator('tbody tr')).toHaveCount(3, { timeout: 60_000 });
+  await expect(grid.locator('tbody th')).toHaveText(['blocks.0.hook_resid_pre', 'blocks.1.hook_resid_pre', 'blocks.1.hook_resid_post']);
+  const columns = await grid.locator('thead th').count();
+  expect(columns).toBeGreaterThan(1);
+  await expect(page.getByTestId('lens-cell')).toHaveCount(3 * (columns - 1));
+  await page.getByTestId('lens-cell').last().click();
+  await expect(page.getByTestId('lens-top-token')).toHaveCount(10);
+
+  await page.getByTestId('steer-prompt').fill('   ');
+  await page.getByTestId('lens-run').click();
+  await expect(page.getByTestId('lens-error')).toContainText('Write a prompt');
+});
