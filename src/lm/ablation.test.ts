@@ -1,0 +1,84 @@
+// Latent ablation against the reference forward pass on every fixture family: the ablated hook value
+// built the plain way, spliced into the reference, and the per-position Δ log-probability compared.
+import { describe, expect, it } from 'vitest';
+import { randomArray } from '@/gpu/testing';
+import type { SaeWeights } from '../sae/types';
+import { ablate, validateAblation } from './ablation';
+import { LmError } from './errors';
+import { referenceForward } from './reference/forward';
+import { fixtureSession } from './testing';
+
+const PROMPT = [276, 104, 101, 108, 108, 111, 32, 119];
+const HOOK = 'blocks.1.hook_resid_pre';
+const D_SAE = 12;
+
+function randomSae(d: number, seed: number): SaeWeights {
+  return {
+    dIn: d,
+    dSae: D_SAE,
+    W_enc: randomArray(d * D_SAE, seed, -0.5, 0.5),
+    W_dec: randomArray(D_SAE * d, seed + 1, -0.5, 0.5),
+    b_enc: randomArray(D_SAE, seed + 2, -0.2, 0.4),
+    b_dec: randomArray(d, seed + 3, -0.1, 0.1),
+  };
+}
+
+/** ReLU activations of x [n, d], in float64 by the definition. */
+function acts(sae: SaeWeights, x: Float32Array, n: number): Float64Array {
+  const out = new Float64Array(n * sae.dSae);
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < sae.dSae; f++) {
+      let pre = sae.b_enc[f];
+      for (let j = 0; j < sae.dIn; j++) pre += (x[i * sae.dIn + j] - sae.b_dec[j]) * sae.W_enc[j * sae.dSae + f];
+      out[i * sae.dSae + f] = Math.max(pre, 0);
+    }
+  }
+  return out;
+}
+
+const logProb = (logits: Float32Array, row: number, vocab: number, token: number) => {
+  const r = logits.subarray(row * vocab, (row + 1) * vocab);
+  const max = Math.max(...r);
+  return r[token] - max - Math.log(r.reduce((s, v) => s + Math.exp(v - max), 0));
+};
+
+describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused'])('%s', (name) => {
+  it('zeroing one latent and scaling another changes each next token’s log-probability exactly as the reference with the same edit', async () => {
+    const hooked = await fixtureSession(name, { expose: [HOOK], pruneToHooks: true });
+    const spliced = await fixtureSession(name, { splice: [HOOK] });
+    const { spec, weights } = spliced.fixture;
+    const sae = randomSae(spec.dModel, 80);
+    const n = PROMPT.length;
+    const clean = referenceForward(spec, weights, PROMPT);
+    const x = clean.hooks[HOOK];
+    const a = acts(sae, x, n);
+    const edits = [{ latent: 2, scale: 0 }, { latent: 7, scale: 3 }];
+    expect(edits.every((e) => a.some((v, i) => i % D_SAE === e.latent && v > 0))).toBe(true);
+    const edited = Float64Array.from(x);
+    for (const e of edits) for (let i = 0; i < n; i++) for (let j = 0; j < spec.dModel; j++) edited[i * spec.dModel + j] += (e.scale - 1) * a[i * D_SAE + e.latent] * sae.W_dec[e.latent * spec.dModel + j];
+    const ablatedLogits = referenceForward(spec, weights, PROMPT, { splice: { [HOOK]: Float32Array.from(edited) } }).logits;
+    const rows = await ablate({ hook: HOOK, hooked: hooked.session, spliced: spliced.session, spliceInput: spliced.surgery.spliceInputs[HOOK] }, sae, { kind: 'relu' }, PROMPT, edits);
+    expect(rows).toHaveLength(n - 1);
+    let moved = 0;
+    rows.forEach((r, t) => {
+      expect(r.next).toBe(PROMPT[t + 1]);
+      expect(r.logProb).toBeCloseTo(logProb(clean.logits, t, spec.vocabSize, r.next), 4);
+      expect(r.ablatedLogProb).toBeCloseTo(logProb(ablatedLogits, t, spec.vocabSize, r.next), 4);
+      moved = Math.max(moved, Math.abs(r.ablatedLogProb - r.logProb));
+      const d = r.moved.map((m) => Math.abs(m.ablatedProb - m.prob));
+      expect(d).toEqual([...d].sort((p, q) => q - p));
+    });
+    expect(moved).toBeGreaterThan(1e-3);
+    await hooked.session.release();
+    await spliced.session.release();
+  });
+});
+
+describe('ablation input checks', () => {
+  it('refuses no latents, a latent out of range and a non-finite scale, naming the row', () => {
+    expect(() => validateAblation([], 12)).toThrow(/Add a latent/);
+    expect(() => validateAblation([{ latent: 12, scale: 0 }], 12)).toThrow(/row 1: latent 12 is out of range; this SAE has latents 0–11/);
+    expect(() => validateAblation([{ latent: 1, scale: 0 }, { latent: 2, scale: Number.NaN }], 12)).toThrow(LmError);
+    expect(() => validateAblation([{ latent: 1, scale: 0 }, { latent: 2, scale: Infinity }], 12)).toThrow(/row 2: the scale must be a finite number/);
+  });
+});
