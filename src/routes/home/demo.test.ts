@@ -2,7 +2,6 @@
 // local Hub mirror: it queues every step once, a second click reuses what exists or is queued,
 // its tokenization has the demo model's own vocabulary, and its analysis reads the run's final checkpoint.
 import 'fake-indexeddb/auto';
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHubMirror, type HubMirror } from '../../../scripts/hub-mirror';
 import { PLANTED_TEXT, plantedSae } from '../../features/testing';
@@ -13,6 +12,7 @@ import { trainJob, type TrainParams } from '../../jobs/kinds/train';
 import { checkTokenizationFits } from '../../jobs/kinds/vocabCheck';
 import type { JobQueue } from '../../jobs/queue';
 import { cpuQueue, settled } from '../../jobs/testing';
+import { demoCorpusJsonl, generateDemoCorpus } from '../../data/demoCorpus';
 import type { JobKind } from '../../jobs/types';
 import { fixture, useNodeWasm } from '../../lm/testing';
 import { encodeCheckpoint } from '../../sae/checkpointCodec';
@@ -42,7 +42,7 @@ beforeEach(async () => {
 const env = (): DemoEnv => ({
   db,
   enqueue: (req) => queue.enqueue(req),
-  corpusFile: async () => new File([await readFile('public/demo/corpus.jsonl')], 'corpus.jsonl'),
+  corpusFile: async () => new File([demoCorpusJsonl(generateDemoCorpus())], 'corpus.jsonl'),
   addModel: () => downloadModel({ repo: DEMO_MODEL_REPO, revision: 'main', dtype: 'fp32', host: mirror.url, demo: true }, () => {}),
 });
 const jobsInOrder = async () => (await db.jobs.toArray()).sort((a, b) => a.seq - b.seq);
