@@ -1,6 +1,7 @@
-// Logit lens end to end: the demo model with an active SAE, the lens run on the steering page's
-// prompt: one row per residual hook (every block's input and the last block's output), a clicked
-// cell listing its ten likeliest next tokens.
+// Logit lens and ablation end to end: the demo model with an active SAE; on the steering page's prompt
+// the lens has one row per residual hook (every block's input and the last block's output) and a
+// clicked cell lists its ten likeliest next tokens; zeroing latents changes next-token log-probabilities
+// per position; bad input is refused with the page usable.
 import { expect, test } from '@playwright/test';
 import { packSaeLensZip } from '../src/sae/formats/bundle';
 import { exportSaeLens } from '../src/sae/formats/saelens';
@@ -17,7 +18,7 @@ function saeZip(): Buffer {
   return Buffer.from(packSaeLensZip('lens-relu', files));
 }
 
-test('the logit lens shows every layer’s top token at every prompt position, and a cell’s top 10', async ({ page }) => {
+test('the logit lens shows every layer’s top token at every prompt position and a cell’s top 10; ablating latents moves next-token log-probabilities', async ({ page }) => {
   await page.goto('/models');
   await page.getByTestId('model-demo-add').click();
   await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
@@ -38,6 +39,19 @@ test('the logit lens shows every layer’s top token at every prompt position, a
   await expect(page.getByTestId('lens-cell')).toHaveCount(3 * (columns - 1));
   await page.getByTestId('lens-cell').last().click();
   await expect(page.getByTestId('lens-top-token')).toHaveCount(10);
+
+  await page.getByTestId('ablate-latents').fill('0, 1, 2, 3, 4, 5');
+  await page.getByTestId('ablate-scale').fill('0');
+  await page.getByTestId('ablate-run').click();
+  await expect(page.getByTestId('ablate-row')).toHaveCount(columns - 2, { timeout: 60_000 });
+  const deltas = (await page.getByTestId('ablate-delta').allTextContents()).map(Number);
+  expect(deltas.some((d) => d !== 0)).toBe(true);
+  await page.getByTestId('ablate-latents').fill('3, x');
+  await page.getByTestId('ablate-run').click();
+  await expect(page.getByTestId('ablate-error')).toContainText('"x" is not a latent index');
+  await page.getByTestId('ablate-latents').fill('99');
+  await page.getByTestId('ablate-run').click();
+  await expect(page.getByTestId('ablate-error')).toContainText('latent 99 is out of range');
 
   await page.getByTestId('steer-prompt').fill('   ');
   await page.getByTestId('lens-run').click();

@@ -13,7 +13,7 @@ import { extractJob } from './kinds/extract';
 import { analyzeJob } from './kinds/analyze';
 import { evalAfterTraining, evalJob } from './kinds/evaluate';
 import { JobError, toErrorInfo, type EnqueueRequest, type JobEvent, type JobKind } from './types';
-import { createSteeringService, type LensRequest, type LensResult, type SteerEvent, type SteerRequest } from '../steering/service';
+import { createSteeringService, type AblationRequest, type AblationView, type LensRequest, type LensResult, type SteerEvent, type SteerRequest } from '../steering/service';
 import type { Side } from '../lm/sideBySide';
 
 export type DeviceState = 'none' | 'ready' | 'lost';
@@ -48,6 +48,8 @@ export interface GpuApi {
   stopSteering(): Promise<void>;
   /** The logit lens of a prompt (after any steering generation in progress). */
   logitLens(req: LensRequest): Promise<LensResult>;
+  /** Latents zeroed or scaled at their hook for a prompt (after any steering generation in progress). */
+  ablate(req: AblationRequest): Promise<AblationView>;
 }
 
 export interface GpuServiceOptions {
@@ -227,6 +229,11 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
     },
     async logitLens(req) {
       const run = steeringRun.catch(() => undefined).then(() => steering.lens(req));
+      steeringRun = run;
+      return run;
+    },
+    async ablate(req) {
+      const run = steeringRun.catch(() => undefined).then(() => steering.ablate(req));
       steeringRun = run;
       return run;
     },

@@ -14,10 +14,12 @@ import { loadModelFiles, VARIANT_SUFFIX, type ModelDtype, type ModelFiles } from
 import { openModel, type OpenedModel } from '../lm/model';
 import { configureOrtForBrowser } from '../lm/ortBrowser';
 import type { Backend, LmSession } from '../lm/session';
+import { ablate, type LatentAblation } from '../lm/ablation';
 import { LENS_TOP, lensPlans, logitLens } from '../lm/logitLens';
 import { sideBySide, type Side } from '../lm/sideBySide';
 import { checkSaeFitsModel, steeringFeeds, steeringPlan, validateSteering, type SteeringSetup } from '../lm/steering';
 import { loadTokenizer, type LmTokenizer } from '../lm/tokenizer';
+import { encoderRule, type EncoderRule } from '../features/encoder';
 import { vocabularyText } from '../features/tokens';
 
 export interface SteerRequest {
@@ -60,6 +62,21 @@ export interface LensResult {
   cells: { text: string; prob: number }[][][];
 }
 
+export interface AblationRequest {
+  saeId: string;
+  modelId: string;
+  hook: string;
+  prompt: string;
+  ablations: LatentAblation[];
+  backend: 'auto' | 'wasm';
+}
+
+/** Per position: the next token's text, its log-probability before and after, the tokens moved most. */
+export interface AblationView {
+  tokens: string[];
+  rows: { position: number; next: string; logProb: number; ablatedLogProb: number; moved: { text: string; prob: number; ablatedProb: number }[] }[];
+}
+
 const bad = (message: string, field: string) => new LmError('BAD_INPUT', message, { field });
 
 /** Generation options a person typed: whole numbers in range, finite sampling parameters. */
@@ -83,19 +100,22 @@ interface Loaded {
   steered: Map<string, OpenedModel>;
   /** The logit lens graphs, opened on first use. */
   lens?: { residuals: LmSession; lens: OpenedModel };
+  /** Ablation graphs by hook: one exposing it, one splicing it. */
+  ablation: Map<string, { hooked: LmSession; spliced: OpenedModel }>;
 }
 
 /** One model held at a time; another model or backend releases it. */
 export function createSteeringService(db: LanternDb) {
   let loaded: Loaded | undefined;
-  let sae: { id: string; weights: SaeWeights } | undefined;
+  let sae: { id: string; weights: SaeWeights; rule: EncoderRule } | undefined;
 
   async function release() {
     if (!loaded) return;
     const l = loaded;
     loaded = undefined;
     const lens = l.lens ? [l.lens.residuals.release(), l.lens.lens.session.release()] : [];
-    await Promise.all([l.plain.release(), ...[...l.steered.values()].map((s) => s.session.release()), ...lens]);
+    const ablation = [...l.ablation.values()].flatMap((a) => [a.hooked.release(), a.spliced.session.release()]);
+    await Promise.all([l.plain.release(), ...[...l.steered.values()].map((s) => s.session.release()), ...lens, ...ablation]);
   }
 
   async function model(req: Pick<SteerRequest, 'modelId' | 'backend'>, onEvent: (e: SteerEvent) => void): Promise<Loaded> {
@@ -115,16 +135,18 @@ export function createSteeringService(db: LanternDb) {
     const { session: plain } = await openModel(files, {}, { backends: backends(req) });
     const tokenizer = loadTokenizer(files.tokenizerJson, files.tokenizerConfig);
     const vocab = vocabularyText(tokenizer, files.summary.vocabSize, files.tokenizerJson);
-    loaded = { key, files, tokenizer, vocab, plain, steered: new Map() };
+    loaded = { key, files, tokenizer, vocab, plain, steered: new Map(), ablation: new Map() };
     return loaded;
   }
 
-  async function weights(id: string): Promise<SaeWeights> {
-    if (sae?.id === id) return sae.weights;
+  async function loadSae(id: string): Promise<{ weights: SaeWeights; rule: EncoderRule }> {
+    if (sae?.id === id) return sae;
     const { state } = decodeCheckpoint(await readCheckpoint(db, id));
-    sae = { id, weights: weightsFromState(state) };
-    return sae.weights;
+    const w = weightsFromState(state);
+    sae = { id, weights: w, rule: encoderRule(state.config.arch, w, state.config.k) };
+    return sae;
   }
+  const weights = async (id: string) => (await loadSae(id)).weights;
 
   return {
     /** Generates both continuations, streaming every token through `onEvent`. */
@@ -185,6 +207,30 @@ export function createSteeringService(db: LanternDb) {
         }),
       );
       return { hooks: grid.hooks, tokens: prompt.map(text), cells };
+    },
+    /** Latents zeroed or scaled at their hook for a prompt: per position, what changed in the next-token distribution. */
+    async ablate(req: AblationRequest): Promise<AblationView> {
+      if (!req.prompt.trim()) throw bad('Write a prompt to ablate on.', 'prompt');
+      const { weights: w, rule } = await loadSae(req.saeId);
+      const m = await model(req, () => {});
+      const { summary } = m.files;
+      parseHook(req.hook, summary.nLayers);
+      checkSaeFitsModel(w, req.hook, summary.dModel, m.files.repo);
+      const prompt = m.tokenizer.encode(req.prompt);
+      if (prompt.length < 2) throw bad('The prompt needs at least two tokens: a position and the token after it.', 'prompt');
+      if (summary.nCtx && prompt.length > summary.nCtx) throw bad(`The prompt has ${prompt.length} tokens, over ${m.files.repo}'s ${summary.nCtx}-token context; shorten it.`, 'prompt');
+      let graphs = m.ablation.get(req.hook);
+      if (!graphs) {
+        const hooked = (await openModel(m.files, { expose: [req.hook], pruneToHooks: true }, { backends: backends(req) })).session;
+        graphs = { hooked, spliced: await openModel(m.files, { splice: [req.hook] }, { backends: backends(req) }) };
+        m.ablation.set(req.hook, graphs);
+      }
+      const rows = await ablate({ hook: req.hook, hooked: graphs.hooked, spliced: graphs.spliced.session, spliceInput: graphs.spliced.surgery.spliceInputs[req.hook] }, w, rule, prompt, req.ablations);
+      const text = (t: number) => m.vocab[t] ?? m.tokenizer.decode([t]);
+      return {
+        tokens: prompt.map(text),
+        rows: rows.map((r) => ({ position: r.position, next: text(r.next), logProb: r.logProb, ablatedLogProb: r.ablatedLogProb, moved: r.moved.map((c) => ({ text: text(c.token), prob: c.prob, ablatedProb: c.ablatedProb })) })),
+      };
     },
     release,
   };

@@ -12,6 +12,7 @@ import { gpu } from '../../state/gpu';
 import { createLive, createLiveQuery } from '../../state/live';
 import type { SteerEvent, StreamedToken } from '../../steering/service';
 import { getDb } from '../../storage/db';
+import { Ablation } from './Ablation';
 import { LogitLens } from './LogitLens';
 import { checkLatents, DEFAULT_STEERING_FORM, steeringTarget, steerRequest, targetProblem, type SteeringForm } from './steering.data';
 import './steering.css';
@@ -238,6 +239,7 @@ export function SteeringPage() {
         <Column title="Steered" side="steered" tokens={cols.steered} differAt={differAt()} />
       </div>
       <LogitLens modelId={target()?.modelId} prompt={form.prompt} backend={backend()} />
+      <Ablation saeId={saeId()} modelId={target()?.modelId} hook={target()?.hook} prompt={form.prompt} backend={backend()} />
     </div>
   );
 }
