@@ -1,6 +1,7 @@
 // The eval job through the real queue on fake-indexeddb (CPU encoder, ORT WASM) with the fixture GPT-2
 // from the Hub mirror: an SAE that reconstructs exactly scores 1 and its scores land on the checkpoint;
-// paused and resumed it stores what one run stores; an SAE of the wrong width is refused, storing nothing.
+// paused and resumed it stores what one run stores; an SAE of the wrong width is refused, storing nothing;
+// a finished training run on a model source leads to an evaluation of its final checkpoint.
 import 'fake-indexeddb/auto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHubMirror, type HubMirror } from '../../../scripts/hub-mirror';
