@@ -1,5 +1,6 @@
 // Test helpers for feature analysis: a planted SAE on the fixture GPT-2 whose latent `j` fires
-// exactly on one token's hook activations (checked against the reference forward pass).
+// exactly on one token's hook activations (checked against the reference forward pass), and an
+// SAE that reconstructs its input exactly.
 import { seededRandom } from '../lm/random';
 import { referenceForward } from '../lm/reference/forward';
 import { fixture } from '../lm/testing';
@@ -99,4 +100,17 @@ export function plantedSae(o: { hook: string; dSae: number; latent: number; toke
     occurrences,
     referenceValues,
   };
+}
+
+/** dSae = 2d, W_enc = [I, −I], W_dec = [I; −I]: relu(x) − relu(−x) = x exactly. */
+export function identitySae(d: number): SaeWeights {
+  const W_enc = new Float32Array(d * 2 * d);
+  const W_dec = new Float32Array(2 * d * d);
+  for (let j = 0; j < d; j++) {
+    W_enc[j * 2 * d + j] = 1;
+    W_enc[j * 2 * d + d + j] = -1;
+    W_dec[j * d + j] = 1;
+    W_dec[(d + j) * d + j] = -1;
+  }
+  return { dIn: d, dSae: 2 * d, W_enc, W_dec, b_enc: new Float32Array(2 * d), b_dec: new Float32Array(d) };
 }

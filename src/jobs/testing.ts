@@ -1,5 +1,11 @@
 // Job test helpers: a queue whose context has no device (for kinds that need no GPU), a wait for
-// a job to reach a status, and a kind that has its queue pause, stop or cancel it at a set step.
+// a job to reach a status, a kind that has its queue pause, stop or cancel it at a set step, and
+// the library records (a fixture model, an imported SAE) that model-reading jobs start from.
+import { summarizeConfig } from '../lm/config';
+import { encodeCheckpoint } from '../sae/checkpointCodec';
+import { stateFromWeights } from '../sae/formats/state';
+import type { SaeWeights } from '../sae/types';
+import { writeImportedCheckpoint } from '../storage/checkpoints';
 import type { JobRecord, LanternDb } from '../storage/db';
 import { createControlPoints, type ControlAt } from './controlPoints';
 import { JobQueue } from './queue';
@@ -51,4 +57,16 @@ export function withControlPoint<K extends JobKind>(kind: K, queue: () => Pick<J
       points.after(kind.kind, at, action);
     },
   };
+}
+
+/** Records fixture model `files` (served as `repo` from the mirror at `host`) in the library as model `m1`. */
+export async function putFixtureModel(db: LanternDb, repo: string, files: Map<string, Uint8Array>, host: string): Promise<void> {
+  const config = JSON.parse(new TextDecoder().decode(files.get('config.json'))) as Record<string, unknown>;
+  await db.models.put({ id: 'm1', repo, revision: 'main', variant: 'fp32', summary: { ...summarizeConfig(config) }, bytes: 1, createdAt: 1, host });
+}
+
+/** Stores `weights` as an imported SAELens ReLU SAE at `hook` (layer `layer`) of `repo`; its checkpoint id. */
+export async function storeImportedSae(db: LanternDb, weights: SaeWeights, name: string, at: { repo: string; hook: string; layer: number }): Promise<string> {
+  const origin = { format: 'saelens' as const, source: 'test', arch: 'relu', dIn: weights.dIn, dSae: weights.dSae, modelName: at.repo, hookName: at.hook, hookLayer: at.layer };
+  return (await writeImportedCheckpoint(db, encodeCheckpoint(stateFromWeights(weights, 'relu'), {}), name, origin)).id;
 }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomArray } from '@/gpu/testing';
 import { cpuEncoder, encodeReference } from '../features/encoder';
+import { identitySae } from '../features/testing';
 import type { SaeWeights } from '../sae/types';
 import { emptySums, evaluateBatch, scores, type EvalModel } from './evaluate';
 import { referenceForward } from './reference/forward';
@@ -23,19 +24,6 @@ function randomSae(d: number, dSae: number, seed: number): SaeWeights {
     b_enc: randomArray(dSae, seed + 2, -0.2, 0.4),
     b_dec: randomArray(d, seed + 3, -0.1, 0.1),
   };
-}
-
-/** dSae = 2d, W_enc = [I, −I], W_dec = [I; −I]: relu(x) − relu(−x) = x exactly. */
-function identitySae(d: number): SaeWeights {
-  const W_enc = new Float32Array(d * 2 * d);
-  const W_dec = new Float32Array(2 * d * d);
-  for (let j = 0; j < d; j++) {
-    W_enc[j * 2 * d + j] = 1;
-    W_enc[j * 2 * d + d + j] = -1;
-    W_dec[j * d + j] = 1;
-    W_dec[(d + j) * d + j] = -1;
-  }
-  return { dIn: d, dSae: 2 * d, W_enc, W_dec, b_enc: new Float32Array(2 * d), b_dec: new Float32Array(d) };
 }
 
 const zeroSae = (d: number): SaeWeights => ({ dIn: d, dSae: 6, W_enc: new Float32Array(d * 6), W_dec: new Float32Array(6 * d), b_enc: new Float32Array(6), b_dec: new Float32Array(d) });

@@ -6,17 +6,16 @@ import 'fake-indexeddb/auto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHubMirror, type HubMirror } from '../../../scripts/hub-mirror';
 import { PLANTED_TEXT, plantedSae } from '../../features/testing';
-import { summarizeConfig } from '../../lm/config';
 import { FIXTURE_ORG } from '../../lm/fixtures/repos';
 import { fixture, useNodeWasm } from '../../lm/testing';
 import { encodeCheckpoint } from '../../sae/checkpointCodec';
 import { stateFromWeights } from '../../sae/formats/state';
 import type { SaeWeights } from '../../sae/types';
 import { readFeature, readSummary, readyAnalysis } from '../../storage/analyses';
-import { writeCheckpoint, writeImportedCheckpoint } from '../../storage/checkpoints';
+import { writeCheckpoint } from '../../storage/checkpoints';
 import { LanternDb, type JobRecord } from '../../storage/db';
 import { JobQueue } from '../queue';
-import { cpuQueue, settled as settledIn, withControlPoint } from '../testing';
+import { cpuQueue, putFixtureModel, settled as settledIn, storeImportedSae, withControlPoint } from '../testing';
 import type { JobKind } from '../types';
 import { analyzeJob, resolveAnalysisSae, type AnalyzeParams, type AnalyzeState } from './analyze';
 
@@ -31,10 +30,7 @@ const kind = withControlPoint(analyzeJob, () => queue);
 let n = 0;
 let saeId: string;
 
-async function storeSae(weights: SaeWeights, name: string): Promise<string> {
-  const origin = { format: 'saelens' as const, source: 'test', arch: 'relu', dIn: weights.dIn, dSae: weights.dSae, modelName: REPO, hookName: HOOK, hookLayer: 1 };
-  return (await writeImportedCheckpoint(db, encodeCheckpoint(stateFromWeights(weights, 'relu'), {}), name, origin)).id;
-}
+const storeSae = (weights: SaeWeights, name: string) => storeImportedSae(db, weights, name, { repo: REPO, hook: HOOK, layer: 1 });
 
 beforeAll(async () => {
   useNodeWasm();
@@ -45,8 +41,7 @@ afterAll(() => mirror.close());
 beforeEach(async () => {
   db = new LanternDb(`lantern-analyze-test-${n++}`);
   await db.open();
-  const config = JSON.parse(new TextDecoder().decode(fixture('tiny-gpt2').files.get('config.json'))) as Record<string, unknown>;
-  await db.models.put({ id: 'm1', repo: REPO, revision: 'main', variant: 'fp32', summary: { ...summarizeConfig(config) }, bytes: 1, createdAt: 1, host: mirror.url });
+  await putFixtureModel(db, REPO, fixture('tiny-gpt2').files, mirror.url);
   saeId = await storeSae(planted.weights, 'planted');
   queue = cpuQueue(db, [kind.kind as unknown as JobKind]);
   queue.start();

@@ -6,17 +6,16 @@ import 'fake-indexeddb/auto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHubMirror, type HubMirror } from '../../../scripts/hub-mirror';
 import { randomArray } from '@/gpu/testing';
-import { PLANTED_TEXT } from '../../features/testing';
-import { summarizeConfig } from '../../lm/config';
+import { identitySae, PLANTED_TEXT } from '../../features/testing';
 import { FIXTURE_ORG } from '../../lm/fixtures/repos';
 import { fixture, useNodeWasm } from '../../lm/testing';
 import { encodeCheckpoint } from '../../sae/checkpointCodec';
 import { stateFromWeights } from '../../sae/formats/state';
 import type { SaeWeights } from '../../sae/types';
-import { writeCheckpoint, writeImportedCheckpoint } from '../../storage/checkpoints';
+import { writeCheckpoint } from '../../storage/checkpoints';
 import { LanternDb, type JobRecord } from '../../storage/db';
 import { JobQueue } from '../queue';
-import { cpuQueue, settled as settledIn, withControlPoint } from '../testing';
+import { cpuQueue, putFixtureModel, settled as settledIn, storeImportedSae, withControlPoint } from '../testing';
 import type { JobKind } from '../types';
 import { AFTER_TRAINING_TOKENS, evalAfterTraining, evalJob, type EvalParams } from './evaluate';
 import type { TrainParams } from './train';
@@ -31,19 +30,6 @@ let queue: JobQueue;
 const kind = withControlPoint(evalJob, () => queue);
 let n = 0;
 
-/** dSae = 2d, W_enc = [I, −I], W_dec = [I; −I]: relu(x) − relu(−x) = x. */
-function identitySae(d: number): SaeWeights {
-  const W_enc = new Float32Array(d * 2 * d);
-  const W_dec = new Float32Array(2 * d * d);
-  for (let j = 0; j < d; j++) {
-    W_enc[j * 2 * d + j] = 1;
-    W_enc[j * 2 * d + d + j] = -1;
-    W_dec[j * d + j] = 1;
-    W_dec[(d + j) * d + j] = -1;
-  }
-  return { dIn: d, dSae: 2 * d, W_enc, W_dec, b_enc: new Float32Array(2 * d), b_dec: new Float32Array(d) };
-}
-
 const randomSae = (d: number, dSae: number): SaeWeights => ({
   dIn: d,
   dSae,
@@ -53,10 +39,7 @@ const randomSae = (d: number, dSae: number): SaeWeights => ({
   b_dec: randomArray(d, 6, -0.1, 0.1),
 });
 
-async function storeSae(weights: SaeWeights, name: string): Promise<string> {
-  const origin = { format: 'saelens' as const, source: 'test', arch: 'relu', dIn: weights.dIn, dSae: weights.dSae, modelName: REPO, hookName: HOOK, hookLayer: 1 };
-  return (await writeImportedCheckpoint(db, encodeCheckpoint(stateFromWeights(weights, 'relu'), {}), name, origin)).id;
-}
+const storeSae = (weights: SaeWeights, name: string) => storeImportedSae(db, weights, name, { repo: REPO, hook: HOOK, layer: 1 });
 
 beforeAll(async () => {
   useNodeWasm();
@@ -67,8 +50,7 @@ afterAll(() => mirror.close());
 beforeEach(async () => {
   db = new LanternDb(`lantern-eval-test-${n++}`);
   await db.open();
-  const config = JSON.parse(new TextDecoder().decode(fixture('tiny-gpt2').files.get('config.json'))) as Record<string, unknown>;
-  await db.models.put({ id: 'm1', repo: REPO, revision: 'main', variant: 'fp32', summary: { ...summarizeConfig(config) }, bytes: 1, createdAt: 1, host: mirror.url });
+  await putFixtureModel(db, REPO, fixture('tiny-gpt2').files, mirror.url);
   queue = cpuQueue(db, [kind.kind as unknown as JobKind]);
   queue.start();
 });

@@ -5,7 +5,6 @@ import 'fake-indexeddb/auto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectClose } from '@/gpu/testing';
 import { startHubMirror, type HubMirror, type MemoryRepos } from '../../../scripts/hub-mirror';
-import { summarizeConfig } from '../../lm/config';
 import { FIXTURE_ORG } from '../../lm/fixtures/repos';
 import { referenceForward } from '../../lm/reference/forward';
 import { fixture, useNodeWasm } from '../../lm/testing';
@@ -16,7 +15,7 @@ import { LanternDb, type JobRecord } from '../../storage/db';
 import { JobQueue } from '../queue';
 import type { JobKind } from '../types';
 import { extractJob, type ExtractParams } from './extract';
-import { cpuQueue, settled as settledIn, withControlPoint } from '../testing';
+import { cpuQueue, putFixtureModel, settled as settledIn, withControlPoint } from '../testing';
 
 const REPO = `${FIXTURE_ORG}/tiny-gpt2`;
 const TEXT = 'The quick brown fox jumps over the lazy dog. Colours: red, green, blue. Numbers: 1 2 3 4 5 6 7 8 9 10. '.repeat(3);
@@ -37,9 +36,7 @@ afterAll(() => mirror.close());
 beforeEach(async () => {
   db = new LanternDb(`lantern-extract-test-${n++}`);
   await db.open();
-  const f = fixture('tiny-gpt2');
-  const config = JSON.parse(new TextDecoder().decode(f.files.get('config.json'))) as Record<string, unknown>;
-  await db.models.put({ id: 'm1', repo: REPO, revision: 'main', variant: 'fp32', summary: { ...summarizeConfig(config) }, bytes: 1, createdAt: 1, host: mirror.url });
+  await putFixtureModel(db, REPO, fixture('tiny-gpt2').files, mirror.url);
   queue = cpuQueue(db, [extractKind.kind as unknown as JobKind]);
   queue.start();
 });
