@@ -1,6 +1,7 @@
 // Test helpers for feature analysis: a planted SAE on the fixture GPT-2 whose latent `j` fires
-// exactly on one token's hook activations (checked against the reference forward pass), and an
-// SAE that reconstructs its input exactly.
+// exactly on one token's hook activations (checked against the reference forward pass), an SAE
+// that reconstructs its input exactly, a seeded random SAE, and ReLU activations by the definition.
+import { randomArray } from '@/gpu/testing';
 import { seededRandom } from '../lm/random';
 import { referenceForward } from '../lm/reference/forward';
 import { fixture } from '../lm/testing';
@@ -113,4 +114,30 @@ export function identitySae(d: number): SaeWeights {
     W_dec[(d + j) * d + j] = -1;
   }
   return { dIn: d, dSae: 2 * d, W_enc, W_dec, b_enc: new Float32Array(2 * d), b_dec: new Float32Array(d) };
+}
+
+/** A ReLU SAE with weights drawn from `seed` (encoder and decoder in [−0.5, 0.5]). */
+export function randomSae(d: number, dSae: number, seed: number): SaeWeights {
+  return {
+    dIn: d,
+    dSae,
+    W_enc: randomArray(d * dSae, seed, -0.5, 0.5),
+    W_dec: randomArray(dSae * d, seed + 1, -0.5, 0.5),
+    b_enc: randomArray(dSae, seed + 2, -0.2, 0.4),
+    b_dec: randomArray(d, seed + 3, -0.1, 0.1),
+  };
+}
+
+/** ReLU activations [n, dSae] of the rows of x [n, d], in float64 by the definition. */
+export function reluActs(sae: SaeWeights, x: Float32Array, n: number): Float64Array {
+  const { dIn: d, dSae } = sae;
+  const out = new Float64Array(n * dSae);
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < dSae; f++) {
+      let pre = sae.b_enc[f];
+      for (let j = 0; j < d; j++) pre += (x[i * d + j] - sae.b_dec[j]) * sae.W_enc[j * dSae + f];
+      out[i * dSae + f] = Math.max(pre, 0);
+    }
+  }
+  return out;
 }

@@ -1,8 +1,7 @@
 // Latent ablation against the reference forward pass on every fixture family: the ablated hook value
 // built the plain way, spliced into the reference, and the per-position Δ log-probability compared.
 import { describe, expect, it } from 'vitest';
-import { randomArray } from '@/gpu/testing';
-import type { SaeWeights } from '../sae/types';
+import { randomSae, reluActs } from '../features/testing';
 import { ablate, validateAblation } from './ablation';
 import { LmError } from './errors';
 import { referenceForward } from './reference/forward';
@@ -11,30 +10,6 @@ import { fixtureSession } from './testing';
 const PROMPT = [276, 104, 101, 108, 108, 111, 32, 119];
 const HOOK = 'blocks.1.hook_resid_pre';
 const D_SAE = 12;
-
-function randomSae(d: number, seed: number): SaeWeights {
-  return {
-    dIn: d,
-    dSae: D_SAE,
-    W_enc: randomArray(d * D_SAE, seed, -0.5, 0.5),
-    W_dec: randomArray(D_SAE * d, seed + 1, -0.5, 0.5),
-    b_enc: randomArray(D_SAE, seed + 2, -0.2, 0.4),
-    b_dec: randomArray(d, seed + 3, -0.1, 0.1),
-  };
-}
-
-/** ReLU activations of x [n, d], in float64 by the definition. */
-function acts(sae: SaeWeights, x: Float32Array, n: number): Float64Array {
-  const out = new Float64Array(n * sae.dSae);
-  for (let i = 0; i < n; i++) {
-    for (let f = 0; f < sae.dSae; f++) {
-      let pre = sae.b_enc[f];
-      for (let j = 0; j < sae.dIn; j++) pre += (x[i * sae.dIn + j] - sae.b_dec[j]) * sae.W_enc[j * sae.dSae + f];
-      out[i * sae.dSae + f] = Math.max(pre, 0);
-    }
-  }
-  return out;
-}
 
 const logProb = (logits: Float32Array, row: number, vocab: number, token: number) => {
   const r = logits.subarray(row * vocab, (row + 1) * vocab);
@@ -47,11 +22,11 @@ describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused']
     const hooked = await fixtureSession(name, { expose: [HOOK], pruneToHooks: true });
     const spliced = await fixtureSession(name, { splice: [HOOK] });
     const { spec, weights } = spliced.fixture;
-    const sae = randomSae(spec.dModel, 80);
+    const sae = randomSae(spec.dModel, D_SAE, 80);
     const n = PROMPT.length;
     const clean = referenceForward(spec, weights, PROMPT);
     const x = clean.hooks[HOOK];
-    const a = acts(sae, x, n);
+    const a = reluActs(sae, x, n);
     const edits = [{ latent: 2, scale: 0 }, { latent: 7, scale: 3 }];
     expect(edits.every((e) => a.some((v, i) => i % D_SAE === e.latent && v > 0))).toBe(true);
     const edited = Float64Array.from(x);

@@ -1,9 +1,8 @@
 // The evaluation's losses against the reference forward pass on every fixture family: CE clean,
 // spliced and ablated computed here the plain way, and the scores' end points (a perfect and a zero SAE).
 import { describe, expect, it } from 'vitest';
-import { randomArray } from '@/gpu/testing';
 import { cpuEncoder, encodeReference } from '../features/encoder';
-import { identitySae } from '../features/testing';
+import { identitySae, randomSae } from '../features/testing';
 import type { SaeWeights } from '../sae/types';
 import { emptySums, evaluateBatch, scores, type EvalModel } from './evaluate';
 import { referenceForward } from './reference/forward';
@@ -14,17 +13,6 @@ const CONTEXTS = [
   [276, 104, 101, 108, 108, 111, 32],
   [119, 111, 114, 108, 100, 33, 10],
 ];
-
-function randomSae(d: number, dSae: number, seed: number): SaeWeights {
-  return {
-    dIn: d,
-    dSae,
-    W_enc: randomArray(d * dSae, seed, -0.5, 0.5),
-    W_dec: randomArray(dSae * d, seed + 1, -0.5, 0.5),
-    b_enc: randomArray(dSae, seed + 2, -0.2, 0.4),
-    b_dec: randomArray(d, seed + 3, -0.1, 0.1),
-  };
-}
 
 const zeroSae = (d: number): SaeWeights => ({ dIn: d, dSae: 6, W_enc: new Float32Array(d * 6), W_dec: new Float32Array(6 * d), b_enc: new Float32Array(6), b_dec: new Float32Array(d) });
 

@@ -2,7 +2,7 @@
 // (the whole SAE for clamp, the projection for cap), spliced into the reference, and compared with
 // the hooked ONNX graph fed by `steeringFeeds`, on every fixture family.
 import { describe, expect, it } from 'vitest';
-import { randomArray } from '@/gpu/testing';
+import { randomSae, reluActs } from '../features/testing';
 import type { SaeWeights } from '../sae/types';
 import { LmError } from './errors';
 import { referenceForward } from './reference/forward';
@@ -12,31 +12,6 @@ import { fixtureSession } from './testing';
 const PROMPT = [276, 104, 101, 108, 108, 111, 32, 119];
 const HOOK = 'blocks.1.hook_resid_pre';
 const D_SAE = 12;
-
-function randomSae(d: number, seed: number): SaeWeights {
-  return {
-    dIn: d,
-    dSae: D_SAE,
-    W_enc: randomArray(d * D_SAE, seed, -0.5, 0.5),
-    W_dec: randomArray(D_SAE * d, seed + 1, -0.5, 0.5),
-    b_enc: randomArray(D_SAE, seed + 2, -0.2, 0.4),
-    b_dec: randomArray(d, seed + 3, -0.1, 0.1),
-  };
-}
-
-/** ReLU SAE over rows of x [n, d]: activations [n, dSae]. */
-function encode(sae: SaeWeights, x: Float32Array, n: number): Float64Array {
-  const { dIn: d, dSae } = sae;
-  const acts = new Float64Array(n * dSae);
-  for (let i = 0; i < n; i++) {
-    for (let f = 0; f < dSae; f++) {
-      let pre = sae.b_enc[f];
-      for (let j = 0; j < d; j++) pre += (x[i * d + j] - sae.b_dec[j]) * sae.W_enc[j * dSae + f];
-      acts[i * dSae + f] = Math.max(pre, 0);
-    }
-  }
-  return acts;
-}
 
 /**
  * The steered hook value by the plain definitions: additive latents first, then every clamp and cap
@@ -51,7 +26,7 @@ function steeredByDefinition(sae: SaeWeights, x: Float32Array, n: number, setup:
     for (let i = 0; i < n * d; i++) out[i] += setup.multiplier * l.strength * dec[i % d];
   }
   const steered = Float32Array.from(out);
-  const acts = encode(sae, steered, n);
+  const acts = reluActs(sae, steered, n);
   for (const l of setup.latents.filter((m) => m.method !== 'additive')) {
     const s = setup.multiplier * l.strength;
     const dec = row(l);
@@ -89,7 +64,7 @@ describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused']
   it.each(Object.keys(SETUPS))('%s steering changes the logits exactly as the reference with the same edit', async (method) => {
     const setup = SETUPS[method];
     const { session, surgery, fixture: f } = await fixtureSession(name, steeringPlan(HOOK, setup));
-    const sae = randomSae(f.spec.dModel, 40);
+    const sae = randomSae(f.spec.dModel, D_SAE, 40);
     const clean = referenceForward(f.spec, f.weights, PROMPT);
     const edited = steeredByDefinition(sae, clean.hooks[HOOK], PROMPT.length, setup);
     const expected = referenceForward(f.spec, f.weights, PROMPT, { splice: { [HOOK]: edited } }).logits;
@@ -102,10 +77,10 @@ describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused']
 
   it('a clamp to the activation the latent already has (an unclamped splice) leaves the logits unchanged', async () => {
     const { session, surgery, fixture: f } = await fixtureSession(name, { clamp: [HOOK] });
-    const sae = randomSae(f.spec.dModel, 50);
+    const sae = randomSae(f.spec.dModel, D_SAE, 50);
     const one = [PROMPT[0]];
     const clean = referenceForward(f.spec, f.weights, one);
-    const acts = encode(sae, clean.hooks[HOOK], 1);
+    const acts = reluActs(sae, clean.hooks[HOOK], 1);
     const active = acts.findIndex((a) => a > 0);
     expect(active).toBeGreaterThanOrEqual(0);
     const setup: SteeringSetup = { multiplier: 1, latents: [{ latent: active, strength: acts[active], method: 'clamp' }] };
@@ -116,7 +91,7 @@ describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused']
 });
 
 describe('steering input checks', () => {
-  const sae = randomSae(8, 60);
+  const sae = randomSae(8, D_SAE, 60);
   const one = (latent: number, strength: number, method: 'additive' | 'clamp' | 'cap' = 'additive'): SteeringSetup => ({ multiplier: 1, latents: [{ latent, strength, method }] });
 
   it('refuses a latent out of range, naming the valid range', () => {
