@@ -47,6 +47,22 @@ export interface SaelensTopkOutput {
   params: Params;
 }
 
+/** SAELens's step on `x` [batchSize, dIn] from state `s` with latents `dead` masked, under `config`'s AuxK coefficient, clipping and Adam. */
+export function saelensStepFrom(config: SaeConfig, s: SaeState, dead: number[], x: Float32Array): SaelensTopkOutput {
+  return saelensTopkStep({
+    x,
+    nTok: config.batchSize,
+    dIn: config.dIn,
+    dSae: config.dSae,
+    k: config.k,
+    ...s.params,
+    dead: Array.from({ length: config.dSae }, (_, j) => dead.includes(j)),
+    auxCoefficient: config.auxCoefficient,
+    maxGradNorm: config.gradClipNorm > 0 ? config.gradClipNorm : undefined,
+    adam: config,
+  });
+}
+
 /** Indices of the k largest entries of `row` among `allowed` (torch.topk). */
 function topk(row: Float64Array, k: number, allowed: (j: number) => boolean): number[] {
   const idx = [...row.keys()].filter(allowed);

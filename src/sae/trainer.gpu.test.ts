@@ -7,7 +7,7 @@ import { nodeDevice } from '@/gpu/nodeDevice';
 import { expectClose, randomArray } from '@/gpu/testing';
 import { planShards, resolveConfig, type SaeConfigInput } from './config';
 import { referenceStep } from './reference/step';
-import { saelensTopkStep, stateWithDead } from './saelensStep.testing';
+import { saelensStepFrom, stateWithDead } from './saelensStep.testing';
 import { initialState, PARAM_NAMES } from './state';
 import { createSaeTrainer } from './trainer';
 import './architectures';
@@ -113,18 +113,7 @@ describe('TopK AuxK on the GPU against SAELens', () => {
       const s = stateWithDead(config, dead);
       await trainer.loadState(s);
       const batch = randomArray(config.batchSize * config.dIn, 11, -2, 3);
-      const want = saelensTopkStep({
-        x: batch,
-        nTok: config.batchSize,
-        dIn: config.dIn,
-        dSae: config.dSae,
-        k: config.k,
-        ...s.params,
-        dead: Array.from({ length: config.dSae }, (_, j) => dead.includes(j)),
-        auxCoefficient: config.auxCoefficient,
-        maxGradNorm: config.gradClipNorm > 0 ? config.gradClipNorm : undefined,
-        adam: config,
-      });
+      const want = saelensStepFrom(config, s, dead, batch);
       if (config.gradClipNorm > 0) expect(want.gradNorm).toBeGreaterThan(config.gradClipNorm);
       await trainer.step(batch);
       const m = (await trainer.metrics()) as NonNullable<Awaited<ReturnType<typeof trainer.metrics>>>;

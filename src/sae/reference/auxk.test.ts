@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose, randomArray } from '@/gpu/testing';
 import { resolveConfig, type SaeConfig } from '../config';
-import { saelensTopkStep, stateWithDead } from '../saelensStep.testing';
+import { saelensStepFrom, stateWithDead } from '../saelensStep.testing';
 import { referenceStep } from './step';
 import '../architectures';
 
@@ -24,18 +24,7 @@ describe('TopK AuxK step against SAELens', () => {
       const config = resolveConfig({ arch: 'topk', dIn: 10, dSae: 24, k: 3, batchSize: 7, unitNormDecoder: false, lr: 1e-3, eps: 1e-3, ...input });
       const s = stateWithDead(config, dead);
       const batch = randomArray(config.batchSize * config.dIn, 11, -2, 3);
-      const want = saelensTopkStep({
-        x: batch,
-        nTok: config.batchSize,
-        dIn: config.dIn,
-        dSae: config.dSae,
-        k: config.k,
-        ...s.params,
-        dead: Array.from({ length: config.dSae }, (_, j) => dead.includes(j)),
-        auxCoefficient: config.auxCoefficient,
-        maxGradNorm: config.gradClipNorm > 0 ? config.gradClipNorm : undefined,
-        adam: config,
-      });
+      const want = saelensStepFrom(config, s, dead, batch);
       expect(want.auxLoss).toBeGreaterThan(0);
       if (config.gradClipNorm > 0) expect(want.gradNorm).toBeGreaterThan(config.gradClipNorm);
       const got = referenceStep(s, batch);
