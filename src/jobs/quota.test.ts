@@ -11,26 +11,36 @@ afterEach(async () => {
   await db.delete();
 });
 
-it('a write refused for quota pauses the job at its last step, naming what to delete; Resume finishes it', async () => {
-  db = new LanternDb('quota-test');
-  await db.datasets.add({ id: 'd1', name: 'wiki', source: {}, status: 'ready', rows: 10, bytes: 12 << 20, createdAt: 0 });
-  await db.datasets.add({ id: 'd2', name: 'tiny', source: {}, status: 'ready', rows: 1, bytes: 10, createdAt: 0 });
-  let full = true;
-  const writes: number[] = [];
-  // Step 3 fails the way Dexie reports a quota refusal: an AbortError whose inner error is the browser's.
-  const kind: JobKind<{ steps: number }, { n: number }> = {
+/** A refused write as Dexie reports it: an AbortError whose inner error is the browser's QuotaExceededError. */
+const quotaExceeded = () => Object.assign(new Error('Transaction aborted'), { name: 'AbortError', inner: new DOMException('full', 'QuotaExceededError') });
+
+/** A job that counts to `steps`, one write a step; `beforeStep(n)` runs ahead of step n + 1 and may throw. */
+function countingKind(beforeStep: (n: number) => void): JobKind<{ steps: number }, { n: number }> {
+  return {
     kind: 'write',
     autoResume: true,
     title: () => 'write rows',
     validate: (p) => p as { steps: number },
     start: async () => ({ n: 0 }),
     async step(s, p) {
-      if (full && s.n === 2) throw Object.assign(new Error('Transaction aborted'), { name: 'AbortError', inner: new DOMException('full', 'QuotaExceededError') });
-      writes.push(s.n + 1);
+      beforeStep(s.n);
       return { state: { n: s.n + 1 }, progress: (s.n + 1) / p.steps, done: s.n + 1 >= p.steps };
     },
     finish: async (s) => `wrote ${s.n}`,
   };
+}
+
+it('a write refused for quota pauses the job at its last step, naming what to delete; Resume finishes it', async () => {
+  db = new LanternDb('quota-test');
+  await db.datasets.add({ id: 'd1', name: 'wiki', source: {}, status: 'ready', rows: 10, bytes: 12 << 20, createdAt: 0 });
+  await db.datasets.add({ id: 'd2', name: 'tiny', source: {}, status: 'ready', rows: 1, bytes: 10, createdAt: 0 });
+  let full = true;
+  const writes: number[] = [];
+  // Step 3 fails the way Dexie reports a quota refusal.
+  const kind = countingKind((n) => {
+    if (full && n === 2) throw quotaExceeded();
+    writes.push(n + 1);
+  });
   const events: JobEvent[] = [];
   const queue = cpuQueue(db, [kind as unknown as JobKind], (e) => events.push(e));
   queue.start();
@@ -53,27 +63,17 @@ it('a write refused for quota pauses the job at its last step, naming what to de
 it('when even the paused status is refused for quota, the user is told at once and the status is stored once there is room', async () => {
   db = new LanternDb('quota-full-test');
   await db.datasets.add({ id: 'd1', name: 'wiki', source: {}, status: 'ready', rows: 10, bytes: 12 << 20, createdAt: 0 });
-  const quotaExceeded = () => Object.assign(new Error('Transaction aborted'), { name: 'AbortError', inner: new DOMException('full', 'QuotaExceededError') });
   // Storage fills up at step 3: from then on every job update is refused, as by a browser over its quota.
   let full = false;
   db.jobs.hook('updating', () => {
     if (full) throw quotaExceeded();
   });
-  const kind: JobKind<{ steps: number }, { n: number }> = {
-    kind: 'write',
-    autoResume: true,
-    title: () => 'write rows',
-    validate: (p) => p as { steps: number },
-    start: async () => ({ n: 0 }),
-    async step(s, p) {
-      if (s.n === 2 && !resumed) {
-        full = true;
-        throw quotaExceeded();
-      }
-      return { state: { n: s.n + 1 }, progress: (s.n + 1) / p.steps, done: s.n + 1 >= p.steps };
-    },
-    finish: async (s) => `wrote ${s.n}`,
-  };
+  const kind = countingKind((n) => {
+    if (n === 2 && !resumed) {
+      full = true;
+      throw quotaExceeded();
+    }
+  });
   let resumed = false;
   const events: JobEvent[] = [];
   const queue = cpuQueue(db, [kind as unknown as JobKind], (e) => events.push(e));
