@@ -10,6 +10,7 @@
 // 4. NEVER CHANGE A PUBLISHED version(n): ADD version(n+1) WITH ITS MIGRATION.
 import Dexie, { type EntityTable } from 'dexie';
 import type { VocabIdentity } from '../data/vocab';
+import type { EvalScores } from '../lm/evaluate';
 
 export const DB_NAME = 'lantern';
 
@@ -251,24 +252,12 @@ export interface CheckpointRecord {
 }
 
 /** CE loss clean / spliced / zero-ablated, KL and reconstruction scores (src/lm/evaluate.ts) of an SAE on its model. */
-export interface CheckpointEvaluation {
+export interface CheckpointEvaluation extends EvalScores {
   modelId: string;
   model: string;
   hook: string;
   source: ActivationSource;
   contexts: number;
-  tokens: number;
-  ceClean: number;
-  ceSae: number;
-  ceZero: number;
-  ceLossScore: number;
-  klSae: number;
-  klZero: number;
-  klDivScore: number;
-  explainedVariance: number;
-  mse: number;
-  l0: number;
-  deadLatents: number;
   createdAt: number;
 }
 
