@@ -1,12 +1,16 @@
 // Job test helpers: a queue whose context has no device (for kinds that need no GPU), a wait for
-// a job to reach a status, a kind that has its queue pause, stop or cancel it at a set step, and
-// the library records (a fixture model, an imported SAE) that model-reading jobs start from.
+// a job to reach a status, a kind that has its queue pause, stop or cancel it at a set step, the
+// library records (a fixture model, an imported SAE) that model-reading jobs start from, and the
+// hooks giving each test of such a job a fresh database and queue.
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startHubMirror, type HubMirror } from '../../scripts/hub-mirror';
 import { summarizeConfig } from '../lm/config';
+import { fixture, useNodeWasm } from '../lm/testing';
 import { encodeCheckpoint } from '../sae/checkpointCodec';
 import { stateFromWeights } from '../sae/formats/state';
 import type { SaeWeights } from '../sae/types';
 import { writeImportedCheckpoint } from '../storage/checkpoints';
-import type { JobRecord, LanternDb } from '../storage/db';
+import { LanternDb, type JobRecord } from '../storage/db';
 import { createControlPoints, type ControlAt } from './controlPoints';
 import { JobQueue } from './queue';
 import { JobError, type JobEvent, type JobKind } from './types';
@@ -69,4 +73,49 @@ export async function putFixtureModel(db: LanternDb, repo: string, files: Map<st
 export async function storeImportedSae(db: LanternDb, weights: SaeWeights, name: string, at: { repo: string; hook: string; layer: number }): Promise<string> {
   const origin = { format: 'saelens' as const, source: 'test', arch: 'relu', dIn: weights.dIn, dSae: weights.dSae, modelName: at.repo, hookName: at.hook, hookLayer: at.layer };
   return (await writeImportedCheckpoint(db, encodeCheckpoint(stateFromWeights(weights, 'relu'), {}), name, origin)).id;
+}
+
+export interface FixtureModelQueue {
+  readonly mirror: HubMirror;
+  readonly db: LanternDb;
+  readonly queue: JobQueue;
+}
+
+/**
+ * Registers a test file's hooks: a Hub mirror serving fixture `name` as `repo` for the whole file,
+ * and for each test a fresh database holding it as model `m1` with a started CPU queue running `kinds`.
+ */
+export function fixtureModelQueue(name: string, repo: string, kinds: () => JobKind[]): FixtureModelQueue {
+  let mirror: HubMirror | undefined;
+  let db: LanternDb | undefined;
+  let queue: JobQueue | undefined;
+  let n = 0;
+  beforeAll(async () => {
+    useNodeWasm();
+    mirror = await startHubMirror({ repos: { [repo]: fixture(name).files } });
+  });
+  afterAll(() => mirror?.close());
+  beforeEach(async () => {
+    const ks = kinds();
+    db = new LanternDb(`lantern-${ks.map((k) => k.kind).join('-')}-test-${n++}`);
+    await db.open();
+    await putFixtureModel(db, repo, fixture(name).files, mirror!.url);
+    queue = cpuQueue(db, ks);
+    queue.start();
+  });
+  afterEach(async () => {
+    await queue?.close();
+    await db?.delete();
+  });
+  return {
+    get mirror() {
+      return mirror!;
+    },
+    get db() {
+      return db!;
+    },
+    get queue() {
+      return queue!;
+    },
+  };
 }

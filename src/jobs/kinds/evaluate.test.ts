@@ -3,19 +3,16 @@
 // paused and resumed it stores what one run stores; an SAE of the wrong width is refused, storing nothing;
 // a finished training run on a model source leads to an evaluation of its final checkpoint.
 import 'fake-indexeddb/auto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHubMirror, type HubMirror } from '../../../scripts/hub-mirror';
+import { describe, expect, it } from 'vitest';
 import { randomArray } from '@/gpu/testing';
 import { identitySae, PLANTED_TEXT } from '../../features/testing';
 import { FIXTURE_ORG } from '../../lm/fixtures/repos';
-import { fixture, useNodeWasm } from '../../lm/testing';
 import { encodeCheckpoint } from '../../sae/checkpointCodec';
 import { stateFromWeights } from '../../sae/formats/state';
 import type { SaeWeights } from '../../sae/types';
 import { writeCheckpoint } from '../../storage/checkpoints';
-import { LanternDb, type JobRecord } from '../../storage/db';
-import { JobQueue } from '../queue';
-import { cpuQueue, putFixtureModel, settled as settledIn, storeImportedSae, withControlPoint } from '../testing';
+import type { JobRecord } from '../../storage/db';
+import { fixtureModelQueue, settled as settledIn, storeImportedSae, withControlPoint } from '../testing';
 import type { JobKind } from '../types';
 import { AFTER_TRAINING_TOKENS, evalAfterTraining, evalJob, type EvalParams } from './evaluate';
 import type { TrainParams } from './train';
@@ -24,11 +21,8 @@ const REPO = `${FIXTURE_ORG}/tiny-gpt2`;
 const HOOK = 'blocks.1.hook_resid_post';
 const D = 48;
 
-let mirror: HubMirror;
-let db: LanternDb;
-let queue: JobQueue;
-const kind = withControlPoint(evalJob, () => queue);
-let n = 0;
+const env = fixtureModelQueue('tiny-gpt2', REPO, () => [kind.kind as unknown as JobKind]);
+const kind = withControlPoint(evalJob, () => env.queue);
 
 const randomSae = (d: number, dSae: number): SaeWeights => ({
   dIn: d,
@@ -39,28 +33,10 @@ const randomSae = (d: number, dSae: number): SaeWeights => ({
   b_dec: randomArray(d, 6, -0.1, 0.1),
 });
 
-const storeSae = (weights: SaeWeights, name: string) => storeImportedSae(db, weights, name, { repo: REPO, hook: HOOK, layer: 1 });
-
-beforeAll(async () => {
-  useNodeWasm();
-  mirror = await startHubMirror({ repos: { [REPO]: fixture('tiny-gpt2').files } });
-});
-afterAll(() => mirror.close());
-
-beforeEach(async () => {
-  db = new LanternDb(`lantern-eval-test-${n++}`);
-  await db.open();
-  await putFixtureModel(db, REPO, fixture('tiny-gpt2').files, mirror.url);
-  queue = cpuQueue(db, [kind.kind as unknown as JobKind]);
-  queue.start();
-});
-afterEach(async () => {
-  await queue.close();
-  await db.delete();
-});
+const storeSae = (weights: SaeWeights, name: string) => storeImportedSae(env.db, weights, name, { repo: REPO, hook: HOOK, layer: 1 });
 
 /** Generous: the model runs on the CPU, which other work may share; nothing here asserts a time. */
-const settled = (id: string, statuses?: JobRecord['status'][]) => settledIn(db, id, statuses, 240_000);
+const settled = (id: string, statuses?: JobRecord['status'][]) => settledIn(env.db, id, statuses, 240_000);
 
 const params = (saeId: string, over: Partial<EvalParams> = {}): EvalParams => ({
   saeId,
@@ -77,9 +53,9 @@ const params = (saeId: string, over: Partial<EvalParams> = {}): EvalParams => ({
 describe('eval job', () => {
   it('an SAE that reconstructs exactly scores 1 on the last contexts, stored on its checkpoint', async () => {
     const saeId = await storeSae(identitySae(D), 'identity');
-    const job = await settled(await queue.enqueue({ kind: 'eval', params: params(saeId) }));
+    const job = await settled(await env.queue.enqueue({ kind: 'eval', params: params(saeId) }));
     expect(job.status, job.error?.message).toBe('done');
-    const e = (await db.checkpoints.get(saeId))!.evaluation!;
+    const e = (await env.db.checkpoints.get(saeId))!.evaluation!;
     expect(e).toMatchObject({ modelId: 'm1', model: REPO, hook: HOOK, contexts: 4, tokens: 64, l0: expect.any(Number) });
     expect(e.ceLossScore).toBeCloseTo(1, 4);
     expect(e.klDivScore).toBeCloseTo(1, 4);
@@ -90,43 +66,43 @@ describe('eval job', () => {
 
   it('paused mid-way and resumed, it stores the scores one uninterrupted run stores', async () => {
     const saeId = await storeSae(randomSae(D, 40), 'random');
-    const one = await settled(await queue.enqueue({ kind: 'eval', params: params(saeId, { batchContexts: 1, maxTokens: 48 }) }));
+    const one = await settled(await env.queue.enqueue({ kind: 'eval', params: params(saeId, { batchContexts: 1, maxTokens: 48 }) }));
     expect(one.status, one.error?.message).toBe('done');
-    const whole = (await db.checkpoints.get(saeId))!.evaluation!;
-    await db.checkpoints.update(saeId, { evaluation: undefined });
+    const whole = (await env.db.checkpoints.get(saeId))!.evaluation!;
+    await env.db.checkpoints.update(saeId, { evaluation: undefined });
     kind.after(1, 'pause');
-    const id = await queue.enqueue({ kind: 'eval', params: params(saeId, { batchContexts: 1, maxTokens: 48 }) });
+    const id = await env.queue.enqueue({ kind: 'eval', params: params(saeId, { batchContexts: 1, maxTokens: 48 }) });
     const paused = await settled(id, ['paused', 'done']);
     expect(paused.status).toBe('paused');
-    expect((await db.checkpoints.get(saeId))!.evaluation).toBeUndefined();
-    await queue.resume(id);
+    expect((await env.db.checkpoints.get(saeId))!.evaluation).toBeUndefined();
+    await env.queue.resume(id);
     expect((await settled(id)).status).toBe('done');
-    const split = (await db.checkpoints.get(saeId))!.evaluation!;
+    const split = (await env.db.checkpoints.get(saeId))!.evaluation!;
     expect({ ...split, createdAt: 0 }).toEqual({ ...whole, createdAt: 0 });
   });
 
   it('refuses an SAE whose width is not the hook width, naming both, and stores nothing', async () => {
     const saeId = await storeSae(identitySae(8), 'narrow');
-    const job = await settled(await queue.enqueue({ kind: 'eval', params: params(saeId) }), ['failed', 'done']);
+    const job = await settled(await env.queue.enqueue({ kind: 'eval', params: params(saeId) }), ['failed', 'done']);
     expect(job.status).toBe('failed');
     expect(job.error).toMatchObject({ code: 'width-mismatch', message: expect.stringContaining('d_in = 8') });
-    expect((await db.checkpoints.get(saeId))!.evaluation).toBeUndefined();
+    expect((await env.db.checkpoints.get(saeId))!.evaluation).toBeUndefined();
   });
 
   it("a finished training run on a model source leads to an evaluation of its final checkpoint on that model, hook and tokens; one on stored activations, or stopped, to none", async () => {
     const payload = encodeCheckpoint(stateFromWeights(identitySae(D), 'relu'), {});
-    await db.runs.put({ id: 'run_a', name: 'live-run', config: {}, status: 'done', step: 200, createdAt: 1 });
-    await writeCheckpoint(db, 'run_a', 100, payload);
-    const final = await writeCheckpoint(db, 'run_a', 200, payload);
+    await env.db.runs.put({ id: 'run_a', name: 'live-run', config: {}, status: 'done', step: 200, createdAt: 1 });
+    await writeCheckpoint(env.db, 'run_a', 100, payload);
+    const final = await writeCheckpoint(env.db, 'run_a', 200, payload);
     const tokens = { type: 'tokenization' as const, tokenizationId: 'tok1', datasetId: 'ds1' };
     const live = { type: 'live', modelId: 'm1', hook: HOOK, tokens, contextSize: 32, contextsPerChunk: 8, seed: 1, backend: 'auto' } as const;
     const job = (id: string, source: unknown, over: Record<string, unknown> = {}) =>
-      db.jobs.put({ id, kind: 'train', title: 't', priority: 'normal', seq: 1, status: 'done', progress: 1, params: { runId: 'run_a', source } as Partial<TrainParams>, elapsedMs: 0, attempts: 1, createdAt: 1, updatedAt: 1, ...over });
+      env.db.jobs.put({ id, kind: 'train', title: 't', priority: 'normal', seq: 1, status: 'done', progress: 1, params: { runId: 'run_a', source } as Partial<TrainParams>, elapsedMs: 0, attempts: 1, createdAt: 1, updatedAt: 1, ...over });
     await job('j_live', live);
-    expect(await evalAfterTraining(db, 'j_live')).toEqual({ saeId: final.id, modelId: 'm1', hook: HOOK, source: tokens, contextSize: 32, maxTokens: AFTER_TRAINING_TOKENS, batchContexts: 16, backend: 'auto' });
+    expect(await evalAfterTraining(env.db, 'j_live')).toEqual({ saeId: final.id, modelId: 'm1', hook: HOOK, source: tokens, contextSize: 32, maxTokens: AFTER_TRAINING_TOKENS, batchContexts: 16, backend: 'auto' });
     await job('j_stopped', live, { stopped: true });
-    expect(await evalAfterTraining(db, 'j_stopped')).toBeUndefined();
+    expect(await evalAfterTraining(env.db, 'j_stopped')).toBeUndefined();
     await job('j_acts', { type: 'activations', setId: 'set1' });
-    expect(await evalAfterTraining(db, 'j_acts')).toBeUndefined();
+    expect(await evalAfterTraining(env.db, 'j_acts')).toBeUndefined();
   });
 });

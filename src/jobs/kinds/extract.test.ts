@@ -2,50 +2,26 @@
 // the Hub mirror: stored chunks match the reference forward pass, pause/resume stores the same
 // chunks as one run, bad input fails with nothing stored, a tokenization works as the source.
 import 'fake-indexeddb/auto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectClose } from '@/gpu/testing';
-import { startHubMirror, type HubMirror, type MemoryRepos } from '../../../scripts/hub-mirror';
 import { FIXTURE_ORG } from '../../lm/fixtures/repos';
 import { referenceForward } from '../../lm/reference/forward';
-import { fixture, useNodeWasm } from '../../lm/testing';
+import { fixture } from '../../lm/testing';
 import { loadTokenizer } from '../../lm/tokenizer';
 import { activationChunkCount, readActivationChunk } from '../../storage/activations';
 import { makeChunks } from '../../storage/chunks';
-import { LanternDb, type JobRecord } from '../../storage/db';
-import { JobQueue } from '../queue';
+import type { JobRecord } from '../../storage/db';
 import type { JobKind } from '../types';
 import { extractJob, type ExtractParams } from './extract';
-import { cpuQueue, putFixtureModel, settled as settledIn, withControlPoint } from '../testing';
+import { fixtureModelQueue, settled as settledIn, withControlPoint } from '../testing';
 
 const REPO = `${FIXTURE_ORG}/tiny-gpt2`;
 const TEXT = 'The quick brown fox jumps over the lazy dog. Colours: red, green, blue. Numbers: 1 2 3 4 5 6 7 8 9 10. '.repeat(3);
 
-let mirror: HubMirror;
-let db: LanternDb;
-let queue: JobQueue;
-const extractKind = withControlPoint(extractJob, () => queue);
-let n = 0;
+const env = fixtureModelQueue('tiny-gpt2', REPO, () => [extractKind.kind as unknown as JobKind]);
+const extractKind = withControlPoint(extractJob, () => env.queue);
 
-beforeAll(async () => {
-  useNodeWasm();
-  const repos: MemoryRepos = { [REPO]: fixture('tiny-gpt2').files };
-  mirror = await startHubMirror({ repos });
-});
-afterAll(() => mirror.close());
-
-beforeEach(async () => {
-  db = new LanternDb(`lantern-extract-test-${n++}`);
-  await db.open();
-  await putFixtureModel(db, REPO, fixture('tiny-gpt2').files, mirror.url);
-  queue = cpuQueue(db, [extractKind.kind as unknown as JobKind]);
-  queue.start();
-});
-afterEach(async () => {
-  await queue.close();
-  await db.delete();
-});
-
-const settled = (id: string, statuses?: JobRecord['status'][]) => settledIn(db, id, statuses);
+const settled = (id: string, statuses?: JobRecord['status'][]) => settledIn(env.db, id, statuses);
 
 const params = (over: Partial<ExtractParams> = {}): ExtractParams => ({
   setId: 'act_1',
@@ -62,13 +38,13 @@ const params = (over: Partial<ExtractParams> = {}): ExtractParams => ({
 
 async function allChunks(setId: string) {
   const out = [];
-  for (let i = 0; i < (await activationChunkCount(db, setId)); i++) out.push(await readActivationChunk(db, setId, i));
+  for (let i = 0; i < (await activationChunkCount(env.db, setId)); i++) out.push(await readActivationChunk(env.db, setId, i));
   return out;
 }
 
 describe('extract job', () => {
   it('stores pasted-text activations that match the reference forward pass, with tokens, positions and contexts', async () => {
-    const job = await settled(await queue.enqueue({ kind: 'extract', params: params() }));
+    const job = await settled(await env.queue.enqueue({ kind: 'extract', params: params() }));
     expect(job.status, job.error?.message).toBe('done');
     const f = fixture('tiny-gpt2');
     const tok = loadTokenizer(
@@ -77,7 +53,7 @@ describe('extract job', () => {
     );
     const ids = tok.encode(TEXT);
     const nSeq = Math.floor(ids.length / 16);
-    const set = await db.activationSets.get('act_1');
+    const set = await env.db.activationSets.get('act_1');
     expect(set).toMatchObject({ status: 'ready', tokens: nSeq * 16, sequences: nSeq, contextSize: 16, dModel: 48, layer: 1, model: REPO, backend: 'wasm' });
     const chunks = await allChunks('act_1');
     expect(chunks).toHaveLength(Math.ceil(nSeq / 2));
@@ -94,14 +70,14 @@ describe('extract job', () => {
   });
 
   it('paused and resumed mid-way stores the same chunks as one run, none duplicated', async () => {
-    const one = await settled(await queue.enqueue({ kind: 'extract', params: params({ setId: 'whole', batchSize: 1 }) }));
+    const one = await settled(await env.queue.enqueue({ kind: 'extract', params: params({ setId: 'whole', batchSize: 1 }) }));
     expect(one.status).toBe('done');
     extractKind.after(2, 'pause');
-    const id = await queue.enqueue({ kind: 'extract', params: params({ setId: 'split', batchSize: 1 }) });
+    const id = await env.queue.enqueue({ kind: 'extract', params: params({ setId: 'split', batchSize: 1 }) });
     const paused = await settled(id, ['paused', 'done']);
     expect(paused.status).toBe('paused');
-    expect((await db.activationSets.get('split'))?.status).toBe('running');
-    await queue.resume(id);
+    expect((await env.db.activationSets.get('split'))?.status).toBe('running');
+    await env.queue.resume(id);
     expect((await settled(id)).status).toBe('done');
     const [a, b] = [await allChunks('whole'), await allChunks('split')];
     expect(b.length).toBe(a.length);
@@ -112,29 +88,29 @@ describe('extract job', () => {
   });
 
   it('a layer out of range fails with LAYER_OUT_OF_RANGE and stores nothing', async () => {
-    const job = await settled(await queue.enqueue({ kind: 'extract', params: params({ hook: 'blocks.7.hook_resid_post' }) }));
+    const job = await settled(await env.queue.enqueue({ kind: 'extract', params: params({ hook: 'blocks.7.hook_resid_post' }) }));
     expect(job.status).toBe('failed');
     expect(job.error?.code).toBe('LAYER_OUT_OF_RANGE');
-    expect(await db.activationSets.count()).toBe(0);
-    expect(await db.activationChunks.count()).toBe(0);
+    expect(await env.db.activationSets.count()).toBe(0);
+    expect(await env.db.activationChunks.count()).toBe(0);
   });
 
   it('a cancelled extraction deletes its set and partial chunks', async () => {
     extractKind.after(1, 'cancel');
-    const id = await queue.enqueue({ kind: 'extract', params: params({ batchSize: 1 }) });
+    const id = await env.queue.enqueue({ kind: 'extract', params: params({ batchSize: 1 }) });
     expect((await settled(id)).status).toBe('cancelled');
-    await expect.poll(() => db.activationSets.count(), { timeout: 10_000 }).toBe(0);
-    expect(await db.activationChunks.count()).toBe(0);
+    await expect.poll(() => env.db.activationSets.count(), { timeout: 10_000 }).toBe(0);
+    expect(await env.db.activationChunks.count()).toBe(0);
   });
 
   it('extracts from a stored tokenization, reading across its chunk rows', async () => {
     const ctx = 8;
     const windows = Uint16Array.from({ length: 5 * ctx }, (_, i) => (i * 31 + 7) % 276);
     const rows = [...(await makeChunks('tok_1', windows.subarray(0, 3 * ctx))), ...(await makeChunks('tok_1', windows.subarray(3 * ctx)))].map((r, i) => ({ ...r, index: i }));
-    await db.tokenizations.put({ id: 'tok_1', datasetId: 'ds', modelId: 'x', contextSize: ctx, tokens: windows.length, status: 'ready', createdAt: 1, dtype: 'uint16', sequences: 5 });
-    await db.tokenChunks.bulkPut(rows);
+    await env.db.tokenizations.put({ id: 'tok_1', datasetId: 'ds', modelId: 'x', contextSize: ctx, tokens: windows.length, status: 'ready', createdAt: 1, dtype: 'uint16', sequences: 5 });
+    await env.db.tokenChunks.bulkPut(rows);
     const job = await settled(
-      await queue.enqueue({ kind: 'extract', params: params({ source: { type: 'tokenization', tokenizationId: 'tok_1', datasetId: 'ds' }, batchSize: 2, hook: 'blocks.0.hook_mlp_out' }) }),
+      await env.queue.enqueue({ kind: 'extract', params: params({ source: { type: 'tokenization', tokenizationId: 'tok_1', datasetId: 'ds' }, batchSize: 2, hook: 'blocks.0.hook_mlp_out' }) }),
     );
     expect(job.status, job.error?.message).toBe('done');
     const chunks = await allChunks('act_1');
