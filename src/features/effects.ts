@@ -1,6 +1,7 @@
 // Logit effects (W_dec[i]·W_U: top and bottom tokens, histogram) and decoder-cosine neighbours, for
 // a block of latents at a time through a row product that runs on the CPU or the GPU.
 import { matmulReference } from '../gpu/reference/matmul';
+import { histogram } from '../sae/histogram';
 import type { HistogramData } from '../storage/db';
 import { LOGIT_TOKENS, NEIGHBOURS, type LogitEntry } from './types';
 
@@ -26,20 +27,6 @@ export function unitRows(wDec: Float32Array, dSae: number, dIn: number): Float32
     for (let i = 0; i < dIn; i++) out[j * dIn + i] = wDec[j * dIn + i] * inv;
   }
   return out;
-}
-
-/** `bins` equal-width bins over [min, max] of `values`. */
-export function histogram(values: ArrayLike<number>, bins: number): HistogramData {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    lo = Math.min(lo, values[i]);
-    hi = Math.max(hi, values[i]);
-  }
-  if (!(hi > lo)) hi = lo + 1;
-  const counts = new Array<number>(bins).fill(0);
-  for (let i = 0; i < values.length; i++) counts[Math.min(bins - 1, Math.floor(((values[i] - lo) / (hi - lo)) * bins))]++;
-  return { edges: Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins), counts };
 }
 
 /** The n largest (sign 1) or smallest (sign −1) entries, ties to the lower index; `skip` is left out. */

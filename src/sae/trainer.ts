@@ -27,6 +27,7 @@ import { topkRowsShardedCalls, TOPK_ROWS_SHARDED_SEL_WORDS } from '@/gpu/kernels
 import { encodeCall, type KernelCall } from '@/gpu/pipelines';
 import { architecture, type ArchitectureDef } from './architectures';
 import { deadWindowTokens, planShards, resolveConfig, SaeConfigError, usesSparseProducts, validateConfig, type SaeConfig, type SaeConfigInput } from './config';
+import { histogram, type Histogram } from './histogram';
 import { adamCorrections } from './reference/adam';
 import { METRICS_LEN } from './reference/sae_loss';
 import { Rng } from './rng';
@@ -53,12 +54,6 @@ export interface SaeStepMetrics {
   l1: number;
   dead: number;
   dense: number;
-}
-
-export interface Histogram {
-  /** Bin edges, length counts.length + 1. */
-  edges: number[];
-  counts: number[];
 }
 
 export interface SaeHistograms {
@@ -746,19 +741,6 @@ class GpuSaeTrainer implements SaeTrainer {
   destroy(): void {
     for (const b of this.buffers) b.destroy();
   }
-}
-
-function histogram(values: ArrayLike<number>, bins: number): Histogram {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    lo = Math.min(lo, values[i]);
-    hi = Math.max(hi, values[i]);
-  }
-  if (!(hi > lo)) hi = lo + 1;
-  const counts = new Array<number>(bins).fill(0);
-  for (let i = 0; i < values.length; i++) counts[Math.min(bins - 1, Math.floor(((values[i] - lo) / (hi - lo)) * bins))]++;
-  return { edges: Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins), counts };
 }
 
 function densityHistogram(fires: Uint32Array, tokens: number): Histogram & { zero: number } {
