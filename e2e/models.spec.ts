@@ -76,7 +76,7 @@ test('an unknown repo, a repo without ONNX files and a truncated graph are refus
   await page.goto('/models');
   const cases: [string, string, RegExp][] = [
     [`${FIXTURE_ORG}/no-such-model`, 'REPO_NOT_FOUND', /was not found/],
-    [`${FIXTURE_ORG}/no-onnx`, 'NO_ONNX_FILE', /has no ONNX export at onnx\/model\.onnx/],
+    [`${FIXTURE_ORG}/no-onnx`, 'NO_ONNX_FILE', /has no ONNX decoder for fp32 \(looked for onnx\/model\.onnx/],
     [`${FIXTURE_ORG}/truncated`, 'INVALID_MODEL', /truncated or corrupt/],
   ];
   for (const [repo, code, message] of cases) {

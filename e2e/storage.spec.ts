@@ -104,7 +104,7 @@ test('export, then merge and replace imports restore the records; corrupt files 
   await deleteAll(page, 'jobs');
   await expect.poll(() => rows(page, 'jobs')).toBe(0);
   await importFile(page, exportPath, 'replace');
-  await expect(page.getByTestId('toast').filter({ hasText: 'Import complete' })).toBeVisible();
+  await expect(page.getByTestId('toast').filter({ hasText: 'Import complete' }).filter({ hasText: 'Replaced' })).toBeVisible();
   await expect(page.getByTestId('import-result')).toContainText(/Replaced \d+ records? with the \d+ records? of lantern-export\.json\./);
   await expect.poll(() => rows(page, 'jobs')).toBe(1);
   await expect.poll(() => rows(page, 'selfTests')).toBe(1);

@@ -44,7 +44,7 @@ test('a TopK SAE trains on a fixture model’s activation set', async ({ page })
   await page.getByTestId('run-config').click();
   await expect(page.getByTestId('run-config')).toContainText('dIn');
   await expect(page.getByTestId('run-config')).toContainText('48');
-  await expect(page.getByTestId('run-config')).toContainText('type=activations');
+  await expect(page.getByTestId('run-config')).toContainText('activation set lantern-fixtures/tiny-gpt2 · blocks.1.hook_resid_post');
   const loss = Number(await page.getByTestId('stat-loss').textContent());
   expect(Number.isFinite(loss) && loss > 0).toBe(true);
 });
@@ -68,7 +68,7 @@ test('a TopK SAE trains on live extraction from the model, nothing stored', asyn
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 180_000 });
   await expect(page.getByTestId('run-step')).toContainText('step 40 / 40');
   await page.getByTestId('run-config').click();
-  await expect(page.getByTestId('run-config')).toContainText('type=live');
+  await expect(page.getByTestId('run-config')).toContainText('live extraction from lantern-fixtures/tiny-gpt2 (fp32) · blocks.0.hook_resid_post');
   const loss = Number(await page.getByTestId('stat-loss').textContent());
   expect(Number.isFinite(loss) && loss > 0).toBe(true);
   const stored = (await storedRows(page, 'activationChunks')).length;
