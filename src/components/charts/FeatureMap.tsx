@@ -1,8 +1,7 @@
 // The feature map: every latent at its UMAP position as one deck.gl scatterplot with binary
 // attributes (fluid at 100k points), coloured by log density; matches of the list's search are
 // drawn large and amber, the rest dimmed; hover shows index and label, click opens the latent.
-import { Deck, OrthographicView, type PickingInfo } from '@deck.gl/core';
-import { ScatterplotLayer } from '@deck.gl/layers';
+import { Deck, OrthographicView, ScatterplotLayer, type PickingInfo } from 'deck.gl';
 import { createEffect, onCleanup, onMount } from 'solid-js';
 
 export interface MapPoint {
