@@ -6,7 +6,7 @@ import { LmError } from './errors';
 import { clampFeeds, generate, generateAll, steeringVector } from './generate';
 import { referenceForward, referenceGreedy } from './reference/forward';
 import { seededRandom } from './random';
-import { argmax, sampleToken } from './sampling';
+import { argmax, penalizeFrequency, sampleToken } from './sampling';
 import { f32, fixtureSession } from './testing';
 
 const PROMPT = [276, 104, 101, 108, 108, 111];
@@ -98,6 +98,22 @@ describe('generation controls', () => {
     await session.release();
   });
 
+  it('greedy generation with a frequency penalty matches a cache-free reference that subtracts penalty × count from each generated token', async () => {
+    const { session, fixture: f } = await fixtureSession('tiny-llama');
+    const penalty = 1.5;
+    const expected: number[] = [];
+    for (let s = 0; s < 12; s++) {
+      const tokens = [...PROMPT, ...expected];
+      const row = Float64Array.from(referenceForward(f.spec, f.weights, tokens).logits.subarray((tokens.length - 1) * f.spec.vocabSize));
+      for (const t of expected) row[t] -= penalty;
+      expected.push(argmax(row));
+    }
+    const got = await generateAll(session, PROMPT, { maxNewTokens: 12, frequencyPenalty: penalty });
+    expect(got).toEqual(expected);
+    expect(got).not.toEqual(referenceGreedy(f.spec, f.weights, PROMPT, 12));
+    await session.release();
+  });
+
   it('rejects a steering direction of the wrong width', () => {
     expect(() => steeringVector([{ direction: new Float32Array(3), strength: 1 }], 48)).toThrow(LmError);
   });
@@ -117,6 +133,19 @@ describe('sampleToken', () => {
     const seen = new Set<number>();
     for (let i = 0; i < 200; i++) seen.add(sampleToken(logits, { temperature: 1, topP: 0.8 }, rand));
     expect([...seen].sort()).toEqual([1, 3]);
+  });
+
+  it('frequency penalty subtracts penalty × count per generated token, like a loop over the generated tokens', () => {
+    const generated = [1, 3, 1, 4, 1];
+    const counts = new Map<number, number>();
+    for (const t of generated) counts.set(t, (counts.get(t) ?? 0) + 1);
+    const plain = Array.from(logits);
+    for (const t of generated) plain[t] -= 0.7;
+    const got = penalizeFrequency(logits, counts, 0.7);
+    plain.forEach((v, t) => expect(got[t]).toBeCloseTo(v, 6));
+    expect(Array.from(logits)).toEqual(Array.from(new Float32Array([0.1, 2.5, -1, 2.4, 0.3])));
+    expect(sampleToken(got, {}, seededRandom(1))).toBe(3);
+    expect(Array.from(penalizeFrequency(logits, counts, 0))).toEqual(Array.from(logits));
   });
 
   it('follows the softmax distribution at temperature 1', () => {

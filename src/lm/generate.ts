@@ -2,7 +2,7 @@
 // tokens, streaming and cancellation, plus the steering feeds (Σ strength·direction, SAE clamps).
 import { LmError } from './errors';
 import { seededRandom } from './random';
-import { sampleToken, type SamplingOptions } from './sampling';
+import { penalizeFrequency, sampleToken, type SamplingOptions } from './sampling';
 import type { LmSession, ort } from './session';
 import type { ClampInputs } from './surgery';
 
@@ -68,7 +68,7 @@ export interface GenerateOptions extends SamplingOptions {
   signal?: AbortSignal;
   /** Extra feeds for every step, e.g. `steer.<hook>` [dModel] vectors and clamp inputs. */
   feeds?: Record<string, ort.Tensor>;
-  /** Called with each step's next-token logits [vocab] and the token drawn from them. */
+  /** Called with each step's next-token logits [vocab] (after the frequency penalty) and the token drawn from them. */
   onLogits?: (logits: Float32Array, token: number) => void;
 }
 
@@ -80,6 +80,8 @@ export async function* generate(session: LmSession, prompt: number[], opts: Gene
   if (!prompt.length) throw new LmError('BAD_INPUT', 'The prompt is empty', {});
   const rand = seededRandom(opts.seed ?? 0);
   const stop = new Set(opts.stopTokens ?? []);
+  /** token → times generated so far, for the frequency penalty */
+  const counts = new Map<number, number>();
   let past = session.emptyCache(1);
   let ids = prompt;
   for (let step = 0; step < opts.maxNewTokens; step++) {
@@ -87,8 +89,10 @@ export async function* generate(session: LmSession, prompt: number[], opts: Gene
     const out = await session.forward({ inputIds: ids, batch: 1, past, extra: opts.feeds });
     const logits = out.logits.data as Float32Array;
     const vocab = logits.length / ids.length;
-    const last = logits.subarray(logits.length - vocab);
+    const raw = logits.subarray(logits.length - vocab);
+    const last = opts.frequencyPenalty ? penalizeFrequency(raw, counts, opts.frequencyPenalty) : raw;
     const token = sampleToken(last, opts, rand);
+    counts.set(token, (counts.get(token) ?? 0) + 1);
     opts.onLogits?.(last, token);
     yield token;
     if (stop.has(token)) return;

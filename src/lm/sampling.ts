@@ -1,4 +1,5 @@
-// Next-token sampling: temperature, top-k, top-p (nucleus) and greedy, driven by a seeded generator.
+// Next-token sampling: frequency penalty, temperature, top-k, top-p (nucleus) and greedy, driven by a
+// seeded generator.
 
 export interface SamplingOptions {
   /** ≤ 0 (default) is greedy argmax. */
@@ -7,6 +8,18 @@ export interface SamplingOptions {
   topK?: number;
   /** Keep the smallest set of tokens whose probability reaches p (1 or absent: all). */
   topP?: number;
+  /**
+   * OpenAI's frequency penalty: before anything else, logit[t] −= penalty × (times t was generated so
+   * far; prompt tokens do not count). 0 or absent: off; negative values encourage repeats.
+   */
+  frequencyPenalty?: number;
+}
+
+/** logits [vocab] with logit[t] −= penalty·counts[t] for every generated token t; the input is untouched. */
+export function penalizeFrequency(logits: ArrayLike<number>, counts: ReadonlyMap<number, number>, penalty: number): Float32Array {
+  const out = Float32Array.from(logits);
+  if (penalty !== 0) for (const [t, n] of counts) out[t] -= penalty * n;
+  return out;
 }
 
 export function argmax(logits: ArrayLike<number>): number {
