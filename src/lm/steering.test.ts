@@ -1,13 +1,14 @@
 // Steering against the reference forward pass: each method's edit is computed here the plain way
 // (the whole SAE for clamp, the projection for cap), spliced into the reference, and compared with
-// the hooked ONNX graph fed by `steeringFeeds`, on every fixture family.
+// the hooked ONNX graph fed by `steeringFeeds`, on every fixture family; raw vectors (a latent's
+// direction at another hook, a difference of two prompts' mean activations) likewise.
 import { describe, expect, it } from 'vitest';
 import { randomSae, reluActs } from '../features/testing';
 import type { SaeWeights } from '../sae/types';
 import { LmError } from './errors';
 import { referenceForward } from './reference/forward';
-import { checkSaeFitsModel, steeringFeeds, steeringPlan, validateSteering, type SteeringSetup } from './steering';
-import { fixtureSession } from './testing';
+import { checkSaeFitsModel, differenceVector, hookMean, latentDirection, steeringFeeds, steeringPlan, validateSteering, type SteeringSetup } from './steering';
+import { fixture, fixtureSession } from './testing';
 
 const PROMPT = [276, 104, 101, 108, 108, 111, 32, 119];
 const HOOK = 'blocks.1.hook_resid_pre';
@@ -90,6 +91,74 @@ describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused']
   });
 });
 
+/** Mean over positions of a reference hook value [n, d]. */
+function referenceMean(x: Float32Array, n: number): Float64Array {
+  const d = x.length / n;
+  const mean = new Float64Array(d);
+  for (let i = 0; i < x.length; i++) mean[i % d] += x[i] / n;
+  return mean;
+}
+
+describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused'])('%s raw vectors', (name) => {
+  const A = [276, 116, 104, 101, 32, 99, 97, 116];
+  const B = [276, 97, 32, 100, 111, 103];
+  const LATENT_HOOK = 'blocks.0.hook_resid_mid';
+  const DIFF_HOOK = 'blocks.1.hook_resid_post';
+
+  it('a latent direction at another hook plus a normalised prompt difference change the logits exactly as the reference adds them', async () => {
+    const { session: exposing } = await fixtureSession(name, { expose: [DIFF_HOOK], pruneToHooks: true });
+    const f = fixture(name);
+    const sae = randomSae(f.spec.dModel, D_SAE, 70);
+    // 1. The difference vector from the graph equals the reference's means, A − B, unit length.
+    const diff = differenceVector(await hookMean(exposing, DIFF_HOOK, A), await hookMean(exposing, DIFF_HOOK, B), true);
+    const ma = referenceMean(referenceForward(f.spec, f.weights, A).hooks[DIFF_HOOK], A.length);
+    const mb = referenceMean(referenceForward(f.spec, f.weights, B).hooks[DIFF_HOOK], B.length);
+    const refDiff = ma.map((v, j) => v - mb[j]);
+    const norm = Math.hypot(...refDiff);
+    expect(maxDiff(diff, refDiff.map((v) => v / norm))).toBeLessThan(1e-5);
+    // 2. Steering with both, an SAE latent at the SAE's hook too, matches the reference's additive steer.
+    const setup: SteeringSetup = {
+      multiplier: 2,
+      latents: [{ latent: 4, strength: 3, method: 'additive' }],
+      vectors: [
+        { kind: 'latent', latent: 6, hook: LATENT_HOOK, strength: 5 },
+        { kind: 'diff', promptA: 'the cat', promptB: 'a dog', hook: DIFF_HOOK, normalize: true, strength: -4 },
+      ],
+    };
+    const plan = steeringPlan(HOOK, setup);
+    expect(plan.steer).toEqual([LATENT_HOOK, HOOK, DIFF_HOOK].sort());
+    const { session, surgery } = await fixtureSession(name, plan);
+    const resolved = [
+      { hook: LATENT_HOOK, direction: latentDirection(sae, 6, LATENT_HOOK, f.spec.dModel), strength: 5 },
+      { hook: DIFF_HOOK, direction: diff, strength: -4 },
+    ];
+    const got = (await session.forward({ inputIds: PROMPT, batch: 1, extra: steeringFeeds(session, surgery, HOOK, setup, sae, resolved) })).logits.data as Float32Array;
+    const scaled = (v: ArrayLike<number>, s: number) => Float32Array.from(v, (x) => x * s);
+    const expected = referenceForward(f.spec, f.weights, PROMPT, {
+      steer: {
+        [HOOK]: scaled(sae.W_dec.subarray(4 * f.spec.dModel, 5 * f.spec.dModel), 2 * 3),
+        [LATENT_HOOK]: scaled(sae.W_dec.subarray(6 * f.spec.dModel, 7 * f.spec.dModel), 2 * 5),
+        [DIFF_HOOK]: scaled(refDiff.map((v) => v / norm), 2 * -4),
+      },
+    }).logits;
+    expect(maxDiff(got, expected)).toBeLessThan(1e-4);
+    expect(maxDiff(got, referenceForward(f.spec, f.weights, PROMPT).logits)).toBeGreaterThan(1e-3);
+    await Promise.all([session.release(), exposing.release()]);
+  });
+
+  it('difference vectors steer without any SAE', async () => {
+    const { session: exposing } = await fixtureSession(name, { expose: [DIFF_HOOK], pruneToHooks: true });
+    const diff = differenceVector(await hookMean(exposing, DIFF_HOOK, A), await hookMean(exposing, DIFF_HOOK, B), false);
+    const setup: SteeringSetup = { multiplier: 1, latents: [], vectors: [{ kind: 'diff', promptA: 'a', promptB: 'b', hook: DIFF_HOOK, normalize: false, strength: 1.5 }] };
+    const { session, surgery, fixture: f } = await fixtureSession(name, steeringPlan(undefined, setup));
+    const feeds = steeringFeeds(session, surgery, undefined, setup, undefined, [{ hook: DIFF_HOOK, direction: diff, strength: 1.5 }], f.spec.dModel);
+    const got = (await session.forward({ inputIds: PROMPT, batch: 1, extra: feeds })).logits.data as Float32Array;
+    const expected = referenceForward(f.spec, f.weights, PROMPT, { steer: { [DIFF_HOOK]: Float32Array.from(diff, (v) => v * 1.5) } }).logits;
+    expect(maxDiff(got, expected)).toBeLessThan(1e-4);
+    await Promise.all([session.release(), exposing.release()]);
+  });
+});
+
 describe('steering input checks', () => {
   const sae = randomSae(8, D_SAE, 60);
   const one = (latent: number, strength: number, method: 'additive' | 'clamp' | 'cap' = 'additive'): SteeringSetup => ({ multiplier: 1, latents: [{ latent, strength, method }] });
@@ -115,6 +184,18 @@ describe('steering input checks', () => {
   it('refuses an SAE whose width is not the model hook width', () => {
     expect(() => checkSaeFitsModel(sae, HOOK, 48, 'tiny-gpt2')).toThrow(/reads 8-wide activations, but blocks.1.hook_resid_pre of tiny-gpt2 is 48 wide/);
     expect(() => checkSaeFitsModel(sae, HOOK, 8, 'tiny-gpt2')).not.toThrow();
+  });
+
+  it('refuses raw vectors that cannot be built: latent out of range, no SAE, empty prompt, non-finite strength, wrong width, no direction', () => {
+    const vec = (v: NonNullable<SteeringSetup['vectors']>[number]): SteeringSetup => ({ multiplier: 1, latents: [], vectors: [v] });
+    expect(() => validateSteering(vec({ kind: 'latent', latent: 40, hook: HOOK, strength: 1 }), sae)).toThrow(/Vector 1: latent 40 is out of range; this SAE has latents 0–11/);
+    expect(() => validateSteering(vec({ kind: 'latent', latent: 1, hook: HOOK, strength: 1 }), undefined)).toThrow(/needs an SAE/);
+    expect(() => validateSteering(vec({ kind: 'diff', promptA: 'a', promptB: '  ', hook: HOOK, normalize: true, strength: 1 }), undefined)).toThrow(/needs two prompts, A and B/);
+    expect(() => validateSteering(vec({ kind: 'diff', promptA: 'a', promptB: 'b', hook: HOOK, normalize: true, strength: Number.NaN }), undefined)).toThrow(/Vector 1: the strength must be a finite number/);
+    expect(() => validateSteering(vec({ kind: 'diff', promptA: 'a', promptB: 'b', hook: HOOK, normalize: true, strength: 2 }), undefined)).not.toThrow();
+    expect(() => validateSteering(one(1, 1), undefined)).toThrow(/Latent rows need an SAE/);
+    expect(() => latentDirection(sae, 1, HOOK, 48)).toThrow(/decoder direction is 8 wide, but blocks.1.hook_resid_pre is 48 wide/);
+    expect(() => differenceVector(new Float32Array([1, 2]), new Float32Array([1, 2]), true)).toThrow(/same mean activation/);
   });
 
   it('plans only the inputs the methods need', () => {

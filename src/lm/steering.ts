@@ -2,9 +2,12 @@
 // to the stream), clamp (the latent's activation set through the SAE, its error term kept) and
 // projection cap (the stream's projection on the latent's unit direction capped), as a surgery
 // plan and the feeds of the hooked graph, with every input checked first. Additive latents apply
-// first; clamps and caps are measured on the additively steered stream, all at once.
+// first; clamps and caps are measured on the additively steered stream, all at once. Raw vectors (a
+// latent's decoder direction at any hook, or the difference of two prompts' mean activations) add
+// at their own hooks; they need no SAE of their own.
 import type { SaeWeights } from '../sae/types';
 import { LmError } from './errors';
+import { tensorToFloat32 } from './extract';
 import { clampFeeds, steeringVector, type FeatureClamp, type SteeringTerm } from './generate';
 import type { LmSession, ort } from './session';
 import type { SurgeryPlan, SurgeryResult } from './surgery';
@@ -19,10 +22,32 @@ export interface SteeredLatent {
   method: SteeringMethod;
 }
 
+/**
+ * A steering vector added (strength × vector) at a hook of its own:
+ * - `latent`: the SAE's decoder row W_dec[latent], at any hook of the SAE's width;
+ * - `diff`: mean over positions of the hook's value on prompt A minus the same on prompt B,
+ *   scaled to unit length when `normalize` is set.
+ */
+export type RawVector =
+  | { kind: 'latent'; latent: number; hook: string; strength: number }
+  | { kind: 'diff'; promptA: string; promptB: string; hook: string; normalize: boolean; strength: number };
+
+export const RAW_VECTOR_KINDS = ['latent', 'diff'] as const;
+
+/** A raw vector made concrete: [dModel] at a hook, with its strength (before the multiplier). */
+export interface ResolvedVector {
+  hook: string;
+  /** [dModel] */
+  direction: Float32Array;
+  strength: number;
+}
+
 export interface SteeringSetup {
-  /** Every latent's strength is multiplied by this. */
+  /** Every latent's and vector's strength is multiplied by this. */
   multiplier: number;
   latents: SteeredLatent[];
+  /** Raw vectors (absent in presets saved before they existed). */
+  vectors?: RawVector[];
 }
 
 const bad = (message: string, details: Record<string, unknown>) => new LmError('BAD_INPUT', message, details);
@@ -31,8 +56,13 @@ const bad = (message: string, details: Record<string, unknown>) => new LmError('
  * Checks a set-up against the SAE it steers with: latents in range, known methods, finite strengths
  * and multiplier, and a direction to cap along. Throws an LmError naming the latent and what to change.
  */
-export function validateSteering(setup: SteeringSetup, sae: Pick<SaeWeights, 'dSae' | 'dIn' | 'W_dec'>): void {
+export function validateSteering(setup: SteeringSetup, sae: Pick<SaeWeights, 'dSae' | 'dIn' | 'W_dec'> | undefined): void {
   if (!Number.isFinite(setup.multiplier)) throw bad(`The strength multiplier must be a finite number; got ${setup.multiplier}.`, { field: 'multiplier' });
+  (setup.vectors ?? []).forEach((v, row) => validateVector(v, row, sae));
+  if (!sae) {
+    if (setup.latents.length) throw bad('Latent rows need an SAE: make one active from the header\'s SAE menu or the Library, or steer with a difference vector.', { field: 'latents' });
+    return;
+  }
   setup.latents.forEach((l, row) => {
     const where = `Steering row ${row + 1}`;
     if (!Number.isInteger(l.latent) || l.latent < 0 || l.latent >= sae.dSae) {
@@ -46,6 +76,21 @@ export function validateSteering(setup: SteeringSetup, sae: Pick<SaeWeights, 'dS
       throw bad(`${where}: latent ${l.latent} has a zero decoder row, so it has no direction to cap along.`, { field: 'latent', row });
     }
   });
+}
+
+function validateVector(v: RawVector, row: number, sae: Pick<SaeWeights, 'dSae' | 'dIn' | 'W_dec'> | undefined): void {
+  const where = `Vector ${row + 1}`;
+  if (!Number.isFinite(v.strength)) throw bad(`${where}: the strength must be a finite number; got ${v.strength}.`, { field: 'strength', vector: row });
+  if (v.kind === 'latent') {
+    if (!sae) throw bad(`${where}: a latent's direction needs an SAE; make one active, or use a difference of two prompts.`, { field: 'latent', vector: row });
+    if (!Number.isInteger(v.latent) || v.latent < 0 || v.latent >= sae.dSae) {
+      throw bad(`${where}: latent ${v.latent} is out of range; this SAE has latents 0–${sae.dSae - 1}.`, { field: 'latent', vector: row, latent: v.latent, dSae: sae.dSae });
+    }
+  } else if (v.kind === 'diff') {
+    if (!v.promptA.trim() || !v.promptB.trim()) throw bad(`${where}: a difference vector needs two prompts, A and B; write both.`, { field: 'prompt', vector: row });
+  } else {
+    throw bad(`${where}: unknown kind "${String((v as { kind: unknown }).kind)}"; use ${RAW_VECTOR_KINDS.join(' or ')}.`, { field: 'kind', vector: row });
+  }
 }
 
 /** Checks that an SAE reads a hook of the model's width; throws naming both. */
@@ -65,13 +110,45 @@ function directionNorm(sae: Pick<SaeWeights, 'dIn' | 'W_dec'>, latent: number): 
   return Math.sqrt(s);
 }
 
-/** The hook edits a set-up needs: a steer input for additive latents, clamp inputs for clamp and cap. */
-export function steeringPlan(hook: string, setup: SteeringSetup): SurgeryPlan {
+/**
+ * The hook edits a set-up needs: a steer input at the SAE's hook for additive latents and at every
+ * raw vector's hook, clamp inputs at the SAE's hook for clamp and cap.
+ */
+export function steeringPlan(hook: string | undefined, setup: SteeringSetup): SurgeryPlan {
   const methods = new Set(setup.latents.map((l) => l.method));
+  const steer = new Set((setup.vectors ?? []).map((v) => v.hook));
+  if (hook && methods.has('additive')) steer.add(hook);
   return {
-    steer: methods.has('additive') ? [hook] : [],
-    clamp: methods.has('clamp') || methods.has('cap') ? [hook] : [],
+    steer: [...steer].sort(),
+    clamp: hook && (methods.has('clamp') || methods.has('cap')) ? [hook] : [],
   };
+}
+
+/** A copy of W_dec[latent] [dIn], for a raw vector at a hook that must be dModel wide. */
+export function latentDirection(sae: Pick<SaeWeights, 'dIn' | 'W_dec'>, latent: number, hook: string, dModel: number): Float32Array {
+  if (sae.dIn !== dModel) {
+    throw bad(`Latent ${latent}'s decoder direction is ${sae.dIn} wide, but ${hook} is ${dModel} wide; pick a hook of the SAE's model.`, { field: 'hook', dIn: sae.dIn, dModel });
+  }
+  return sae.W_dec.slice(latent * sae.dIn, (latent + 1) * sae.dIn);
+}
+
+/** Mean over positions of a hook's value [n, d] for a prompt, from a session that exposes the hook → [d]. */
+export async function hookMean(session: LmSession, hook: string, tokens: number[]): Promise<Float32Array> {
+  if (!tokens.length) throw bad(`The prompt for ${hook} has no tokens.`, { field: 'prompt', hook });
+  const x = tensorToFloat32((await session.forward({ inputIds: tokens, batch: 1 }))[hook]);
+  const d = x.length / tokens.length;
+  const mean = new Float64Array(d);
+  for (let i = 0; i < x.length; i++) mean[i % d] += x[i];
+  return Float32Array.from(mean, (v) => v / tokens.length);
+}
+
+/** meanA − meanB [d], scaled to unit length when `normalize`; refuses a zero difference it cannot scale. */
+export function differenceVector(meanA: Float32Array, meanB: Float32Array, normalize: boolean): Float32Array {
+  const out = Float32Array.from(meanA, (a, j) => a - meanB[j]);
+  if (!normalize) return out;
+  const norm = Math.hypot(...out);
+  if (norm === 0) throw bad('Prompts A and B give the same mean activation, so their difference has no direction to normalise; use two different prompts.', { field: 'prompt' });
+  return out.map((v) => v / norm);
 }
 
 /** Σ multiplier·strength·W_dec[i] over the additive latents → [dIn]. */
@@ -126,14 +203,33 @@ export function clampRows(setup: SteeringSetup, sae: SaeWeights): FeatureClamp |
   return c;
 }
 
-/** Feeds for a graph hooked by `steeringPlan(hook, setup)`: the steer vector and the clamp inputs. */
-export function steeringFeeds(session: LmSession, surgery: SurgeryResult, hook: string, setup: SteeringSetup, sae: SaeWeights): Record<string, ort.Tensor> {
+/**
+ * Feeds for a graph hooked by `steeringPlan(hook, setup)`: at each steered hook Σ multiplier·strength·vector
+ * (the SAE's additive latents and the raw vectors there), and the clamp inputs. `vectors` are
+ * `setup.vectors` resolved, in order; `dModel` is the stream's width.
+ */
+export function steeringFeeds(
+  session: LmSession,
+  surgery: SurgeryResult,
+  hook: string | undefined,
+  setup: SteeringSetup,
+  sae: SaeWeights | undefined,
+  vectors: ResolvedVector[] = [],
+  dModel = sae?.dIn ?? 0,
+): Record<string, ort.Tensor> {
   validateSteering(setup, sae);
   const feeds: Record<string, ort.Tensor> = {};
-  const steerInput = surgery.steerInputs[hook];
-  if (steerInput) feeds[steerInput] = session.streamTensor(additiveVector(setup, sae), [sae.dIn]);
-  const rows = clampRows(setup, sae);
-  const names = surgery.clampInputs[hook];
+  for (const [at, input] of Object.entries(surgery.steerInputs)) {
+    const terms = vectors.filter((v) => v.hook === at).map((v) => ({ direction: v.direction, strength: setup.multiplier * v.strength }));
+    const sum = steeringVector(terms, dModel);
+    if (sae && at === hook) {
+      const latents = additiveVector(setup, sae);
+      for (let j = 0; j < dModel; j++) sum[j] += latents[j];
+    }
+    feeds[input] = session.streamTensor(sum, [dModel]);
+  }
+  const rows = sae && clampRows(setup, sae);
+  const names = hook && surgery.clampInputs[hook];
   if (rows && names) Object.assign(feeds, clampFeeds(session, names, rows));
   return feeds;
 }
