@@ -30,22 +30,25 @@ export async function latentChunk(runId: string, snap: LatentSnapshot): Promise<
 }
 
 /**
- * Stores one slice's metric rows and, when it holds a snapshot, its latent counts — IN ONE
- * TRANSACTION, so a reload never finds a snapshot's metrics without its latents or the reverse.
+ * Stores one slice's metric rows and, when it holds a snapshot, its latent counts and probe results
+ * (src/replay/probes.ts) — IN ONE TRANSACTION, so a reload never finds a snapshot's metrics without
+ * its latents or probes, or the reverse.
  */
-export async function writeStepRows(db: LanternDb, runId: string, rows: MetricRecord[], snap?: LatentSnapshot): Promise<void> {
+export async function writeStepRows(db: LanternDb, runId: string, rows: MetricRecord[], snap?: LatentSnapshot, probes?: ChunkRecord): Promise<void> {
   const chunk = snap ? await latentChunk(runId, snap) : undefined;
-  await db.transaction('rw', db.metrics, db.latentChunks, async () => {
+  await db.transaction('rw', db.metrics, db.latentChunks, db.probeChunks, async () => {
     await db.metrics.bulkPut(rows);
     if (chunk) await db.latentChunks.put(chunk);
+    if (probes) await db.probeChunks.put(probes);
   });
 }
 
-/** A resume from `step` recomputes everything after it: its metric rows and latent snapshots go. */
+/** A resume from `step` recomputes everything after it: its metric rows, latent and probe snapshots go. */
 export async function dropAfter(db: LanternDb, runId: string, step: number): Promise<void> {
-  await db.transaction('rw', db.metrics, db.latentChunks, async () => {
+  await db.transaction('rw', db.metrics, db.latentChunks, db.probeChunks, async () => {
     await db.metrics.where('[runId+step]').between([runId, step + 1], [runId, Infinity]).delete();
     await db.latentChunks.where('[ownerId+index]').between([runId, step + 1], [runId, Infinity]).delete();
+    await db.probeChunks.where('[ownerId+index]').between([runId, step + 1], [runId, Infinity]).delete();
   });
 }
 
@@ -64,37 +67,111 @@ export async function readLatentSnapshot(db: LanternDb, runId: string, step: num
   return row ? decode(row) : undefined;
 }
 
+/** Chunk rows per range read: bounds the memory of one read of a long run's timeline. */
+export const TIMELINE_PAGE = 256;
+
+/**
+ * A run's timeline held as it grows: `sync` reads only the snapshots after the last one held (and
+ * drops held ones a resume deleted), so a live run appends instead of re-reading every snapshot.
+ * A corrupted row ends the timeline there, with `error` saying where it stopped.
+ */
+export class LatentTimelineSeries {
+  readonly steps: number[] = [];
+  dSae = 0;
+  error?: string;
+  /** [capacity, dSae] log10 densities; rows past steps.length are unused. */
+  private density = new Float32Array(0);
+  /** [dSae] first snapshot each latent fired in; -1 while it never has. */
+  private born = new Int32Array(0);
+  /** The step of the corrupted row that stopped the timeline. */
+  private stoppedAt?: number;
+
+  constructor(readonly runId: string) {}
+
+  get last(): number {
+    return this.steps.at(-1) ?? -Infinity;
+  }
+
+  /** Appends one decoded snapshot (its step after the last held); throws when its latent count differs. */
+  append(s: LatentSnapshot): void {
+    const n = this.steps.length;
+    if (n === 0) {
+      this.dSae = s.fires.length;
+      this.born = new Int32Array(this.dSae).fill(-1);
+    } else if (s.fires.length !== this.dSae) {
+      throw new IntegrityError(`The latent snapshot of run ${this.runId} at step ${s.step} has ${s.fires.length} latents, earlier ones ${this.dSae}; the timeline stops before it.`, { runId: this.runId, step: s.step });
+    }
+    const d = this.dSae;
+    if ((n + 1) * d > this.density.length) {
+      const bigger = new Float32Array(Math.max(16, 2 * (n + 1)) * d);
+      bigger.set(this.density.subarray(0, n * d));
+      this.density = bigger;
+    }
+    for (let j = 0; j < d; j++) {
+      const f = s.fires[j];
+      this.density[n * d + j] = f > 0 && s.windowTokens > 0 ? Math.log10(f / s.windowTokens) : -Infinity;
+      if (f > 0 && this.born[j] < 0) this.born[j] = n;
+    }
+    this.steps.push(s.step);
+  }
+
+  /** Drops every snapshot after `step`; births are recomputed from what remains. */
+  truncateAfter(step: number): void {
+    while (this.steps.length && this.steps[this.steps.length - 1] > step) this.steps.pop();
+    if (this.stoppedAt !== undefined && this.stoppedAt > step) {
+      this.stoppedAt = undefined;
+      this.error = undefined;
+    }
+    const n = this.steps.length;
+    const d = this.dSae;
+    this.born.fill(-1);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) if (this.born[j] < 0 && this.density[i * d + j] !== -Infinity) this.born[j] = i;
+    if (n === 0) this.dSae = 0;
+  }
+
+  /**
+   * Brings the held snapshots level with the database up to `upTo`: reads the newest stored key,
+   * truncates when it is older than the last held one (a resume), then reads only the rows after
+   * the last held one, page by page. Returns whether anything changed.
+   */
+  async sync(db: LanternDb, upTo = Infinity): Promise<boolean> {
+    const runId = this.runId;
+    const key = (await db.latentChunks.where('[ownerId+index]').between([runId, -Infinity], [runId, upTo], true, true).lastKey()) as [string, number] | undefined;
+    const newest = key?.[1] ?? -Infinity;
+    const before = `${this.steps.length}:${this.last}:${this.error}`;
+    if (newest < this.last) this.truncateAfter(newest);
+    while (this.stoppedAt === undefined && newest > this.last) {
+      const rows = await db.latentChunks.where('[ownerId+index]').between([runId, this.last], [runId, newest], false, true).limit(TIMELINE_PAGE).toArray();
+      if (!rows.length) break;
+      for (const row of rows) {
+        try {
+          this.append(await decode(row));
+        } catch (e) {
+          this.error = (e as Error).message;
+          this.stoppedAt = row.index;
+          break;
+        }
+      }
+    }
+    return `${this.steps.length}:${this.last}:${this.error}` !== before;
+  }
+
+  /** The held timeline (views of the held arrays: valid until the next change). */
+  view(): LatentTimeline & { error?: string } {
+    const n = this.steps.length;
+    const birth = Int32Array.from(this.born.subarray(0, this.dSae), (b) => (b < 0 ? n : b));
+    return { steps: [...this.steps], dSae: this.dSae, logDensity: this.density.subarray(0, n * this.dSae), birth, ...(this.error ? { error: this.error } : {}) };
+  }
+}
+
 /**
  * Every snapshot of a run up to `upTo`, in step order, as log densities. A corrupted row ends the
  * timeline there: what comes before it is returned with `error` saying where it stopped.
  */
 export async function readLatentTimeline(db: LanternDb, runId: string, upTo = Infinity): Promise<LatentTimeline & { error?: string }> {
-  const rows = await db.latentChunks.where('[ownerId+index]').between([runId, -Infinity], [runId, upTo], true, true).toArray();
-  const snaps: LatentSnapshot[] = [];
-  let error: string | undefined;
-  for (const row of rows) {
-    try {
-      const s = await decode(row);
-      if (snaps.length && s.fires.length !== snaps[0].fires.length) {
-        throw new IntegrityError(`The latent snapshot of run ${runId} at step ${s.step} has ${s.fires.length} latents, earlier ones ${snaps[0].fires.length}; the timeline stops before it.`, { runId, step: s.step });
-      }
-      snaps.push(s);
-    } catch (e) {
-      error = (e as Error).message;
-      break;
-    }
-  }
-  const dSae = snaps[0]?.fires.length ?? 0;
-  const logDensity = new Float32Array(snaps.length * dSae);
-  const birth = new Int32Array(dSae).fill(snaps.length);
-  snaps.forEach((s, i) => {
-    for (let j = 0; j < dSae; j++) {
-      const f = s.fires[j];
-      logDensity[i * dSae + j] = f > 0 && s.windowTokens > 0 ? Math.log10(f / s.windowTokens) : -Infinity;
-      if (f > 0 && birth[j] === snaps.length) birth[j] = i;
-    }
-  });
-  return { steps: snaps.map((s) => s.step), dSae, logDensity, birth, ...(error ? { error } : {}) };
+  const t = new LatentTimelineSeries(runId);
+  await t.sync(db, upTo);
+  return t.view();
 }
 
 /** Latent indices sorted by birth snapshot (never-born last), ties by index. */

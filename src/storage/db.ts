@@ -218,6 +218,8 @@ export interface RunRecord {
   finalMetrics?: Record<string, number>;
   /** Set on import when the run file's snapshots were truncated: which were left out (runTransfer.ts). */
   importNote?: string;
+  /** Display text of each probe's tokens, written when training first computes the probes (src/replay/probes.ts). */
+  probeTokens?: string[][];
 }
 
 export interface HistogramData {
@@ -335,6 +337,7 @@ export const TABLES = {
   analyses: 'analyses',
   analysisChunks: 'analysisChunks',
   latentChunks: 'latentChunks',
+  probeChunks: 'probeChunks',
   templates: 'templates',
   jobs: 'jobs',
   selfTests: 'selfTests',
@@ -359,6 +362,8 @@ export class LanternDb extends Dexie {
   analysisChunks!: Dexie.Table<ChunkRecord, [string, number]>;
   /** Latent timeline: ownerId = runId, index = the snapshot's step (src/replay/latents.ts). */
   latentChunks!: Dexie.Table<ChunkRecord, [string, number]>;
+  /** Probe-text results: ownerId = runId, index = the snapshot's step (src/replay/probes.ts). */
+  probeChunks!: Dexie.Table<ChunkRecord, [string, number]>;
   templates!: EntityTable<TemplateRecord, 'id'>;
   jobs!: EntityTable<JobRecord, 'id'>;
   selfTests!: EntityTable<SelfTestRecord, 'id'>;
@@ -390,6 +395,8 @@ export class LanternDb extends Dexie {
     this.version(2).stores({ analyses: 'id, saeId, status, createdAt', analysisChunks: chunks });
     // 3: each latent's firing count at every histogram snapshot of a run; nothing to migrate.
     this.version(3).stores({ latentChunks: chunks });
+    // 4: each probe text's reconstruction error and top latents at every histogram snapshot; nothing to migrate.
+    this.version(4).stores({ probeChunks: chunks });
   }
 }
 

@@ -240,6 +240,7 @@ export const RECORD_SHAPES: { [T in TableName]: Fields<RecordOf<T>> } = {
     createdAt: num,
     finalMetrics: opt(mapOf(num)),
     importNote: opt(str),
+    probeTokens: opt(arrayOf(arrayOf(str))),
   },
   metrics: {
     runId: id,
@@ -307,6 +308,7 @@ export const RECORD_SHAPES: { [T in TableName]: Fields<RecordOf<T>> } = {
   },
   analysisChunks: chunk,
   latentChunks: chunk,
+  probeChunks: chunk,
   templates: {
     id,
     kind: oneOf('training', 'extraction', 'steering'),
@@ -359,7 +361,7 @@ export function checkRecord(table: TableName, row: unknown): Problem | undefined
 /**
  * Chunk tables: the table of the records that own their rows (ChunkRecord.ownerId), and whether an
  * owner's rows are always indexes 0..n-1 (analysisChunks keeps a running analysis's snapshot from
- * index 1 000 000 up, apart from its results; see analyses.ts; latentChunks are indexed by step).
+ * index 1 000 000 up, apart from its results; see analyses.ts; latentChunks and probeChunks are indexed by step).
  */
 export const CHUNK_OWNERS = {
   datasetChunks: { owner: 'datasets', contiguous: true },
@@ -368,5 +370,6 @@ export const CHUNK_OWNERS = {
   checkpointChunks: { owner: 'checkpoints', contiguous: true },
   analysisChunks: { owner: 'analyses', contiguous: false },
   latentChunks: { owner: 'runs', contiguous: false },
+  probeChunks: { owner: 'runs', contiguous: false },
 } as const satisfies Partial<Record<TableName, { owner: TableName; contiguous: boolean }>>;
 export type ChunkTableName = keyof typeof CHUNK_OWNERS;

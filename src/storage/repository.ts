@@ -4,7 +4,7 @@ import { TABLES, type LanternDb, type TableName } from './db';
 import { StorageError } from './errors';
 
 /** Tables holding binary chunk rows (owned by a record elsewhere; never listed one by one). */
-export const CHUNK_TABLES: TableName[] = ['datasetChunks', 'tokenChunks', 'activationChunks', 'checkpointChunks', 'analysisChunks', 'latentChunks'];
+export const CHUNK_TABLES: TableName[] = ['datasetChunks', 'tokenChunks', 'activationChunks', 'checkpointChunks', 'analysisChunks', 'latentChunks', 'probeChunks'];
 
 export interface TableStats {
   name: TableName;
@@ -99,6 +99,7 @@ export async function deleteRecord(db: LanternDb, name: TableName, key: unknown)
         await db.checkpoints.bulkDelete(cks);
         await deleteWhere(db.metrics, 'runId', [id]);
         await deleteWhere(db.latentChunks, 'ownerId', [id]);
+        await deleteWhere(db.probeChunks, 'ownerId', [id]);
         break;
       }
       case 'checkpoints':

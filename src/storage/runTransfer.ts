@@ -1,5 +1,5 @@
 // A run as one file (zip): run.json (the run record), metrics.json (every metric row), latents/<step>.bin
-// (its latent snapshots) and checkpoint.bin (its newest complete checkpoint), so another Lantern can
+// and probes/<step>.bin (its latent and probe-text snapshots) and checkpoint.bin (its newest complete checkpoint), so another Lantern can
 // import it whole; truncated snapshots are dropped on import with a note the run's page shows.
 // Metrics export for analysis: CSV (one row per step, one column per metric) or JSON.
 // JSON has no NaN or ±Infinity (JSON.stringify writes null): run files write them as
@@ -9,6 +9,7 @@ import { makeChunks, sha256Hex } from './chunks';
 import { readCheckpoint } from './checkpoints';
 import type { ChunkRecord, CheckpointRecord, HistogramData, LanternDb, MetricRecord, RunRecord } from './db';
 import { guardWrite, StorageError } from './errors';
+import { decodeProbeBytes } from '../replay/probes';
 
 export const RUN_FILE_FORMAT = 'lantern-run/2';
 /** Files of the first format (non-finite numbers were written as null) are still read. */
@@ -51,6 +52,7 @@ export async function exportRunFile(db: LanternDb, runId: string): Promise<Uint8
   };
   if (latest) files['checkpoint.bin'] = await readCheckpoint(db, latest.id);
   for (const row of await db.latentChunks.where('ownerId').equals(runId).toArray()) files[`latents/${row.index}.bin`] = new Uint8Array(row.bytes);
+  for (const row of await db.probeChunks.where('ownerId').equals(runId).toArray()) files[`probes/${row.index}.bin`] = new Uint8Array(row.bytes);
   const manifest: RunManifest = { format: RUN_FILE_FORMAT, run, checkpoint: latest };
   files['run.json'] = strToU8(stringifyKeepingNonFinite(manifest));
   return zipSync(files, { level: 6 });
@@ -76,7 +78,7 @@ function wholeLatents(bytes: Uint8Array, dSae: unknown): boolean {
  * The run file's snapshots, checked: metric rows keep their values but lose truncated histograms;
  * truncated latent snapshots (or ones without a metric row) are left out. `note` names the steps.
  */
-async function checkedSnapshots(run: RunRecord, metrics: MetricRecord[], files: Record<string, Uint8Array>): Promise<{ rows: MetricRecord[]; latents: ChunkRecord[]; note?: string }> {
+async function checkedSnapshots(run: RunRecord, metrics: MetricRecord[], files: Record<string, Uint8Array>): Promise<{ rows: MetricRecord[]; latents: ChunkRecord[]; probes: ChunkRecord[]; note?: string }> {
   const badHist: number[] = [];
   const rows = metrics.map((m): MetricRecord => {
     if (m.histograms === undefined || (wholeHistogram(m.histograms.densityLog10) && wholeHistogram(m.histograms.decoderNorm))) return m;
@@ -98,12 +100,34 @@ async function checkedSnapshots(run: RunRecord, metrics: MetricRecord[], files: 
     const copy = bytes.slice();
     latents.push({ ownerId: run.id, index: step, bytes: copy.buffer, byteLength: copy.byteLength, sha256: await sha256Hex(copy) });
   }
-  if (!badHist.length && !badLatents.length) return { rows, latents };
+  // Probe snapshots: whole when they decode to one result per probe of the run record.
+  const badProbes: number[] = [];
+  const probes: ChunkRecord[] = [];
+  for (const [name, bytes] of Object.entries(files)) {
+    const m = /^probes\/(\d+)\.bin$/.exec(name);
+    if (!m) continue;
+    const step = Number(m[1]);
+    const copy = bytes.slice();
+    const snap = steps.has(step) ? decodeProbeBytes(step, copy.buffer) : undefined;
+    if (!snap || !run.probeTokens || snap.probes.length !== run.probeTokens.length || snap.probes.some((p, i) => p.err.length !== run.probeTokens![i].length)) {
+      badProbes.push(step);
+      continue;
+    }
+    probes.push({ ownerId: run.id, index: step, bytes: copy.buffer, byteLength: copy.byteLength, sha256: await sha256Hex(copy) });
+  }
+  if (!badHist.length && !badLatents.length && !badProbes.length) return { rows, latents, probes };
   const list = (xs: number[]) => xs.sort((a, b) => a - b).join(', ');
-  const parts = [badHist.length ? `histograms at step${badHist.length > 1 ? 's' : ''} ${list(badHist)}` : '', badLatents.length ? `latent snapshots at step${badLatents.length > 1 ? 's' : ''} ${list(badLatents)}` : ''].filter(Boolean);
+  const parts = [
+    badHist.length ? `histograms at step${badHist.length > 1 ? 's' : ''} ${list(badHist)}` : '',
+    badLatents.length ? `latent snapshots at step${badLatents.length > 1 ? 's' : ''} ${list(badLatents)}` : '',
+    badProbes.length ? `probe snapshots at step${badProbes.length > 1 ? 's' : ''} ${list(badProbes)}` : '',
+  ].filter(Boolean);
   const valid = rows.filter((r) => r.histograms).length;
-  const note = `This run was imported from a file whose ${parts.join(' and ')} are truncated or do not match the run (d_sae ${String(run.config.dSae)}); they were left out. Every step's metrics are kept, and replay shows the ${valid} valid histogram snapshot${valid === 1 ? '' : 's'} and ${latents.length} latent snapshot${latents.length === 1 ? '' : 's'}. Export the run again from its source to recover them.`;
-  return { rows, latents, note };
+  const counted = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const kept = [counted(valid, 'valid histogram snapshot'), counted(latents.length, 'latent snapshot'), ...(run.probeTokens ? [counted(probes.length, 'probe snapshot')] : [])];
+  const shows = `the ${kept.slice(0, -1).join(', ')} and ${kept.at(-1)!}`;
+  const note = `This run was imported from a file whose ${parts.join(' and ')} are truncated or do not match the run (d_sae ${String(run.config.dSae)}); they were left out. Every step's metrics are kept, and replay shows ${shows}. Export the run again from its source to recover them.`;
+  return { rows, latents, probes, note };
 }
 
 /**
@@ -135,15 +159,16 @@ export async function importRunFile(db: LanternDb, bytes: Uint8Array): Promise<R
   const payload = files['checkpoint.bin'];
   if (ck && (!payload || (await sha256Hex(payload)) !== ck.sha256)) throw bad('checkpoint.bin is missing or does not match its SHA-256.');
   const chunks = ck && payload ? await makeChunks(ck.id, payload) : [];
-  const { rows, latents, note } = await checkedSnapshots(run, metrics, files);
+  const { rows, latents, probes, note } = await checkedSnapshots(run, metrics, files);
   return guardWrite('importing a run', () =>
-    db.transaction('rw', [db.runs, db.metrics, db.checkpoints, db.checkpointChunks, db.latentChunks], async () => {
+    db.transaction('rw', [db.runs, db.metrics, db.checkpoints, db.checkpointChunks, db.latentChunks, db.probeChunks], async () => {
       if (ck && (await db.checkpoints.get(ck.id))) throw bad(`Checkpoint ${ck.id} already exists here.`);
       const { importNote: _old, ...rest } = run;
       const imported: RunRecord = { ...rest, jobId: undefined, status: run.status === 'running' || run.status === 'queued' ? 'paused' : run.status, ...(note ? { importNote: note } : {}) };
       await db.runs.add(imported);
       await db.metrics.bulkAdd(rows);
       await db.latentChunks.bulkAdd(latents);
+      await db.probeChunks.bulkAdd(probes);
       if (ck) {
         await db.checkpointChunks.bulkAdd(chunks);
         await db.checkpoints.add({ ...ck, complete: 1 });

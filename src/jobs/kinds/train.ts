@@ -1,5 +1,5 @@
 // SAE training as a job: the GPU trainer runs a slice of steps per job step, metrics go to
-// Dexie in batches keyed [runId+step] (with each snapshot's latent counts), checkpoints every N steps (and at pause/stop/end).
+// Dexie in batches keyed [runId+step] (with each snapshot's latent counts and probe results), checkpoints every N steps (and at pause/stop/end).
 // After a reload the run restarts from its last checkpoint: steps after it are recomputed
 // and overwrite their metric rows, so the history stays continuous with no duplicates.
 import { resolveConfig, validateConfig, type SaeConfig, type SaeConfigInput } from '../../sae/config';
@@ -18,6 +18,8 @@ import type { ActivationSource } from '../../storage/db';
 import type { LanternDb, MetricRecord } from '../../storage/db';
 import { JobError, type JobContext, type JobKind } from '../types';
 import { dropAfter, writeStepRows } from '../../replay/latents';
+import { computeProbeSnapshot, probeChunk, type ProbeSet, type ProbeSpec } from '../../replay/probes';
+import { computeProbeSet } from './trainProbes';
 
 export type TrainSource =
   | ({ type: 'synthetic' } & Omit<SyntheticOptions, 'dIn'>)
@@ -38,6 +40,8 @@ export interface TrainParams {
   checkpointEvery: number;
   /** Branch: start from this library checkpoint's weights instead of a fresh initialisation. */
   fromCheckpointId?: string;
+  /** Probe texts (or synthetic probes) the SAE is applied to at every histogram snapshot; absent: none. */
+  probes?: ProbeSpec;
 }
 
 export interface TrainState {
@@ -51,6 +55,7 @@ export interface TrainState {
 interface Live {
   trainer: SaeTrainer;
   source: BatchSource;
+  probes?: ProbeSet;
 }
 
 /** Trainers live in the worker's memory only while their job runs. */
@@ -87,7 +92,31 @@ function validateParams(raw: unknown): TrainParams {
     }
   } else if (src?.type !== 'synthetic') throw fieldError('source', 'Unknown activation source.');
   if (p.fromCheckpointId !== undefined && (typeof p.fromCheckpointId !== 'string' || !p.fromCheckpointId)) throw fieldError('fromCheckpointId', 'The checkpoint to branch from is missing.');
-  return { runId: p.runId, name: p.name.trim(), config, source: src as TrainSource, totalSteps, checkpointEvery, ...(p.fromCheckpointId ? { fromCheckpointId: p.fromCheckpointId } : {}) };
+  const probes = validateProbes(p.probes, src.type === 'synthetic');
+  return {
+    runId: p.runId,
+    name: p.name.trim(),
+    config,
+    source: src as TrainSource,
+    totalSteps,
+    checkpointEvery,
+    ...(p.fromCheckpointId ? { fromCheckpointId: p.fromCheckpointId } : {}),
+    ...(probes ? { probes } : {}),
+  };
+}
+
+/** Probes: a list of non-empty texts for a model source, a count of 1–16 ground-truth samples for the synthetic one. */
+function validateProbes(raw: unknown, synthetic: boolean): ProbeSpec | undefined {
+  if (raw === undefined) return undefined;
+  const spec = raw as Partial<{ texts: unknown; synthetic: unknown }>;
+  if (synthetic) {
+    if (!Number.isInteger(spec?.synthetic) || (spec.synthetic as number) < 1 || (spec.synthetic as number) > 16) throw fieldError('probes', 'Synthetic probes must be a count of 1–16 samples.');
+    return { synthetic: spec.synthetic as number };
+  }
+  if (!Array.isArray(spec?.texts) || spec.texts.some((t) => typeof t !== 'string' || !t.trim()) || spec.texts.length > 16) {
+    throw fieldError('probeTexts', 'Probe texts must be up to 16 non-empty lines.');
+  }
+  return { texts: (spec.texts as string[]).map((t) => t.trim()) };
 }
 
 /** The run's batches: synthetic ground truth, or a stored activation set whose width must be dIn. */
@@ -212,8 +241,10 @@ async function ensureLive(params: TrainParams, state: TrainState, ctx: JobContex
   const existing = live.get(ctx.jobId);
   if (existing) return [existing, state];
   const source = await makeSource(params, ctx.db);
+  const probes = await computeProbeSet(ctx.db, params);
+  if (probes) await ctx.db.runs.update(params.runId, { probeTokens: probes.tokens });
   const trainer = await createSaeTrainer(ctx.device(), params.config);
-  const l = { trainer, source };
+  const l: Live = { trainer, source, probes };
   live.set(ctx.jobId, l);
   if (state.checkpointId) {
     const saved = decodeCheckpoint(await readCheckpoint(ctx.db, state.checkpointId));
@@ -248,6 +279,7 @@ export const trainJob: JobKind<TrainParams, TrainState> = {
           totalSteps: params.totalSteps,
           checkpointEvery: params.checkpointEvery,
           ...(params.fromCheckpointId ? { fromCheckpointId: params.fromCheckpointId } : {}),
+          ...(params.probes ? { probes: params.probes } : {}),
         },
         status: 'running',
         jobId: ctx.jobId,
@@ -262,9 +294,10 @@ export const trainJob: JobKind<TrainParams, TrainState> = {
     let state = resumed;
     const t0 = performance.now();
     const startStep = state.step;
-    // 1. Train until the slice budget, the next checkpoint or the end.
-    const nextCheckpoint = (Math.floor(state.step / params.checkpointEvery) + 1) * params.checkpointEvery;
-    const stopAt = Math.min(params.totalSteps, nextCheckpoint);
+    // 1. Train until the slice budget, the next checkpoint or the end (with probes, also the next
+    //    histogram snapshot, so the probes see the weights of exactly that step).
+    const next = (every: number) => (Math.floor(state.step / every) + 1) * every;
+    const stopAt = Math.min(params.totalSteps, next(params.checkpointEvery), l.probes ? next(params.config.histogramEvery) : Infinity);
     while (state.step < stopAt && performance.now() - t0 < SLICE_MS) {
       await l.trainer.step(await l.source.next(params.config.batchSize));
       state = { ...state, step: state.step + 1 };
@@ -287,7 +320,8 @@ export const trainJob: JobKind<TrainParams, TrainState> = {
       if (row) row.histograms = { densityLog10: hist.densityLog10, decoderNorm: hist.decoderNorm };
     }
     const snap = hist && rows.some((r) => r.step === hist.step) ? { step: hist.step, windowTokens: hist.windowTokens, fires: hist.fires } : undefined;
-    await writeStepRows(ctx.db, params.runId, rows, snap);
+    const probed = snap && l.probes && snap.step === state.step ? computeProbeSnapshot(snap.step, await l.trainer.exportWeights(), params.config.arch, params.config.k, l.probes) : undefined;
+    await writeStepRows(ctx.db, params.runId, rows, snap, probed && (await probeChunk(params.runId, probed)));
     state = { ...state, tokensPerSec };
     // 3. Checkpoint on the interval.
     if (state.step % params.checkpointEvery === 0) state = await saveCheckpoint(ctx, params, l, state);
