@@ -1,7 +1,7 @@
 // Dashboard of one training run, live or replayed at any past step (`?step=`): status and controls,
 // the scrub bar, every metric over steps (uPlot, cursor at the shown step), that step's values, the
-// feature-density and decoder-norm histograms recorded at or before it, the latent timeline, and the
-// run's configuration.
+// feature-density and decoder-norm histograms recorded at or before it, the latent timeline, the
+// probe texts, and the run's configuration.
 import type uPlot from 'uplot';
 import { A, useSearchParams } from '@solidjs/router';
 import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
@@ -12,6 +12,7 @@ import { TimeSeries, type SeriesSpec } from './charts/TimeSeries';
 import { Histogram } from './charts/Histogram';
 import { ScrubBar } from './ScrubBar';
 import { LatentTimeline } from './LatentTimeline';
+import { ProbePanel } from './ProbePanel';
 import { allJobs, formatEta } from '../state/jobs';
 import { createLiveQuery } from '../state/live';
 import { getDb, type RunRecord } from '../storage/db';
@@ -206,6 +207,9 @@ export function RunDashboard(props: { run: RunRecord }) {
           <Histogram title={`Decoder row norms${snapshot() ? ` at step ${snapshot()!.step}` : ''}`} xLabel="‖W_dec row‖" color="#60a5fa" data={() => snapshot()?.decoderNorm} testid="hist-norms" empty={noSnapshot()} />
         </div>
         <LatentTimeline runId={props.run.id} snapshotSteps={() => series().snapshotSteps} step={() => shown().step} />
+        <Show when={props.run.probeTokens}>
+          {(tokens) => <ProbePanel runId={props.run.id} tokens={tokens()} snapshotSteps={() => series().snapshotSteps} step={() => shown().step} live={() => shown().live} />}
+        </Show>
       </div>
       <details class="card" data-testid="run-config">
         <summary>Configuration (every hyperparameter of this run)</summary>

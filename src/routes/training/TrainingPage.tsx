@@ -10,7 +10,7 @@ import { createLive } from '../../state/live';
 import { getDb, newId, type ActivationSetRecord, type JobPriority, type ModelRecord, type RunRecord } from '../../storage/db';
 import { formatBytes } from '../../storage/persistence';
 import { ARCHITECTURES } from '../../sae/types';
-import { DEAD_WINDOW_DEFAULT, DEFAULT_FORM, dSaeOf, estimateMemory, fieldLabel, SAELENS_DEFAULTS_HINT, suggestRunName, toParams, validateForm, type RunSourceLabel, type TrainForm } from './form';
+import { DEAD_WINDOW_DEFAULT, DEFAULT_FORM, PROBE_SYNTHETIC_COUNT, dSaeOf, estimateMemory, fieldLabel, SAELENS_DEFAULTS_HINT, suggestRunName, toParams, validateForm, type RunSourceLabel, type TrainForm } from './form';
 import { Field } from '../../components/Field';
 
 type NumKey = { [K in keyof TrainForm]: TrainForm[K] extends number ? K : never }[keyof TrainForm];
@@ -182,7 +182,15 @@ export function TrainingPage() {
               </Field>
             </Show>
             <Show when={form.sourceType === 'synthetic'}>
-              <p class="muted small">Synthetic ground truth: sparse combinations of known directions, so feature recovery is measurable.</p>
+              <p class="muted small">
+                Synthetic ground truth: sparse combinations of known directions, so feature recovery is measurable. Probes: {PROBE_SYNTHETIC_COUNT} samples of known features
+                (frequent, paired, rare), replayed with the run.
+              </p>
+            </Show>
+            <Show when={form.sourceType !== 'synthetic'}>
+              <Field label={label('probeTexts')} error={shown('probeTexts')} hint="One per line, up to 16; the SAE's reconstruction of each is recorded at every snapshot. Empty: 3 samples of the run's dataset.">
+                <textarea name="probeTexts" rows="3" value={form.probeTexts} onInput={(e) => setForm('probeTexts', e.currentTarget.value)} />
+              </Field>
             </Show>
           </fieldset>
           <fieldset>

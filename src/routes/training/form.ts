@@ -20,6 +20,8 @@ export interface TrainForm {
   liveText: string;
   liveContextSize: number;
   liveContexts: number;
+  /** Probe texts for a model source, one per line (empty: samples of the dataset). */
+  probeTexts: string;
   /** Synthetic source */
   dIn: number;
   nFeatures: number;
@@ -54,6 +56,7 @@ export const DEFAULT_FORM: TrainForm = {
   liveText: '',
   liveContextSize: 32,
   liveContexts: 8,
+  probeTexts: '',
   dIn: 64,
   nFeatures: 512,
   sparsity: 4,
@@ -98,8 +101,19 @@ Object.assign(TRAIN_TEMPLATE_SCHEMA, {
   lrDecay: ['constant', 'linear', 'cosine'],
   normalizeActivations: ['none', 'expected_average_only_in'],
 });
-// Templates saved before the conventions choice follow Lantern's.
-registerTemplateSchema('training', TRAIN_TEMPLATE_SCHEMA, { conventions: 'lantern' });
+// Templates saved before the conventions choice follow Lantern's; before probe texts, have none typed.
+registerTemplateSchema('training', TRAIN_TEMPLATE_SCHEMA, { conventions: 'lantern', probeTexts: '' });
+
+/** Ground-truth probes every synthetic run records. */
+export const PROBE_SYNTHETIC_COUNT = 3;
+
+/** The typed probe texts: one per non-empty line. */
+export function probeLines(f: TrainForm): string[] {
+  return f.probeTexts
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
 
 export type FieldErrors = Partial<Record<keyof TrainForm | 'form', string>>;
 
@@ -133,6 +147,7 @@ const FIELD_LABELS: Record<keyof TrainForm, string> = {
   liveText: 'Text to extract from',
   liveContextSize: 'Context size (tokens)',
   liveContexts: 'Contexts per forward pass',
+  probeTexts: 'Probe texts',
   dIn: 'd_in (width)',
   nFeatures: 'True features',
   sparsity: 'Mean active features',
@@ -231,6 +246,7 @@ export function validateForm(f: TrainForm, limits?: Record<string, number>): Fie
     int('liveContextSize', 1, 'The context size');
     int('liveContexts', 1, 'Contexts per chunk');
   }
+  if (f.sourceType !== 'synthetic' && probeLines(f).length > 16) errors.probeTexts = `Give at most 16 probe texts (one per line); there are ${probeLines(f).length}.`;
   int('dIn', 1, 'd_in');
   int('nFeatures', 1, 'The number of true features');
   if (!(f.sparsity > 0) || f.sparsity > f.nFeatures) errors.sparsity = `Mean active features must be in (0, ${f.nFeatures}].`;
@@ -281,6 +297,7 @@ export function toParams(f: TrainForm, runId: string): TrainParams {
           : { type: 'synthetic', nFeatures: f.nFeatures, sparsity: f.sparsity, noise: f.noise, seed: f.sourceSeed },
     totalSteps: f.totalSteps,
     checkpointEvery: f.checkpointEvery,
+    probes: f.sourceType === 'synthetic' ? { synthetic: PROBE_SYNTHETIC_COUNT } : { texts: probeLines(f) },
   };
 }
 
