@@ -1,8 +1,11 @@
-// Kiosk: a training run shown live in full screen, panels cycling on the (Playwright-driven) clock, the
-// wake lock requested or its refusal shown, a reload back to the kiosk with the run resumed; with no
-// runs it says what to do; a run id that is not stored and a bad cycle are said, with a way out.
+// Kiosk: a training run shown live in full screen, panels cycling on the (Playwright-driven) clock (the
+// replay playing the run's history), the wake lock requested or its refusal shown, a reload back to the
+// kiosk with the run resumed; the features panel with an analysed SAE's map and densest latents, the
+// steering panel with the favourite preset; with no runs, analysis or preset it says what to do; a run
+// id that is not stored and a bad cycle are said, with a way out.
 import { mkdir } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
+import { demoTopkZip } from './sae';
 
 const SHOTS = process.env.LANTERN_SHOTS;
 
@@ -72,9 +75,28 @@ test('a training run shows live in the kiosk, its panels cycle, the wake lock is
   await expect(panel).toHaveAttribute('data-panel', 'loss');
   await expect(page.getByTestId('kiosk-chart-loss').locator('canvas')).toBeVisible();
   await shoot(page, 'kiosk-loss');
-  for (const next of ['sparsity', 'density', 'throughput', 'queue', 'loss']) {
+  // Two histogram snapshots (every 50 steps) before the replay panel comes round.
+  await expect.poll(() => stepOf(page), { timeout: 180_000 }).toBeGreaterThan(100);
+  for (const next of ['sparsity', 'density', 'throughput', 'queue', 'replay', 'features', 'steering', 'loss']) {
     await page.clock.fastForward(60_000);
     await expect(panel).toHaveAttribute('data-panel', next);
+    if (next === 'replay') {
+      // The history plays from the first snapshot, one per 1.5 s here; the timeline marks the step replayed.
+      const replayed = page.getByTestId('kiosk-replay-step');
+      const timeline = page.getByTestId('latent-timeline');
+      await expect(replayed).toHaveText(/^\d[\d,]*$/);
+      const firstStep = (await replayed.textContent())!.replace(/,/g, '');
+      await expect(timeline).toHaveAttribute('data-step', firstStep);
+      await expect(page.getByTestId('kiosk-replay-density').locator('canvas')).toBeVisible();
+      await page.clock.fastForward(1_500);
+      await expect(replayed).not.toHaveText(firstStep);
+      const secondStep = (await replayed.textContent())!.replace(/,/g, '');
+      expect(Number(secondStep)).toBeGreaterThan(Number(firstStep));
+      await expect(timeline).toHaveAttribute('data-step', secondStep);
+    }
+    // A synthetic run has nothing to analyse and no preset is saved: each panel says what to do instead.
+    if (next === 'features') await expect(page.getByTestId('kiosk-features-none')).toContainText('This run trains on synthetic data, so its SAEs read no model');
+    if (next === 'steering') await expect(page.getByTestId('kiosk-steering-none')).toContainText('save the set-up as a preset');
     if (next !== 'loss') await shoot(page, `kiosk-${next}`);
   }
   await expect(page.getByTestId('kiosk-queue')).toHaveCount(0);
@@ -101,4 +123,62 @@ test('the kiosk shows the run named in its address and only the panels asked for
   await expect(page.getByTestId('kiosk-panel')).toHaveAttribute('data-panel', 'queue');
   await expect(page.getByTestId('kiosk-queue')).toContainText('Train other-run');
   await expect(page.getByTestId('kiosk-problem')).toHaveCount(0);
+});
+
+const D_SAE = 40;
+const HOOK = 'blocks.1.hook_resid_post';
+
+test("the features panel shows the active SAE's analysis (map and densest latents) and the steering panel the favourite preset", async ({ page }) => {
+  test.setTimeout(480_000);
+  // 1. The demo model, an SAE for it imported, made active and analysed on a short text.
+  await page.goto('/models');
+  await page.getByTestId('model-demo-add').click();
+  await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
+  await page.goto('/library');
+  await page.getByTestId('import-files').setInputFiles({ name: 'kiosk-sae.zip', mimeType: 'application/zip', buffer: demoTopkZip('kiosk-sae', D_SAE, HOOK) });
+  await page.getByTestId('import-submit').click();
+  await expect(page.getByTestId('library-row').filter({ hasText: 'kiosk-sae' })).toHaveCount(1);
+  await page.getByTestId('activate').click();
+  await expect(page.getByTestId('active-sae')).toContainText('kiosk-sae');
+  await page.goto('/features');
+  await expect(page.getByTestId('analysis-hook')).toHaveValue(HOOK);
+  await page.getByTestId('analysis-source').selectOption('text');
+  await page.getByTestId('analysis-text').fill('The lantern glows by the river while the miller counts sacks of grain. Owls call over the quiet water. '.repeat(2));
+  await page.getByTestId('analysis-context').fill('16');
+  await page.getByTestId('analysis-tokens').fill('0');
+  await page.getByTestId('analysis-backend').selectOption('wasm');
+  await page.getByTestId('analysis-start').click();
+  await expect(page.getByTestId('features-count')).toHaveText(`${D_SAE} of ${D_SAE} latents`, { timeout: 240_000 });
+
+  // 2. A steering preset, saved and starred.
+  await page.goto('/steering?latent=3');
+  await expect(page.getByTestId('steer-latent-row')).toHaveCount(1);
+  await page.getByTestId('steer-prompt').fill('The lantern by the river');
+  await page.getByLabel('Template name').fill('river lantern');
+  await page.getByTestId('templates').getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('template-row').getByRole('button', { name: 'Favourite' }).click();
+  await expect(page.getByTestId('template-row').getByRole('button', { name: 'Unfavourite' })).toBeVisible();
+
+  // 3. With a run training, the kiosk's two panels: the map with the densest latents listed, densest first.
+  await startRun(page, 'kiosk-features');
+  await page.goto('/kiosk?panels=features,steering&cycle=60');
+  await expect(page.getByTestId('kiosk-panel')).toHaveAttribute('data-panel', 'features');
+  await expect(page.getByTestId('kiosk-features-sae')).toContainText('SAE kiosk-sae (the active SAE)');
+  await expect(page.getByTestId('kiosk-features-sae')).toContainText(`of ${D_SAE} latents fired on`);
+  await expect(page.getByTestId('feature-map').locator('canvas')).toBeVisible();
+  const listed = page.getByTestId('kiosk-feature');
+  await expect(listed.first()).toBeVisible();
+  expect(await listed.count()).toBeLessThanOrEqual(8);
+  const densities = (await page.locator('.kiosk-feature-density').allTextContents()).map((t) => (t.endsWith('%') ? Number(t.slice(0, -1)) / 100 : Number(t)));
+  for (let i = 1; i < densities.length; i++) expect(densities[i - 1]).toBeGreaterThanOrEqual(densities[i]);
+  expect(densities.at(-1)).toBeGreaterThan(0);
+  await shoot(page, 'kiosk-features-map');
+
+  // 4. The next panel (→): the starred preset's prompt and latent, and where its texts are generated.
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('kiosk-panel')).toHaveAttribute('data-panel', 'steering');
+  await expect(page.getByTestId('kiosk-preset-name')).toHaveText('river lantern');
+  await expect(page.getByTestId('kiosk-preset-prompt')).toHaveText('“The lantern by the river”');
+  await expect(page.getByTestId('kiosk-preset-latent')).toHaveText('#3 additive 8');
+  await shoot(page, 'kiosk-steering-preset');
 });

@@ -15,6 +15,7 @@ import { activeJob, allJobs, formatEta, waitingJobs } from '../../state/jobs';
 import { createLive } from '../../state/live';
 import { getDb } from '../../storage/db';
 import { chooseRun, PANEL_TITLES, parseKioskParams, type KioskPanel } from './kiosk.data';
+import { Big, KioskFeatures, KioskReplay, KioskSteering } from './KioskPanels';
 import { createScreenWakeLock } from './wakeLock';
 import './kiosk.css';
 
@@ -30,17 +31,6 @@ function columns(s: MetricSeries, keys: string[]): uPlot.AlignedData {
 
 /** Three significant digits: read across a room, not audited. */
 const readable = (x: number) => (Number.isInteger(x) ? x.toLocaleString('en') : Number(x.toPrecision(3)).toString());
-
-function Big(props: { label: string; value: string; testid?: string }) {
-  return (
-    <div class="kiosk-stat">
-      <div class="kiosk-stat-label">{props.label}</div>
-      <div class="kiosk-stat-value mono" data-testid={props.testid}>
-        {props.value}
-      </div>
-    </div>
-  );
-}
 
 export function KioskPage() {
   const [params] = useSearchParams<{ run?: string; cycle?: string; panels?: string }>();
@@ -241,6 +231,15 @@ export function KioskPage() {
                     )}
                   </For>
                 </ol>
+              </Match>
+              <Match when={panel() === 'replay'}>
+                <KioskReplay runId={runId()} snapshotSteps={() => series().snapshotSteps} cycleS={opts().cycleS} height={chartHeight()} />
+              </Match>
+              <Match when={panel() === 'features'}>
+                <KioskFeatures run={run()!} />
+              </Match>
+              <Match when={panel() === 'steering'}>
+                <KioskSteering />
               </Match>
             </Switch>
           </section>
