@@ -7,7 +7,7 @@ import type { LmSession } from '../lm/session';
 import type { HistogramData } from '../storage/db';
 import { FeatureAccumulator, type AccumulatorSnapshot } from './accumulate';
 import { autoLabel, dominantTokens } from './autoLabel';
-import { logitEffects, nearest, type RowProduct } from './effects';
+import { logitEffects, type NeighbourSearch, type RowProduct } from './effects';
 import type { Encoder } from './encoder';
 import type { AnalysisOptions, FeatureDetail, FeatureExample, FeatureSummaryRow, IntervalGroup } from './types';
 
@@ -94,12 +94,11 @@ async function fillTokens(source: TokenSource & { contextSize: number }, example
 export interface AssembleInputs {
   acc: FeatureAccumulator;
   source: AnalyzerSource;
-  /** W_dec rows [dSae, dIn]: the rows of a block are multiplied by both products. */
+  /** W_dec rows [dSae, dIn]: the rows of a block are multiplied by the unembedding. */
   wDec: Float32Array;
-  unitDec: Float32Array;
   dIn: number;
   logits: RowProduct;
-  cosines: RowProduct;
+  neighbours: NeighbourSearch;
   vocab: string[];
 }
 
@@ -109,7 +108,7 @@ export async function assembleLatents(inp: AssembleInputs, from: number, to: num
   const { bins, intervals: I } = acc.opts;
   const rows = to - from;
   const logitRows = await inp.logits.multiply(inp.wDec.subarray(from * dIn, to * dIn), rows);
-  const cosRows = await inp.cosines.multiply(inp.unitDec.subarray(from * dIn, to * dIn), rows);
+  const neighbours = await inp.neighbours.neighbours(from, to);
   const details: FeatureDetail[] = [];
   for (let j = from; j < to; j++) {
     const count = acc.count[j];
@@ -137,7 +136,7 @@ export async function assembleLatents(inp: AssembleInputs, from: number, to: num
       intervals,
       histogram,
       logits,
-      neighbours: nearest(cosRows.subarray((j - from) * inp.cosines.cols, (j - from + 1) * inp.cosines.cols), j),
+      neighbours: neighbours[j - from],
       autoLabel: autoLabel(top, logits.top, inp.vocab),
     });
   }

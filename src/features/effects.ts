@@ -1,5 +1,5 @@
-// Logit effects (W_dec[i]·W_U: top and bottom tokens, histogram) and decoder-cosine neighbours, for
-// a block of latents at a time through a row product that runs on the CPU or the GPU.
+// Logit effects (W_dec[i]·W_U: top and bottom tokens, histogram) for a block of latents at a time
+// through a row product, and decoder-cosine neighbours of a block; each runs on the CPU or the GPU.
 import { matmulReference } from '../gpu/reference/matmul';
 import { histogram } from '../sae/histogram';
 import type { HistogramData } from '../storage/db';
@@ -56,7 +56,30 @@ export function logitEffects(row: Float32Array, bins = 50): LogitEffects {
   return { top: extremes(row, LOGIT_TOKENS, 1).map(entry), bottom: extremes(row, LOGIT_TOKENS, -1).map(entry), histogram: histogram(row, bins) };
 }
 
-/** One latent's cosine row [dSae] → its most similar other latents. */
-export function nearest(row: Float32Array, self: number): { index: number; cosine: number }[] {
+export interface Neighbour {
+  index: number;
+  cosine: number;
+}
+
+/** One latent's cosine row [dSae] → its most similar other latents (ties to the lower index). */
+export function nearest(row: Float32Array, self: number): Neighbour[] {
   return extremes(row, NEIGHBOURS, 1, self).map((e) => ({ index: e.index, cosine: e.value }));
+}
+
+/** The most similar other latents by decoder cosine, for a block of latents at a time. */
+export interface NeighbourSearch {
+  /** Latents [from, to) → each one's NEIGHBOURS best, most similar first. */
+  neighbours(from: number, to: number): Promise<Neighbour[][]>;
+  release(): void;
+}
+
+/** unitDec [dSae, dIn]: each block's cosine rows by the CPU matmul reference, then `nearest`. */
+export function cpuNeighbours(unitDec: Float32Array, dSae: number, dIn: number): NeighbourSearch {
+  return {
+    async neighbours(from, to) {
+      const cos = matmulReference(unitDec.subarray(from * dIn, to * dIn), unitDec, to - from, dSae, dIn, 'nt');
+      return Array.from({ length: to - from }, (_, r) => nearest(cos.subarray(r * dSae, (r + 1) * dSae), from + r));
+    },
+    release: () => {},
+  };
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureSession, type FixtureSession } from '../lm/testing';
 import { Analyzer, assembleLatents, type AnalyzerSource } from './analyzer';
-import { cpuProduct, unitRows } from './effects';
+import { cpuNeighbours, cpuProduct, unitRows } from './effects';
 import { cpuEncoder, encoderRule } from './encoder';
 import { plantedSae, fixtureTokenizer } from './testing';
 import { vocabularyText } from './tokens';
@@ -37,10 +37,9 @@ beforeAll(async () => {
       acc: analyzer.acc,
       source,
       wDec: p.weights.W_dec,
-      unitDec: unitRows(p.weights.W_dec, 7, 48),
       dIn: 48,
       logits: cpuProduct(W_U, 48, vocab, 'nn'),
-      cosines: cpuProduct(unitRows(p.weights.W_dec, 7, 48), 48, 7, 'nt'),
+      neighbours: cpuNeighbours(unitRows(p.weights.W_dec, 7, 48), 7, 48),
       vocab: vocabularyText(tokenizer, vocab, tokenizerJson),
     },
     0,

@@ -7,9 +7,9 @@
 // DETAIL BLOCK IS WRITTEN WITH THE STATE THAT COUNTS IT. THE ANALYSIS IS 'ready' ONLY AT THE END;
 // A FAILED, CANCELLED OR STOPPED ANALYSIS IS DELETED WITH EVERY CHUNK.
 import { Analyzer, assembleLatents, densityHistogram, summaryRow } from '../../features/analyzer';
-import { cpuProduct, unitRows, type RowProduct } from '../../features/effects';
+import { cpuNeighbours, cpuProduct, unitRows, type NeighbourSearch, type RowProduct } from '../../features/effects';
 import { cpuEncoder, encoderRule, type Encoder } from '../../features/encoder';
-import { gpuEncoder, gpuProduct } from '../../features/gpu';
+import { gpuEncoder, gpuNeighbours, gpuProduct } from '../../features/gpu';
 import { FeatureMapLayout } from '../../features/map';
 import { vocabularyText } from '../../features/tokens';
 import { analysedSae, DEFAULT_ANALYSIS_OPTIONS, type FeatureSummaryRow } from '../../features/types';
@@ -72,7 +72,7 @@ interface Live {
   analyzer: Analyzer;
   encoder: Encoder;
   logits: RowProduct;
-  cosines: RowProduct;
+  neighbours: NeighbourSearch;
   weights: SaeWeights;
   unitDec: Float32Array;
   vocab: string[];
@@ -181,7 +181,7 @@ async function openLive(params: AnalyzeParams, saeId: string, ctx: JobContext, s
     const unitDec = unitRows(weights.W_dec, weights.dSae, weights.dIn);
     const encoder = onDevice(ctx, (d) => gpuEncoder(d, weights, rule), () => cpuEncoder(weights, rule));
     const logits = onDevice(ctx, (d) => gpuProduct(d, unembedding.W_U, dModel, unembedding.vocab, 'nn'), () => cpuProduct(unembedding.W_U, dModel, unembedding.vocab, 'nn'));
-    const cosines = onDevice(ctx, (d) => gpuProduct(d, unitDec, dModel, weights.dSae, 'nt'), () => cpuProduct(unitDec, dModel, weights.dSae, 'nt'));
+    const neighbours = onDevice(ctx, (d) => gpuNeighbours(d, unitDec, weights.dSae, dModel), () => cpuNeighbours(unitDec, weights.dSae, dModel));
     const vocab = vocabularyText(loadTokenizer(files.tokenizerJson, files.tokenizerConfig), unembedding.vocab, files.tokenizerJson);
     const config = { hook: params.hook, contexts, batchContexts: params.batchContexts, options: { ...DEFAULT_ANALYSIS_OPTIONS, windowRadius: params.windowRadius } };
     // Resume at the snapshot: passes restart there; written detail blocks stay written.
@@ -193,7 +193,7 @@ async function openLive(params: AnalyzeParams, saeId: string, ctx: JobContext, s
       else if (snap) resumed = { ...state, phase: snap.phase === 'done' ? 'assemble' : snap.phase, cursor: snap.phase === 'done' ? 0 : snap.cursor };
       else resumed = { ...state, phase: 'stats', cursor: 0 };
     }
-    const l: Live = { session, source, analyzer, encoder: encoder.value, logits: logits.value, cosines: cosines.value, weights, unitDec, vocab, snapshotAt: performance.now() };
+    const l: Live = { session, source, analyzer, encoder: encoder.value, logits: logits.value, neighbours: neighbours.value, weights, unitDec, vocab, snapshotAt: performance.now() };
     live.set(jobId, l);
     return [l, { encoder: encoder.kind, unembedding: unembedding.source, contexts }, resumed];
   } catch (e) {
@@ -322,7 +322,7 @@ export const analyzeJob: JobKind<AnalyzeParams, AnalyzeState> = {
     // 3. One block of latents: assembled, then written with the state that counts it.
     const from = state.cursor * LATENTS_PER_BLOCK;
     const to = Math.min(l.weights.dSae, from + LATENTS_PER_BLOCK);
-    const details = await assembleLatents({ acc: l.analyzer.acc, source: l.source, wDec: l.weights.W_dec, unitDec: l.unitDec, dIn: l.weights.dIn, logits: l.logits, cosines: l.cosines, vocab: l.vocab }, from, to);
+    const details = await assembleLatents({ acc: l.analyzer.acc, source: l.source, wDec: l.weights.W_dec, dIn: l.weights.dIn, logits: l.logits, neighbours: l.neighbours, vocab: l.vocab }, from, to);
     const row = await jsonChunk(params.analysisId, 1 + state.cursor, details);
     state = { ...state, cursor: state.cursor + 1 };
     const next = state;
@@ -377,7 +377,7 @@ export const analyzeJob: JobKind<AnalyzeParams, AnalyzeState> = {
       void l.session.release();
       l.encoder.release();
       l.logits.release();
-      l.cosines.release();
+      l.neighbours.release();
     }
     if (db) void discardAbandoned(db, jobId);
   },
