@@ -1,7 +1,7 @@
 // The GPU encoder, row products and neighbour search against the CPU references on odd shapes,
 // several submits per batch, and sharded under forced small buffer limits: the same nonzeros (to
-// float tolerance, or exactly where every sum is exact), the same statistics once accumulated,
-// the same neighbours.
+// float tolerance, or exactly where every sum is exact, also at d_sae 24,576 × d_in 768), the same
+// statistics once accumulated, the same neighbours.
 import { describe, expect, it } from 'vitest';
 import { nodeDevice } from '@/gpu/nodeDevice';
 import { expectClose, randomArray } from '@/gpu/testing';
@@ -180,4 +180,26 @@ describe('gpuNeighbours', () => {
     const rows = eighths(4 * 5, 3);
     expect(await gpuNeighbours(device, rows, 4, 5).neighbours(0, 4)).toEqual(await cpuNeighbours(rows, 4, 5).neighbours(0, 4));
   });
+});
+
+describe('at d_sae 24,576, d_in 768', () => {
+  const [dIn, dSae] = [768, 24_576];
+  const w = exactWeights(dIn, dSae, 41);
+  const maxBufferBytes = 16 * 1024 * 1024;
+  it("encodes 5 tokens exactly like the dense path and finds the CPU reference's neighbours (TopK k=32, 5 latent shards under a 16 MiB buffer limit)", async () => {
+    const { device } = await nodeDevice();
+    const rule = encoderRule('topk', w, 32);
+    const x = eighths(5 * dIn, 43);
+    const enc = gpuEncoder(device, w, rule, 4096, { maxBufferBytes });
+    const got = await enc.encode(x, 5);
+    enc.release();
+    const want = sparseRows(encodeReference(w, rule, x, 5), 5, dSae);
+    expect(Array.from(got.rowPtr)).toEqual(Array.from(want.rowPtr));
+    expect(Array.from(got.latent)).toEqual(Array.from(want.latent));
+    expect(Array.from(got.value)).toEqual(Array.from(want.value));
+    const search = gpuNeighbours(device, w.W_dec, dSae, dIn, { maxBufferBytes });
+    const found = await search.neighbours(dSae - 7, dSae);
+    search.release();
+    expect(found).toEqual(await cpuNeighbours(w.W_dec, dSae, dIn).neighbours(dSae - 7, dSae));
+  }, 120_000);
 });
