@@ -13,7 +13,7 @@ import { extractJob } from './kinds/extract';
 import { analyzeJob } from './kinds/analyze';
 import { evalAfterTraining, evalJob } from './kinds/evaluate';
 import { JobError, toErrorInfo, type EnqueueRequest, type JobEvent, type JobKind } from './types';
-import { createSteeringService, type AblationRequest, type AblationView, type LensRequest, type LensResult, type SteerEvent, type SteerRequest } from '../steering/service';
+import { createSteeringService, type AblationRequest, type AblationView, type ChatRequest, type LensRequest, type LensResult, type SteerEvent, type SteerRequest } from '../steering/service';
 import type { Side } from '../lm/sideBySide';
 
 export type DeviceState = 'none' | 'ready' | 'lost';
@@ -46,6 +46,8 @@ export interface GpuApi {
   steer(req: SteerRequest, onEvent: (e: SteerEvent) => void): Promise<Record<Side, number[]>>;
   /** Ends the steering generation in progress (it rejects with code ABORTED). */
   stopSteering(): Promise<void>;
+  /** A user message through the model's chat template (after any steering generation in progress). */
+  chatPrompt(req: ChatRequest): Promise<string>;
   /** The logit lens of a prompt (after any steering generation in progress). */
   logitLens(req: LensRequest): Promise<LensResult>;
   /** Latents zeroed or scaled at their hook for a prompt (after any steering generation in progress). */
@@ -224,6 +226,11 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
       const abort = (steeringAbort = new AbortController());
       const previous = steeringRun.catch(() => undefined);
       const run = previous.then(() => steering.run(req, onEvent, abort.signal));
+      steeringRun = run;
+      return run;
+    },
+    async chatPrompt(req) {
+      const run = steeringRun.catch(() => undefined).then(() => steering.chatPrompt(req));
       steeringRun = run;
       return run;
     },

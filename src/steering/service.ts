@@ -1,6 +1,7 @@
 // The steering page's work in the GPU worker: the model (from the browser's cache) and the SAE
 // (hash-checked) loaded once and kept, every input checked with a message that says what to change,
-// then the default and steered continuations streamed side by side with their token texts.
+// raw vectors resolved on the model, then the default and steered continuations streamed side by side
+// with their token texts. Also chat templates, the logit lens and ablation.
 import { decodeCheckpoint } from '../sae/checkpointCodec';
 import { weightsFromState } from '../sae/formats/state';
 import type { SaeWeights } from '../sae/types';
@@ -17,22 +18,44 @@ import type { Backend, LmSession } from '../lm/session';
 import { ablate, type LatentAblation } from '../lm/ablation';
 import { LENS_TOP, lensPlans, logitLens } from '../lm/logitLens';
 import { sideBySide, type Side } from '../lm/sideBySide';
-import { checkSaeFitsModel, steeringFeeds, steeringPlan, validateSteering, type SteeringSetup } from '../lm/steering';
+import { applyChatTemplate } from '../lm/chatTemplate';
+import {
+  checkSaeFitsModel,
+  differenceVector,
+  hookMean,
+  latentDirection,
+  steeringFeeds,
+  steeringPlan,
+  validateSteering,
+  type ResolvedVector,
+  type SteeringSetup,
+} from '../lm/steering';
 import { loadTokenizer, type LmTokenizer } from '../lm/tokenizer';
 import { encoderRule, type EncoderRule } from '../features/encoder';
 import { vocabularyText } from '../features/tokens';
 
 export interface SteerRequest {
-  saeId: string;
+  /** The SAE steered with; absent when only difference vectors steer. */
+  saeId?: string;
   modelId: string;
-  hook: string;
+  /** The SAE's hook (absent with the SAE). */
+  hook?: string;
   prompt: string;
   setup: SteeringSetup;
   maxNewTokens: number;
   temperature: number;
   topK: number;
   topP: number;
+  /** logit[t] −= frequencyPenalty × (times t was generated), in both columns alike. */
+  frequencyPenalty: number;
   seed: number;
+  backend: 'auto' | 'wasm';
+}
+
+export interface ChatRequest {
+  modelId: string;
+  /** The user's message. */
+  message: string;
   backend: 'auto' | 'wasm';
 }
 
@@ -86,6 +109,7 @@ export function validateSteerRequest(req: SteerRequest): void {
   if (!Number.isFinite(req.temperature) || req.temperature < 0) throw bad('Temperature must be 0 (greedy) or a positive number.', 'temperature');
   if (!Number.isInteger(req.topK) || req.topK < 0) throw bad('Top-k must be 0 (off) or a positive whole number.', 'topK');
   if (!Number.isFinite(req.topP) || req.topP <= 0 || req.topP > 1) throw bad('Top-p must be above 0 and at most 1.', 'topP');
+  if (!Number.isFinite(req.frequencyPenalty) || Math.abs(req.frequencyPenalty) > 2) throw bad('The frequency penalty must be a number from −2 to 2 (0: off).', 'frequencyPenalty');
   if (!Number.isInteger(req.seed) || req.seed < 0 || req.seed > 0xffffffff) throw bad('The seed must be a whole number from 0 to 4294967295.', 'seed');
 }
 
@@ -102,6 +126,8 @@ interface Loaded {
   lens?: { residuals: LmSession; lens: OpenedModel };
   /** Ablation graphs by hook: one exposing it, one splicing it. */
   ablation: Map<string, { hooked: LmSession; spliced: OpenedModel }>;
+  /** Graphs exposing one hook, for difference vectors. */
+  exposed: Map<string, LmSession>;
 }
 
 /** One model held at a time; another model or backend releases it. */
@@ -115,7 +141,8 @@ export function createSteeringService(db: LanternDb) {
     loaded = undefined;
     const lens = l.lens ? [l.lens.residuals.release(), l.lens.lens.session.release()] : [];
     const ablation = [...l.ablation.values()].flatMap((a) => [a.hooked.release(), a.spliced.session.release()]);
-    await Promise.all([l.plain.release(), ...[...l.steered.values()].map((s) => s.session.release()), ...lens, ...ablation]);
+    const exposed = [...l.exposed.values()].map((s) => s.release());
+    await Promise.all([l.plain.release(), ...[...l.steered.values()].map((s) => s.session.release()), ...lens, ...ablation, ...exposed]);
   }
 
   async function model(req: Pick<SteerRequest, 'modelId' | 'backend'>, onEvent: (e: SteerEvent) => void): Promise<Loaded> {
@@ -123,7 +150,7 @@ export function createSteeringService(db: LanternDb) {
     if (loaded?.key === key) return loaded;
     await release();
     const record = (await db.models.get(req.modelId)) as (ModelRecord & { summary: ModelSummary }) | undefined;
-    if (!record) throw bad('The SAE\'s model is not downloaded; add it on the Models page.', 'modelId');
+    if (!record) throw bad('The model is not downloaded; add it on the Models page.', 'modelId');
     configureOrtForBrowser();
     onEvent({ type: 'status', message: `Loading ${record.repo}…` });
     const files = await loadModelFiles(record.repo, {
@@ -135,7 +162,7 @@ export function createSteeringService(db: LanternDb) {
     const { session: plain } = await openModel(files, {}, { backends: backends(req) });
     const tokenizer = loadTokenizer(files.tokenizerJson, files.tokenizerConfig);
     const vocab = vocabularyText(tokenizer, files.summary.vocabSize, files.tokenizerJson);
-    loaded = { key, files, tokenizer, vocab, plain, steered: new Map(), ablation: new Map() };
+    loaded = { key, files, tokenizer, vocab, plain, steered: new Map(), ablation: new Map(), exposed: new Map() };
     return loaded;
   }
 
@@ -148,22 +175,58 @@ export function createSteeringService(db: LanternDb) {
   }
   const weights = async (id: string) => (await loadSae(id)).weights;
 
+  /** A prompt's tokens, refused when empty or longer than the context (`reserve` tokens kept free). */
+  function encodePrompt(m: Loaded, text: string, what: string, reserve = 0): number[] {
+    const tokens = m.tokenizer.encode(text);
+    if (!tokens.length) throw bad(`${what} has no tokens.`, 'prompt');
+    const { nCtx } = m.files.summary;
+    if (nCtx && tokens.length + reserve > nCtx) {
+      const extra = reserve ? ` with ${reserve} new tokens` : '';
+      throw bad(`${what} has ${tokens.length} tokens${extra}; that exceeds ${m.files.repo}'s ${nCtx}-token context. Shorten it${reserve ? ' or ask for fewer tokens' : ''}.`, 'prompt');
+    }
+    return tokens;
+  }
+
+  /** Each raw vector as [dModel] at its hook: a latent's decoder row, or mean(A) − mean(B) at the hook. */
+  async function resolveVectors(m: Loaded, req: SteerRequest, w: SaeWeights | undefined, onEvent: (e: SteerEvent) => void): Promise<ResolvedVector[]> {
+    const { summary } = m.files;
+    const out: ResolvedVector[] = [];
+    for (const [row, v] of (req.setup.vectors ?? []).entries()) {
+      parseHook(v.hook, summary.nLayers);
+      if (v.kind === 'latent') {
+        out.push({ hook: v.hook, direction: latentDirection(w!, v.latent, v.hook, summary.dModel), strength: v.strength });
+        continue;
+      }
+      const a = encodePrompt(m, v.promptA, `Vector ${row + 1}'s prompt A`);
+      const b = encodePrompt(m, v.promptB, `Vector ${row + 1}'s prompt B`);
+      let session = m.exposed.get(v.hook);
+      if (!session) {
+        onEvent({ type: 'status', message: `Reading ${v.hook} for the difference vector…` });
+        session = (await openModel(m.files, { expose: [v.hook], pruneToHooks: true }, { backends: backends(req) })).session;
+        m.exposed.set(v.hook, session);
+      }
+      out.push({ hook: v.hook, direction: differenceVector(await hookMean(session, v.hook, a), await hookMean(session, v.hook, b), v.normalize), strength: v.strength });
+    }
+    return out;
+  }
+
   return {
     /** Generates both continuations, streaming every token through `onEvent`. */
     async run(req: SteerRequest, onEvent: (e: SteerEvent) => void, signal?: AbortSignal): Promise<Record<Side, number[]>> {
       validateSteerRequest(req);
-      const w = await weights(req.saeId);
+      const w = req.saeId ? await weights(req.saeId) : undefined;
       validateSteering(req.setup, w);
       const m = await model(req, onEvent);
       const { summary } = m.files;
-      parseHook(req.hook, summary.nLayers);
-      checkSaeFitsModel(w, req.hook, summary.dModel, m.files.repo);
-      const prompt = m.tokenizer.encode(req.prompt);
-      if (!prompt.length) throw bad('The prompt has no tokens.', 'prompt');
-      if (summary.nCtx && prompt.length + req.maxNewTokens > summary.nCtx) {
-        throw bad(`The prompt has ${prompt.length} tokens; with ${req.maxNewTokens} new tokens that exceeds ${m.files.repo}'s ${summary.nCtx}-token context. Shorten the prompt or ask for fewer tokens.`, 'prompt');
+      let hook: string | undefined;
+      if (w) {
+        hook = req.hook ?? '';
+        parseHook(hook, summary.nLayers);
+        checkSaeFitsModel(w, hook, summary.dModel, m.files.repo);
       }
-      const plan = steeringPlan(req.hook, req.setup);
+      const prompt = encodePrompt(m, req.prompt, 'The prompt', req.maxNewTokens);
+      const vectors = await resolveVectors(m, req, w, onEvent);
+      const plan = steeringPlan(hook, req.setup);
       const planKey = JSON.stringify(plan);
       let opened = m.steered.get(planKey);
       if (!opened) {
@@ -172,17 +235,23 @@ export function createSteeringService(db: LanternDb) {
         m.steered.set(planKey, opened);
       }
       const steered = opened.session;
-      const feeds = steeringFeeds(steered, opened.surgery, req.hook, req.setup, w);
+      const feeds = steeringFeeds(steered, opened.surgery, hook, req.setup, w, vectors, summary.dModel);
       onEvent({ type: 'prompt', tokens: prompt.length, backend: steered.backend });
       const text = (t: number) => m.vocab[t] ?? m.tokenizer.decode([t]);
       return sideBySide(
         m.plain,
         steered,
         prompt,
-        { maxNewTokens: req.maxNewTokens, temperature: req.temperature, topK: req.topK, topP: req.topP, seed: req.seed, signal, feeds },
+        { maxNewTokens: req.maxNewTokens, temperature: req.temperature, topK: req.topK, topP: req.topP, frequencyPenalty: req.frequencyPenalty, seed: req.seed, signal, feeds },
         (side, step, index) =>
           onEvent({ type: 'token', side, index, token: { token: step.token, text: text(step.token), prob: step.prob, top: step.top.map((c) => ({ ...c, text: text(c.token) })) } }),
       );
+    },
+    /** A user message through the model's chat template, with the assistant's header after it. */
+    async chatPrompt(req: ChatRequest): Promise<string> {
+      if (!req.message.trim()) throw bad('Write a message to put through the chat template.', 'prompt');
+      const m = await model(req, () => {});
+      return applyChatTemplate(m.files.tokenizerConfig, [{ role: 'user', content: req.message }]);
     },
     /** The logit lens of a prompt on a model: each layer's top tokens at every position. */
     async lens(req: LensRequest): Promise<LensResult> {

@@ -1,20 +1,22 @@
 // The Steering page: steer the SAE's model with any number of latents (additive, clamp, projection
-// cap) and compare the default and steered continuations, streamed side by side with one seed.
-import { useSearchParams } from '@solidjs/router';
+// cap) and raw vectors, and compare the default and steered continuations, streamed side by side with one seed.
+import { A, useSearchParams } from '@solidjs/router';
 import { proxy } from 'comlink';
 import { createEffect, createSignal, For, Index, on, Show } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { TemplatesPanel } from '../../components/TemplatesPanel';
 import { visibleToken } from '../../features/tokens';
+import { listHooks } from '../../lm/hooks';
 import { STEERING_METHODS, type SteeringMethod } from '../../lm/steering';
 import { activeSaeId } from '../../state/activeSae';
 import { gpu } from '../../state/gpu';
 import { createLive, createLiveQuery } from '../../state/live';
 import type { SteerEvent, StreamedToken } from '../../steering/service';
-import { getDb } from '../../storage/db';
+import { getDb, type ModelRecord } from '../../storage/db';
 import { Ablation } from './Ablation';
 import { LogitLens } from './LogitLens';
-import { checkLatents, DEFAULT_STEERING_FORM, steeringTarget, steerRequest, targetProblem, type SteeringForm } from './steering.data';
+import { checkLatents, checkVectors, DEFAULT_STEERING_FORM, steeringTarget, steerRequest, targetProblem, type SteeringForm } from './steering.data';
+import { Vectors } from './Vectors';
 import './steering.css';
 
 const METHOD_LABEL: Record<SteeringMethod, string> = { additive: 'additive', clamp: 'clamp', cap: 'projection cap' };
@@ -63,6 +65,15 @@ export function SteeringPage() {
   const [running, setRunning] = createSignal(false);
   const [status, setStatus] = createSignal<string>();
   const [error, setError] = createSignal<string>();
+  const models = createLive<ModelRecord[]>(() => db.models.orderBy('createdAt').toArray());
+  const [chosenModel, setChosenModel] = createSignal<string>();
+  /** The SAE's model, or without an SAE the one chosen (the first downloaded by default). */
+  const modelId = () => (target() ? target()!.modelId : chosenModel() ?? models()?.[0]?.id);
+  const hooks = () => {
+    const n = models()?.find((m) => m.id === modelId())?.summary.nLayers;
+    return typeof n === 'number' ? listHooks(n) : [];
+  };
+  const [chat, setChat] = createSignal<'idle' | 'busy' | 'applied'>('idle');
   const [cols, setCols] = createStore<{ default: (StreamedToken | undefined)[]; steered: (StreamedToken | undefined)[] }>({ default: [], steered: [] });
 
   createEffect(
@@ -86,9 +97,9 @@ export function SteeringPage() {
 
   async function run() {
     const t = target();
-    const problem = targetProblem(t);
+    const problem = targetProblem(t, form, modelId());
     setError(problem);
-    if (problem || !t) return;
+    if (problem) return;
     setCols(reconcile({ default: [], steered: [] }));
     setRunning(true);
     setStatus('Starting…');
@@ -98,7 +109,7 @@ export function SteeringPage() {
       else setCols(e.side, e.index, e.token);
     };
     try {
-      await gpu().steer(steerRequest(form, t, backend()), proxy(onEvent));
+      await gpu().steer(steerRequest(form, t, modelId(), backend()), proxy(onEvent));
       setStatus('Done.');
     } catch (e) {
       setStatus(undefined);
@@ -108,12 +119,26 @@ export function SteeringPage() {
     }
   }
 
+  async function applyChat() {
+    const id = modelId();
+    if (!id) return setError('Choose a model first.');
+    setError(undefined);
+    setChat('busy');
+    try {
+      setForm('prompt', await gpu().chatPrompt({ modelId: id, message: form.prompt, backend: backend() }));
+      setChat('applied');
+    } catch (e) {
+      setChat('idle');
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
   const body = () => JSON.parse(JSON.stringify(form)) as Record<string, unknown>;
   const load = (b: Record<string, unknown>) => {
-    const wrong = checkLatents(b.latents);
-    if (wrong) return setError(`This preset's latents ${wrong}.`);
+    const wrong = checkLatents(b.latents) ?? checkVectors(b.vectors ?? []);
+    if (wrong) return setError(`This preset's steering rows: ${wrong}.`);
     setError(undefined);
-    setForm(reconcile(b as unknown as SteeringForm));
+    setForm(reconcile({ ...DEFAULT_STEERING_FORM, ...b } as unknown as SteeringForm));
   };
 
   return (
@@ -121,7 +146,15 @@ export function SteeringPage() {
       <div class="card-head">
         <h1>Steering</h1>
         <div class="muted small" data-testid="steer-target">
-          <Show when={target()} fallback="No SAE selected">
+          <Show
+            when={target()}
+            fallback={
+              <span data-testid="steer-no-sae">
+                No SAE selected. To steer with latents, get one: run the one-click demo on <A href="/">Home</A>, train one on <A href="/training">Training</A>, or import a SAELens
+                file in the <A href="/library">Library</A>, then make it active. Prompt-difference vectors and the logit lens work without one.
+              </span>
+            }
+          >
             {(t) => (
               <>
                 SAE <b>{t().checkpoint.name}</b> ({t().dSae ?? '?'} latents) at <span class="mono">{t().hook ?? '?'}</span> of <b>{t().modelRepo ?? 'a model not downloaded'}</b>
@@ -132,10 +165,42 @@ export function SteeringPage() {
       </div>
       <div class="steer-layout">
         <div class="card steer-form">
+          <Show when={!target()}>
+            <label class="field">
+              <span class="field-label">Model</span>
+              <select data-testid="steer-model" value={modelId() ?? ''} onChange={(e) => setChosenModel(e.currentTarget.value)}>
+                <Show when={!models()?.length}>
+                  <option value="">No model downloaded: add one on the Models page</option>
+                </Show>
+                <For each={models()}>{(m) => <option value={m.id}>{m.repo}</option>}</For>
+              </select>
+            </label>
+          </Show>
           <label class="field">
-            <span class="field-label">Prompt</span>
-            <textarea data-testid="steer-prompt" rows="3" value={form.prompt} onInput={(e) => setForm('prompt', e.currentTarget.value)} />
+            <span class="field-label">
+              Prompt
+              <Show when={chat() === 'applied'}>
+                <span class="muted" data-testid="steer-chat-note">
+                  {' '}
+                  — chat template applied: this is the exact text the model continues
+                </span>
+              </Show>
+            </span>
+            <textarea
+              data-testid="steer-prompt"
+              rows="3"
+              value={form.prompt}
+              onInput={(e) => {
+                setForm('prompt', e.currentTarget.value);
+                setChat('idle');
+              }}
+            />
           </label>
+          <div class="btn-row">
+            <button class="btn btn-sm" data-testid="steer-chat" disabled={chat() === 'busy' || running()} title="Treat the prompt as a user message and wrap it in the model's chat template" onClick={() => void applyChat()}>
+              {chat() === 'busy' ? 'Applying…' : 'Apply chat template'}
+            </button>
+          </div>
           <div class="form-grid steer-options">
             <label class="field">
               <span class="field-label">Max new tokens</span>
@@ -152,6 +217,10 @@ export function SteeringPage() {
             <label class="field">
               <span class="field-label">Top-p</span>
               <input type="number" step="0.05" value={form.topP} onInput={(e) => setForm('topP', num(e.currentTarget.value))} />
+            </label>
+            <label class="field">
+              <span class="field-label">Frequency penalty</span>
+              <input type="number" step="0.1" data-testid="steer-frequency-penalty" value={form.frequencyPenalty} onInput={(e) => setForm('frequencyPenalty', num(e.currentTarget.value))} />
             </label>
             <label class="field">
               <span class="field-label">Seed</span>
@@ -203,8 +272,9 @@ export function SteeringPage() {
               </Index>
             </tbody>
           </table>
+          <Vectors form={form} setForm={setForm} hooks={hooks()} defaultHook={target()?.hook ?? hooks()[0] ?? 'blocks.0.hook_resid_post'} hasSae={!!target()} />
           <div class="btn-row">
-            <button class="btn btn-sm" data-testid="steer-add" onClick={() => setForm('latents', form.latents.length, { latent: 0, strength: 8, method: 'additive' })}>
+            <button class="btn btn-sm" data-testid="steer-add" disabled={!target()} onClick={() => setForm('latents', form.latents.length, { latent: 0, strength: 8, method: 'additive' })}>
               Add latent
             </button>
             <button class="btn btn-primary" data-testid="steer-run" disabled={running()} onClick={() => void run()}>
@@ -238,7 +308,7 @@ export function SteeringPage() {
         <Column title="Default" side="default" tokens={cols.default} differAt={differAt()} />
         <Column title="Steered" side="steered" tokens={cols.steered} differAt={differAt()} />
       </div>
-      <LogitLens modelId={target()?.modelId} prompt={form.prompt} backend={backend()} />
+      <LogitLens modelId={modelId()} prompt={form.prompt} backend={backend()} />
       <Ablation saeId={saeId()} modelId={target()?.modelId} hook={target()?.hook} prompt={form.prompt} backend={backend()} />
     </div>
   );
