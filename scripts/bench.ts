@@ -1,5 +1,5 @@
-// `npm run bench [-- --json] [--quick] [--only name,name]`: runs every suite in scripts/bench/
-// and prints figures with their peer ratios. Never part of `npm test`.
+// `npm run bench [-- --json] [--quick] [--only=name,suite.part]`: runs every suite in scripts/bench/
+// (or those named, or named parts of one) and prints figures with their peer ratios. Never part of `npm test`.
 import type { BenchRow, BenchSuite } from './bench/types';
 
 const suites = import.meta.glob<{ suite: BenchSuite }>('./bench/*.ts', { eager: false });
@@ -27,10 +27,12 @@ export async function main(args: string[]): Promise<number> {
   for (const [path, load] of Object.entries(suites)) {
     if (path.endsWith('/types.ts')) continue;
     const { suite } = await load();
-    if (!suite || (only && !only.has(suite.name))) continue;
-    log(`\n# ${suite.name}`);
+    if (!suite) continue;
+    const parts = only && !only.has(suite.name) ? new Set([...only].filter((o) => o.startsWith(`${suite.name}.`)).map((o) => o.slice(suite.name.length + 1))) : undefined;
+    if (parts && !parts.size) continue;
+    log(`\n# ${suite.name}${parts ? ` (${[...parts].join(', ')})` : ''}`);
     try {
-      await suite.run({ quick, emit, log });
+      await suite.run({ quick, emit, log, parts });
     } catch (e) {
       failed++;
       console.error(`bench ${suite.name} failed: ${e instanceof Error ? (e.stack ?? e.message) : e}`);

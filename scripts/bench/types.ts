@@ -23,6 +23,8 @@ export interface BenchOptions {
   emit: (row: BenchRow) => void;
   /** Print a human-readable line (suppressed in --json mode). */
   log: (line: string) => void;
+  /** The suite's parts to run (`--only=chromium.steer`); undefined runs all of them. */
+  parts?: Set<string>;
 }
 
 /** A benchmark suite: `scripts/bench/<name>.ts` exports `suite`. */

@@ -15,19 +15,19 @@ export function benchSpec(quick: boolean): FixtureSpec {
   return quick ? tiny : { ...tiny, dModel: 256, nHeads: 8, nKvHeads: 8, dMlp: 1024, nLayers: 4 };
 }
 
-async function seconds(fn: () => Promise<unknown>): Promise<number> {
+export async function seconds(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await fn();
   return (performance.now() - t0) / 1000;
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1];
 }
 
 /** Median seconds of each function, timed round-robin so load from other processes hits all alike. */
-async function interleaved(fns: (() => Promise<unknown>)[], reps: number): Promise<number[]> {
+export async function interleaved(fns: (() => Promise<unknown>)[], reps: number): Promise<number[]> {
   for (const f of fns) await f();
   const times: number[][] = fns.map(() => []);
   for (let i = 0; i < reps; i++) for (let k = 0; k < fns.length; k++) times[k].push(await seconds(fns[k]));

@@ -5,17 +5,11 @@ import { storageBuffer } from '../../../src/gpu/buffers';
 import type { AdapterReport } from '../../../src/gpu/device';
 import { matmulCall, type MatmulLayout } from '../../../src/gpu/kernels/matmul';
 import { submitCalls } from '../../../src/gpu/pipelines';
-import { seededRandom } from '../../../src/lm/random';
 import '../../../src/sae/architectures';
 import { createSaeTrainer } from '../../../src/sae/trainer';
 import type { TfjsPeer } from '../peers/tfjsSae';
 import type { BenchOptions } from '../types';
-
-/** Uniform floats in [-1, 1) from a seed (src/gpu/testing's helper imports vitest, which a page cannot). */
-function randomArray(n: number, seed: number): Float32Array {
-  const rand = seededRandom(seed);
-  return Float32Array.from({ length: n }, () => 2 * rand() - 1);
-}
+import { randomArray } from './random';
 
 interface Shape {
   dIn: number;
