@@ -1,6 +1,6 @@
 // Evaluation end to end: a SAELens SAE for the demo model imported into the Library, evaluated there on
 // pasted text (model and hook preselected from the SAE), its scores shown in the checkpoint's detail and
-// its CE loss recovered in the Library table.
+// its CE loss recovered in the Library table, and the same scores in the features overview.
 import { expect, test } from '@playwright/test';
 import { packSaeLensZip } from '../src/sae/formats/bundle';
 import { exportSaeLens } from '../src/sae/formats/saelens';
@@ -26,7 +26,7 @@ function identitySaeZip(): Buffer {
   return Buffer.from(packSaeLensZip('eval-identity', files));
 }
 
-test('evaluate an imported SAE from the Library and see its scores there', async ({ page }) => {
+test('evaluate an imported SAE from the Library and see its scores there and in the features overview', async ({ page }) => {
   await page.goto('/models');
   await page.getByTestId('model-demo-add').click();
   await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
@@ -51,4 +51,14 @@ test('evaluate an imported SAE from the Library and see its scores there', async
   await expect(card.getByTestId('eval-scores')).toContainText(HOOK);
   await expect(row.getByTestId('ckpt-ce-score')).toHaveText('1');
   await expect(card.getByTestId('eval-start')).toHaveText('Re-evaluate');
+
+  await page.goto('/features');
+  const saeId = await page.getByTestId('features-sae').locator('option', { hasText: 'eval-identity' }).getAttribute('value');
+  await page.goto(`/features/${saeId}`);
+  const overview = page.getByTestId('features-eval');
+  await expect(overview.getByTestId('eval-ce-score')).toHaveText('1');
+  await expect(overview.getByTestId('eval-kl-score')).toHaveText('1');
+  await expect(overview.getByTestId('eval-ev-mse')).toHaveText(/^1 · /);
+  await expect(overview.getByTestId('eval-l0-dead')).toContainText('dead');
+  await expect(overview.getByTestId('eval-open')).toHaveText('Re-evaluate…');
 });

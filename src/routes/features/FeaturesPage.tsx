@@ -1,6 +1,6 @@
-// Features: pick an SAE (the active one by default), run the feature analysis over a tokenized
-// dataset, and browse every latent in a sortable, filterable, searchable virtualised table above
-// the density histogram of all latents.
+// Features: pick an SAE (the active one by default), see its evaluation scores (or run one), run the
+// feature analysis over a tokenized dataset, and browse every latent in a sortable, filterable,
+// searchable virtualised table above the density histogram of all latents.
 import { A, useNavigate, useParams } from '@solidjs/router';
 import { createEffect, createMemo, createResource, createSignal, For, on, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
@@ -8,19 +8,19 @@ import { FeatureMap, type MapPoint } from '../../components/charts/FeatureMap';
 import { Histogram } from '../../components/charts/Histogram';
 import { downloadBlob } from '../../components/download';
 import { Field } from '../../components/Field';
-import { JobControls } from '../../components/JobControls';
-import { ProgressBar } from '../../components/ProgressBar';
+import { JobProgress } from '../../components/JobProgress';
 import { listHooks } from '../../lm/hooks';
 import type { ModelSummary } from '../../lm/config';
 import { activeSaeId } from '../../state/activeSae';
 import { act, gpu } from '../../state/gpu';
-import { allJobs, formatEta } from '../../state/jobs';
+import { allJobs } from '../../state/jobs';
 import { createLive, createLiveQuery } from '../../state/live';
 import { toast } from '../../state/toasts';
 import { deleteAnalysis, featureNotes, readSummary, readyAnalysis } from '../../storage/analyses';
 import { analysedSae, type AnalysisSummary } from '../../features/types';
 import { getDb, newId, type AnalysisRecord, type JobRecord, type TokenizationRecord } from '../../storage/db';
 import type { AnalyzeParams, AnalyzeState } from '../../jobs/kinds/analyze';
+import { EvalCard } from '../library/EvalCard';
 import { listLibrary } from '../library/library';
 import { visibleToken } from '../../features/tokens';
 import type { ProbeResult } from '../../features/probe';
@@ -111,17 +111,7 @@ function AnalysisCard(props: { saeId: string; dIn: number; analysis?: AnalysisRe
           </p>
         )}
       </Show>
-      <Show when={job()}>
-        {(j) => (
-          <div class="job-inline" data-testid="analysis-job">
-            <span class="muted small">{j().status}</span>
-            <ProgressBar value={j().progress} label="Analysis progress" />
-            <span class="mono small">{Math.round(j().progress * 100)}%</span>
-            <span class="muted small">{j().message} {formatEta(j().etaMs)}</span>
-            <JobControls job={j()} />
-          </div>
-        )}
-      </Show>
+      <Show when={job()}>{(j) => <JobProgress job={j()} label="Analysis progress" testid="analysis-job" />}</Show>
       <Show when={!job() && lastFailure()?.error}>
         {(err) => (
           <p class="error-text small" data-testid="analysis-error" role="alert">
@@ -382,6 +372,9 @@ export function FeaturesPage() {
         {(s) => (
           <>
             <AnalysisCard saeId={s().checkpoint.id} dIn={s().dIn} analysis={analysis()} />
+            <section class="card" data-testid="features-eval">
+              <EvalCard checkpoint={s().checkpoint} collapsed />
+            </section>
             <Show when={summary()?.error}>
               {(error) => (
                 <p class="banner banner-err" role="alert" data-testid="analysis-corrupt">

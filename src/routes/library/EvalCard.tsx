@@ -1,15 +1,15 @@
-// The selected checkpoint's evaluation against its model: the stored scores (CE loss recovered, KL
-// score, explained variance, MSE, L0, dead latents) and a form that queues an 'eval' job for them.
+// A checkpoint's evaluation against its model (the Library's detail and the features overview): the
+// stored scores (CE loss recovered, KL score, explained variance, MSE, L0, dead latents) and a form that
+// queues an 'eval' job for them.
 import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { Field } from '../../components/Field';
-import { JobControls } from '../../components/JobControls';
-import { ProgressBar } from '../../components/ProgressBar';
+import { JobProgress } from '../../components/JobProgress';
 import type { EvalParams } from '../../jobs/kinds/evaluate';
 import type { ModelSummary } from '../../lm/config';
 import { listHooks } from '../../lm/hooks';
 import { act, gpu } from '../../state/gpu';
-import { allJobs, formatEta } from '../../state/jobs';
+import { allJobs } from '../../state/jobs';
 import { createLive } from '../../state/live';
 import type { LibraryCheckpoint } from '../../storage/checkpoints';
 import { getDb, type CheckpointEvaluation, type TokenizationRecord } from '../../storage/db';
@@ -42,11 +42,11 @@ export function EvalScores(props: { e: CheckpointEvaluation }) {
         {fmt(props.e.ceClean, 4)} · {fmt(props.e.ceSae, 4)} · {fmt(props.e.ceZero, 4)}
       </dd>
       <dt>Expl. var. · MSE</dt>
-      <dd class="mono small">
+      <dd class="mono small" data-testid="eval-ev-mse">
         {fmt(props.e.explainedVariance)} · {fmt(props.e.mse)}
       </dd>
       <dt>L0 · dead</dt>
-      <dd class="mono small">
+      <dd class="mono small" data-testid="eval-l0-dead">
         {fmt(props.e.l0)} · {props.e.deadLatents} dead
       </dd>
       <dt>On</dt>
@@ -57,8 +57,10 @@ export function EvalScores(props: { e: CheckpointEvaluation }) {
   );
 }
 
-export function EvalCard(props: { checkpoint: LibraryCheckpoint }) {
+/** `collapsed`: the form stays behind an Evaluate…/Re-evaluate… button until asked for. */
+export function EvalCard(props: { checkpoint: LibraryCheckpoint; collapsed?: boolean }) {
   const db = getDb();
+  const [open, setOpen] = createSignal(!props.collapsed);
   const models = createLive(() => db.models.orderBy('createdAt').toArray());
   const tokenizations = createLive<TokenizationRecord[]>(() => db.tokenizations.filter((t) => t.status === 'ready').toArray());
   const [form, setForm] = createStore<EvalForm>({ modelId: '', hook: '', tokenizationId: '', text: '', maxTokens: 2048 });
@@ -100,6 +102,7 @@ export function EvalCard(props: { checkpoint: LibraryCheckpoint }) {
       backend: 'auto',
     };
     await act('start the evaluation', () => gpu().enqueue({ kind: 'eval', params }));
+    setOpen(!props.collapsed);
   }
 
   return (
@@ -108,18 +111,7 @@ export function EvalCard(props: { checkpoint: LibraryCheckpoint }) {
       <Show when={props.checkpoint.evaluation} fallback={<p class="muted small">Not evaluated yet: how much of the model's next-token loss survives splicing this SAE in.</p>}>
         {(e) => <EvalScores e={e()} />}
       </Show>
-      <Show when={job()}>
-        {(j) => (
-          <div class="job-inline" data-testid="eval-job">
-            <span class="muted small">{j().status}</span>
-            <ProgressBar value={j().progress} label="Evaluation progress" />
-            <span class="muted small">
-              {j().message} {formatEta(j().etaMs)}
-            </span>
-            <JobControls job={j()} />
-          </div>
-        )}
-      </Show>
+      <Show when={job()}>{(j) => <JobProgress job={j()} label="Evaluation progress" testid="eval-job" />}</Show>
       <Show when={!job() && lastFailure()?.error}>
         {(err) => (
           <p class="error-text small" data-testid="eval-error" role="alert">
@@ -127,7 +119,12 @@ export function EvalCard(props: { checkpoint: LibraryCheckpoint }) {
           </p>
         )}
       </Show>
-      <Show when={!job()}>
+      <Show when={!job() && !open()}>
+        <button class="btn btn-sm" classList={{ 'btn-primary': !props.checkpoint.evaluation }} data-testid="eval-open" onClick={() => setOpen(true)}>
+          {props.checkpoint.evaluation ? 'Re-evaluate…' : 'Evaluate…'}
+        </button>
+      </Show>
+      <Show when={!job() && open()}>
         <div class="form-grid" data-testid="eval-form">
           <Field label="Model">
             <select data-testid="eval-model" value={form.modelId} onChange={(e) => setForm('modelId', e.currentTarget.value)}>
