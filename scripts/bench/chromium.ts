@@ -36,7 +36,7 @@ async function runPage(opts: BenchOptions, parts: PagePart[]): Promise<void> {
     await page.exposeFunction('benchEmit', (row: BenchRow) => opts.emit(row));
     await page.exposeFunction('benchLog', (line: string) => opts.log(line));
     page.on('pageerror', (e) => console.error(`chromium page: ${e.message}`));
-    await page.goto(`${server.url}/${PAGE}`);
+    await page.goto(`${server.url}/${PAGE}`, { timeout: 180_000 });
     await page.waitForFunction(() => 'benchPage' in window, undefined, { timeout: 120_000 });
     await page.evaluate(({ quick, parts }) => window.benchPage.run(quick, parts), { quick: opts.quick, parts });
   } finally {
