@@ -84,12 +84,12 @@ export function ProbePanel(props: { runId: string; tokens: string[][]; snapshotS
           title="NMSE per probe"
           logY
           testid="chart-probes"
-          series={props.tokens.map((t, p) => ({ label: `${p + 1}: ${labelOf(t)}`, color: COLORS[p % COLORS.length] }))}
+          series={props.tokens.map((t, p) => ({ label: `${p + 1}: ${labelOf(t)}`, color: COLORS[p % COLORS.length], points: true }))}
           data={nmseData}
           cursor={cursor}
         />
         <Show when={hasTruth()}>
-          <TimeSeries title="Ground-truth recovery (MMCS)" testid="chart-mmcs" series={[{ label: 'MMCS', color: '#a78bfa' }]} data={() => [history().steps, history().mmcs] as uPlot.AlignedData} cursor={cursor} />
+          <TimeSeries title="Ground-truth recovery (MMCS)" testid="chart-mmcs" series={[{ label: 'MMCS', color: '#a78bfa', points: true }]} data={() => [history().steps, history().mmcs] as uPlot.AlignedData} cursor={cursor} />
         </Show>
         <Show when={snapshot()?.step === snapStep() ? snapshot() : undefined}>
           {(snap) => (

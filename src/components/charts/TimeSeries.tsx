@@ -10,6 +10,8 @@ export interface SeriesSpec {
   color: string;
   /** Draw on a log10 y scale (all series of a chart share the scale). */
   dash?: number[];
+  /** Mark every data point (for sparse series such as snapshots). */
+  points?: boolean;
 }
 
 const AXIS = { stroke: '#94a3b8', grid: { stroke: 'rgba(148,163,184,0.12)' }, ticks: { stroke: 'rgba(148,163,184,0.2)' } };
@@ -86,7 +88,7 @@ export function TimeSeries(props: {
         cursor: { drag: { x: true, y: false } },
         scales: { x: { time: false }, y: props.logY ? { distr: 3 } : {} },
         axes: [{ ...AXIS }, { ...AXIS, size: 60, values: (_u: uPlot, vals: (number | null)[]) => vals.map(tickLabel) }],
-        series: [{ label: 'step' }, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, dash: s.dash, points: { show: false } }))],
+        series: [{ label: 'step' }, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, dash: s.dash, points: { show: s.points ?? false } }))],
         hooks: { draw: [drawCursor] },
       },
       props.data(),
