@@ -1,8 +1,11 @@
 // Latent timeline panel: every latent (rows, sorted by birth) × every snapshot (columns), coloured by
 // log10 density, dead windows dark, the shown step marked; clicking a row shows that latent's curve.
-import { createEffect, createMemo, createSignal, on, Show } from 'solid-js';
+// The heat map is painted when snapshots arrive (appended, not re-read); moving the step only moves
+// the marker, an element over the canvas.
+import { createEffect, createMemo, createSignal, on, onCleanup, Show } from 'solid-js';
 import { getDb } from '../storage/db';
-import { byBirth, readLatentTimeline, type LatentTimeline as Timeline } from '../replay/latents';
+import { byBirth, LatentTimelineSeries, type LatentTimeline as Timeline } from '../replay/latents';
+import { indexAtOrBefore } from '../replay/series';
 
 const W = 640;
 const MAX_ROWS = 320;
@@ -24,14 +27,31 @@ export function LatentTimeline(props: { runId: string; snapshotSteps: () => numb
   /** Index of the snapshot at or before the shown step, or -1. */
   const col = createMemo(() => {
     const s = timeline()?.steps ?? [];
-    let i = s.length - 1;
-    while (i >= 0 && s[i] > props.step()) i--;
-    return i;
+    return indexAtOrBefore(s, s.length, props.step());
   });
 
-  // Re-read when the newest snapshot changes (a new one, or a resume that dropped the tail).
+  // Synced when the newest snapshot changes (a new one appended, or a resume that dropped the tail).
   const newest = createMemo(() => props.snapshotSteps().at(-1));
-  createEffect(on([() => props.runId, newest], ([id]) => void readLatentTimeline(getDb(), id).then(setTimeline)));
+  createEffect(
+    on(
+      () => props.runId,
+      (id) => {
+        const held = new LatentTimelineSeries(id);
+        let chain = Promise.resolve();
+        let alive = true;
+        setTimeline(undefined);
+        createEffect(
+          on(newest, () => {
+            chain = chain.then(async () => {
+              const changed = await held.sync(getDb());
+              if (alive && (changed || !timeline())) setTimeline(held.view());
+            });
+          }),
+        );
+        onCleanup(() => (alive = false));
+      },
+    ),
+  );
 
   const draw = () => {
     const t = timeline();
@@ -59,13 +79,10 @@ export function LatentTimeline(props: { runId: string; snapshotSteps: () => numb
       }
     }
     ctx.putImageData(img, 0, 0);
-    if (col() >= 0) {
-      const x = ((col() + 0.5) * W) / t.steps.length;
-      ctx.fillStyle = '#f472b6';
-      ctx.fillRect(Math.round(x) - 1, 0, 2, h);
-    }
   };
-  createEffect(on([timeline, col, canvas], draw));
+  createEffect(on([timeline, canvas], draw));
+  /** Horizontal position of the marker over the canvas, in percent of its width. */
+  const markerAt = () => ((col() + 0.5) * 100) / (timeline()?.steps.length ?? 1);
 
   const pick = (e: MouseEvent) => {
     const el = canvas();
@@ -74,13 +91,13 @@ export function LatentTimeline(props: { runId: string; snapshotSteps: () => numb
     const y = Math.floor(((e.clientY - r.top) / r.height) * rows());
     setPicked(order()[Math.floor((y * order().length) / rows())]);
   };
-  const alive = () => {
+  const alive = createMemo(() => {
     const t = timeline();
     if (!t || col() < 0) return undefined;
     let n = 0;
     for (let j = 0; j < t.dSae; j++) if (Number.isFinite(t.logDensity[col() * t.dSae + j])) n++;
     return n;
-  };
+  });
   const curve = createMemo(() => {
     const t = timeline();
     const j = picked();
@@ -98,7 +115,12 @@ export function LatentTimeline(props: { runId: string; snapshotSteps: () => numb
       </h3>
       <Show when={timeline()?.error}>{(m) => <p class="error">{m()}</p>}</Show>
       <Show when={timeline()?.steps.length} fallback={<p class="muted">No latent snapshots recorded yet (one is stored with every histogram).</p>}>
-        <canvas ref={setCanvas} data-testid="latent-canvas" style={{ width: '100%', height: `${Math.max(rows(), 60)}px`, 'image-rendering': 'pixelated', cursor: 'pointer' }} onClick={pick} />
+        <div style={{ position: 'relative' }}>
+          <canvas ref={setCanvas} data-testid="latent-canvas" style={{ display: 'block', width: '100%', height: `${Math.max(rows(), 60)}px`, 'image-rendering': 'pixelated', cursor: 'pointer' }} onClick={pick} />
+          <Show when={col() >= 0}>
+            <div data-testid="latent-marker" style={{ position: 'absolute', top: 0, bottom: 0, width: '2px', 'margin-left': '-1px', left: `${markerAt()}%`, background: '#f472b6', 'pointer-events': 'none' }} />
+          </Show>
+        </div>
         <p class="muted">
           {alive()} of {timeline()?.dSae} latents fired in the window before the marked step. Click a row for its density curve.
         </p>

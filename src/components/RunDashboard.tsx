@@ -20,8 +20,8 @@ import { describeRunConfig, formatValue as fmt } from './runConfig';
 import { parseStepParam, resolveStep, type DisplayStep } from '../replay/displayStep';
 import { createMetricSeries } from '../replay/live';
 import { decimateMinMax } from '../replay/decimate';
-import type { MetricSeries } from '../replay/series';
-import { readSnapshot, type Snapshot } from '../replay/snapshots';
+import { indexAtOrBefore, type MetricSeries } from '../replay/series';
+import { SnapshotCache, type Snapshot } from '../replay/snapshots';
 import { BranchDialog } from '../routes/library/BranchDialog';
 import { listLibrary, type LibraryRow } from '../routes/library/library';
 
@@ -82,19 +82,26 @@ export function RunDashboard(props: { run: RunRecord }) {
   const setStep = (s: DisplayStep) => setParams({ step: s === 'live' ? undefined : String(s) }, { replace: true });
   const cursor = () => (shown().live ? undefined : shown().step);
 
-  // The snapshot at or before the shown step: one keyed read per snapshot, kept for scrubbing back.
+  // The snapshot at or before the shown step: read by key with its neighbours prefetched, so a scrub
+  // into the next snapshot shows it at once; a resume forgets the recomputed ones.
   const snapStep = createMemo(() => series().snapshotStepAt(shown().step));
   const [snapshot, setSnapshot] = createSignal<Snapshot>();
-  const snapshots = new Map<number, Snapshot>();
+  const snapshots = createMemo(() => new SnapshotCache(getDb(), props.run.id));
+  let heldLast = 0;
   createEffect(
-    on(snapStep, (s) => {
+    on(series, (s) => {
+      if (s.last < heldLast) snapshots().dropAfter(s.last);
+      heldLast = s.last;
+    }),
+  );
+  createEffect(
+    on([snapStep, snapshots], ([s, cache]) => {
       if (s === undefined) return setSnapshot(undefined);
-      const held = snapshots.get(s);
-      if (held) return setSnapshot(held);
-      void readSnapshot(getDb(), props.run.id, s, s).then((snap) => {
-        if (!snap) return;
-        snapshots.set(s, snap);
-        if (snapStep() === s) setSnapshot(snap);
+      const steps = series().snapshotSteps;
+      const held = cache.get(s);
+      if (held) setSnapshot(held);
+      void cache.load(steps, indexAtOrBefore(steps, steps.length, s)).then((snap) => {
+        if (snap && snapshots() === cache && snapStep() === s) setSnapshot(snap);
       });
     }),
   );

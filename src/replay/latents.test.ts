@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LanternDb, type MetricRecord } from '../storage/db';
 import { deleteRecord } from '../storage/repository';
-import { byBirth, dropAfter, readLatentSnapshot, readLatentTimeline, writeStepRows, type LatentSnapshot } from './latents';
+import { byBirth, dropAfter, LatentTimelineSeries, readLatentSnapshot, readLatentTimeline, TIMELINE_PAGE, writeStepRows, type LatentSnapshot } from './latents';
 
 let db: LanternDb;
 let n = 0;
@@ -64,6 +64,54 @@ describe('latent timeline', () => {
     expect(byBirth(t).slice(0, 8)).toEqual([0, 5, 10, 15, 20, 25, 30, 35]);
     const early = await readLatentTimeline(db, RUN, 45);
     expect(early.steps).toEqual([10, 20, 30, 40]);
+  });
+
+  it('a timeline synced after every slice (appending only new snapshots) equals a full read, across a resume and past a read page', async () => {
+    const live = new LatentTimelineSeries(RUN);
+    const check = async () => {
+      await live.sync(db);
+      expect(live.view()).toEqual(await readLatentTimeline(db, RUN));
+    };
+    await check();
+    for (let s = 0; s < 260; s += 30) {
+      await train(s, s + 30, 7);
+      await check();
+    }
+    // A resume from step 30 deletes later snapshots, some latents' births among them.
+    await dropAfter(db, RUN, 30);
+    await check();
+    expect(live.steps).toEqual([10, 20, 30]);
+    expect(live.view().birth[4]).toBe(3);
+    await train(30, 200, 13);
+    await check();
+    // A sync with nothing new changes nothing.
+    expect(await live.sync(db)).toBe(false);
+    // More snapshots than one read page arrive between two syncs.
+    const held = live.steps.length;
+    await train(200, 200 + EVERY * (TIMELINE_PAGE + 3), EVERY);
+    expect(await live.sync(db)).toBe(true);
+    expect(live.steps.length).toBe(held + TIMELINE_PAGE + 3);
+    expect(live.view()).toEqual(await readLatentTimeline(db, RUN));
+  });
+
+  it('a live timeline stops at a corrupted snapshot and stays stopped until a resume drops it', async () => {
+    const live = new LatentTimelineSeries(RUN);
+    await train(0, 50, 10);
+    const bad = (await db.latentChunks.get([RUN, 30]))!;
+    new Uint32Array(bad.bytes)[3] ^= 1;
+    await db.latentChunks.put(bad);
+    await live.sync(db);
+    await train(50, 80, 10);
+    await live.sync(db);
+    expect(live.view()).toEqual(await readLatentTimeline(db, RUN));
+    expect(live.steps).toEqual([10, 20]);
+    expect(live.error).toContain('at step 30 is corrupted');
+    await dropAfter(db, RUN, 20);
+    await train(20, 60, 10);
+    await live.sync(db);
+    expect(live.error).toBeUndefined();
+    expect(live.view()).toEqual(await readLatentTimeline(db, RUN));
+    expect(live.steps).toEqual([10, 20, 30, 40, 50, 60]);
   });
 
   it('slices that hold no snapshot write metrics only, and a run with no snapshots reads as empty', async () => {

@@ -83,8 +83,6 @@ export class LatentTimelineSeries {
   private density = new Float32Array(0);
   /** [dSae] first snapshot each latent fired in; -1 while it never has. */
   private born = new Int32Array(0);
-  /** The step of the corrupted row that stopped the timeline. */
-  private stoppedAt?: number;
 
   constructor(readonly runId: string) {}
 
@@ -118,10 +116,6 @@ export class LatentTimelineSeries {
   /** Drops every snapshot after `step`; births are recomputed from what remains. */
   truncateAfter(step: number): void {
     while (this.steps.length && this.steps[this.steps.length - 1] > step) this.steps.pop();
-    if (this.stoppedAt !== undefined && this.stoppedAt > step) {
-      this.stoppedAt = undefined;
-      this.error = undefined;
-    }
     const n = this.steps.length;
     const d = this.dSae;
     this.born.fill(-1);
@@ -132,7 +126,8 @@ export class LatentTimelineSeries {
   /**
    * Brings the held snapshots level with the database up to `upTo`: reads the newest stored key,
    * truncates when it is older than the last held one (a resume), then reads only the rows after
-   * the last held one, page by page. Returns whether anything changed.
+   * the last held one, page by page. A timeline stopped by a corrupted row tries that row again at
+   * every sync (a resume may have rewritten it). Returns whether anything changed.
    */
   async sync(db: LanternDb, upTo = Infinity): Promise<boolean> {
     const runId = this.runId;
@@ -140,19 +135,20 @@ export class LatentTimelineSeries {
     const newest = key?.[1] ?? -Infinity;
     const before = `${this.steps.length}:${this.last}:${this.error}`;
     if (newest < this.last) this.truncateAfter(newest);
-    while (this.stoppedAt === undefined && newest > this.last) {
+    let error: string | undefined;
+    while (error === undefined && newest > this.last) {
       const rows = await db.latentChunks.where('[ownerId+index]').between([runId, this.last], [runId, newest], false, true).limit(TIMELINE_PAGE).toArray();
       if (!rows.length) break;
       for (const row of rows) {
         try {
           this.append(await decode(row));
         } catch (e) {
-          this.error = (e as Error).message;
-          this.stoppedAt = row.index;
+          error = (e as Error).message;
           break;
         }
       }
     }
+    this.error = error;
     return `${this.steps.length}:${this.last}:${this.error}` !== before;
   }
 

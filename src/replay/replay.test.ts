@@ -7,7 +7,7 @@ import { LanternDb, type HistogramData, type MetricRecord } from '../storage/db'
 import { parseStepParam, resolveStep, stepForKey } from './displayStep';
 import { decimateMinMax } from './decimate';
 import { MetricSeries, readMetricRange } from './series';
-import { readSnapshot } from './snapshots';
+import { CACHE_SIZE, PREFETCH, readSnapshot, SnapshotCache } from './snapshots';
 import { viewAt, type RunView } from './view';
 
 let db: LanternDb;
@@ -98,6 +98,57 @@ describe('replay of a recorded run', () => {
     s.truncateAfter(600);
     s.append([row(601)]);
     expect(s.valuesAt(700)?.step).toBe(601);
+  });
+});
+
+describe('SnapshotCache', () => {
+  it('a keyed load returns the stored snapshot and prefetches its neighbours, so the next one is held without a read', async () => {
+    await db.metrics.bulkPut(Array.from({ length: 400 }, (_, i) => row(i + 1)));
+    const series = new MetricSeries();
+    await series.sync(db, RUN);
+    const steps = series.snapshotSteps;
+    const cache = new SnapshotCache(db, RUN);
+    const i = 9;
+    expect(cache.get(steps[i])).toBeUndefined();
+    expect(await cache.load(steps, i)).toEqual(await readSnapshot(db, RUN, steps[i]));
+    for (let k = i - PREFETCH; k <= i + PREFETCH; k++) expect(cache.get(steps[k])).toEqual(await readSnapshot(db, RUN, steps[k], steps[k]));
+    expect(cache.get(steps[i + PREFETCH + 1])).toBeUndefined();
+    // Loads at either end of the run stay within it.
+    expect((await cache.load(steps, 0))?.step).toBe(steps[0]);
+    expect((await cache.load(steps, steps.length - 1))?.step).toBe(400);
+  });
+
+  it('holds at most CACHE_SIZE snapshots, keeping those nearest the one shown', async () => {
+    const n = (CACHE_SIZE + 20) * HIST_EVERY;
+    await db.metrics.bulkPut(Array.from({ length: n }, (_, i) => row(i + 1)));
+    const series = new MetricSeries();
+    await series.sync(db, RUN);
+    const steps = series.snapshotSteps;
+    const cache = new SnapshotCache(db, RUN);
+    for (let i = 0; i < steps.length; i += 3) await cache.load(steps, i);
+    const held = steps.filter((s) => cache.get(s));
+    expect(held.length).toBeLessThanOrEqual(CACHE_SIZE);
+    expect(held.at(-1)).toBe(steps.at(-1));
+    expect(cache.get(steps[0])).toBeUndefined();
+  });
+
+  it('a resume forgets the snapshots after it, including one being read, and the rewritten ones are read anew', async () => {
+    await db.metrics.bulkPut(Array.from({ length: 200 }, (_, i) => row(i + 1)));
+    const series = new MetricSeries();
+    await series.sync(db, RUN);
+    const cache = new SnapshotCache(db, RUN);
+    await cache.load(series.snapshotSteps, 2);
+    expect(cache.get(140)).toBeDefined();
+    expect(cache.get(160)).toBeUndefined();
+    const inFlight = cache.load(series.snapshotSteps, 9);
+    cache.dropAfter(120);
+    const rewritten = { ...row(200), histograms: { densityLog10: { edges: [0, 1], counts: [42], zero: 0 }, decoderNorm: { edges: [0, 1], counts: [43], zero: 0 } } };
+    await db.metrics.put(rewritten);
+    await inFlight;
+    expect(cache.get(140)).toBeUndefined();
+    expect(cache.get(200)).toBeUndefined();
+    expect(cache.get(120)).toEqual(await readSnapshot(db, RUN, 120));
+    expect((await cache.load(series.snapshotSteps, 9))?.densityLog10.counts).toEqual([42]);
   });
 });
 
