@@ -1,7 +1,9 @@
 // Steering end to end: a SAELens SAE for the demo model imported and made active, the demo model
 // steered with two latents (default and steered text side by side, parting at a marked token), bad
 // input refused with the page still usable, the set-up saved as a preset, reloaded, loaded, and the
-// same text generated again with the same seed.
+// same text generated again with the same seed. Without an SAE: the page says how to get one, the chat
+// template is applied and shown, a prompt-difference vector steers, the frequency penalty changes both
+// columns, and the logit lens runs.
 import { expect, test } from '@playwright/test';
 import { mkdir } from 'node:fs/promises';
 import { seededRandom } from '../src/lm/random';
@@ -32,12 +34,12 @@ function saeZip(): Buffer {
   return Buffer.from(packSaeLensZip('steer-relu', files));
 }
 
-/** A screenshot of the page with a token's tip open, when LANTERN_SHOTS names a folder. */
-async function shoot(page: import('@playwright/test').Page, name: string): Promise<void> {
+/** A screenshot of the page (the full page, or the 1280×720 viewport), when LANTERN_SHOTS names a folder. */
+async function shoot(page: import('@playwright/test').Page, name: string, fullPage = true): Promise<void> {
   const dir = process.env.LANTERN_SHOTS;
   if (!dir) return;
   await mkdir(dir, { recursive: true });
-  await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+  await page.screenshot({ path: `${dir}/${name}.png`, fullPage });
 }
 
 const texts = async (page: import('@playwright/test').Page, side: string) => (await page.getByTestId(`steer-${side}`).getByTestId('steer-token').allTextContents()).join('|');
@@ -103,4 +105,64 @@ test('steer the demo model with two latents side by side, refuse bad input, save
   await expect(page.getByTestId('steer-status')).toHaveText('Done.', { timeout: 120_000 });
   expect(await texts(page, 'default')).toEqual(first.default);
   expect(await texts(page, 'steered')).toEqual(first.steered);
+});
+
+test('without an SAE: how to get one, the chat template shown before generating, a prompt difference with a frequency penalty steering the demo model, and the logit lens', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto('/models');
+  await page.getByTestId('model-demo-add').click();
+  await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
+  await page.goto('/steering');
+  await expect(page.getByTestId('steer-no-sae')).toContainText('No SAE selected');
+  await expect(page.getByTestId('steer-no-sae').getByRole('link', { name: 'Library' })).toHaveAttribute('href', '/library');
+  await expect(page.getByTestId('steer-model')).toHaveValue(/.+/);
+
+  // 1. The chat template turns the message into the prompt the model continues, shown in the box.
+  await page.getByTestId('steer-prompt').fill('Hi');
+  await page.getByTestId('steer-chat').click();
+  await expect(page.getByTestId('steer-prompt')).toHaveValue('<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n', { timeout: 60_000 });
+  await expect(page.getByTestId('steer-chat-note')).toBeVisible();
+
+  // 2. A prompt difference: refused without prompt B, then steering greedily.
+  await page.getByTestId('steer-add-diff').click();
+  await page.getByTestId('steer-vector-hook').selectOption(HOOK);
+  await page.getByTestId('steer-vector-a').fill('love love love');
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-error')).toContainText('Vector 1: a difference vector needs two prompts, A and B');
+  await page.getByTestId('steer-vector-b').fill('hate hate hate');
+  await page.getByTestId('steer-vector-strength').fill('40');
+  await page.getByTestId('steer-temperature').fill('0');
+  await page.getByTestId('steer-max').fill('40');
+  // For the mid-generation screenshot, the CPU is throttled (WASM on two cores outruns a screenshot).
+  const cdp = process.env.LANTERN_SHOTS ? await page.context().newCDPSession(page) : undefined;
+  await cdp?.send('Emulation.setCPUThrottlingRate', { rate: 40 });
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-steered').getByTestId('steer-token').first()).toBeVisible({ timeout: 120_000 });
+  await page.getByTestId('steer-steered').scrollIntoViewIfNeeded();
+  await shoot(page, 'steering-streaming', false);
+  await cdp?.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  await expect(page.getByTestId('steer-status')).toHaveText('Done.', { timeout: 120_000 });
+  const plain = { default: await texts(page, 'default'), steered: await texts(page, 'steered') };
+  expect(plain.steered).not.toEqual(plain.default);
+
+  // 3. The frequency penalty changes the greedy text in both columns alike; a bad value is refused.
+  await page.getByTestId('steer-frequency-penalty').fill('9');
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-error')).toContainText('frequency penalty must be a number from −2 to 2');
+  await page.getByTestId('steer-frequency-penalty').fill('2');
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-status')).toHaveText('Done.', { timeout: 120_000 });
+  expect(await texts(page, 'default')).not.toEqual(plain.default);
+  expect(await texts(page, 'steered')).not.toEqual(plain.steered);
+
+  // 4. A prompt longer than the context is refused; the logit lens still runs without an SAE.
+  await page.getByTestId('steer-prompt').fill('x'.repeat(200));
+  await page.getByTestId('steer-run').click();
+  await expect(page.getByTestId('steer-error')).toContainText(/The prompt has 200 tokens with 40 new tokens; that exceeds .*128-token context/);
+  await page.getByTestId('steer-prompt').fill('the cat sat on the mat');
+  await page.getByTestId('lens-run').click();
+  await expect(page.getByTestId('lens-cell').first()).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('lens-cell').last().click();
+  await page.getByTestId('lens').scrollIntoViewIfNeeded();
+  await shoot(page, 'logit-lens', false);
 });

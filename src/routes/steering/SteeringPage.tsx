@@ -16,7 +16,7 @@ import { getDb, type ModelRecord } from '../../storage/db';
 import { Ablation } from './Ablation';
 import { LogitLens } from './LogitLens';
 import { checkLatents, checkVectors, DEFAULT_STEERING_FORM, steeringTarget, steerRequest, targetProblem, type SteeringForm } from './steering.data';
-import { Vectors } from './Vectors';
+import { newDiff, newDirection, Vectors } from './Vectors';
 import './steering.css';
 
 const METHOD_LABEL: Record<SteeringMethod, string> = { additive: 'additive', clamp: 'clamp', cap: 'projection cap' };
@@ -73,6 +73,7 @@ export function SteeringPage() {
     const n = models()?.find((m) => m.id === modelId())?.summary.nLayers;
     return typeof n === 'number' ? listHooks(n) : [];
   };
+  const vectorHook = () => target()?.hook ?? hooks()[0] ?? 'blocks.0.hook_resid_post';
   const [chat, setChat] = createSignal<'idle' | 'busy' | 'applied'>('idle');
   const [cols, setCols] = createStore<{ default: (StreamedToken | undefined)[]; steered: (StreamedToken | undefined)[] }>({ default: [], steered: [] });
 
@@ -238,45 +239,55 @@ export function SteeringPage() {
               </select>
             </label>
           </div>
-          <table class="table compact steer-latents" data-testid="steer-latents">
-            <thead>
-              <tr>
-                <th>Latent</th>
-                <th>Method</th>
-                <th>Strength</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              <Index each={form.latents}>
-                {(l, i) => (
-                  <tr data-testid="steer-latent-row">
-                    <td>
-                      <input type="number" aria-label="Latent" data-testid="steer-latent" value={l().latent} onInput={(e) => setForm('latents', i, 'latent', num(e.currentTarget.value))} />
-                    </td>
-                    <td>
-                      <select aria-label="Method" data-testid="steer-method" value={l().method} onChange={(e) => setForm('latents', i, 'method', e.currentTarget.value as SteeringMethod)}>
-                        <For each={STEERING_METHODS}>{(m) => <option value={m}>{METHOD_LABEL[m]}</option>}</For>
-                      </select>
-                    </td>
-                    <td>
-                      <input type="number" step="0.5" aria-label="Strength" data-testid="steer-strength" value={l().strength} onInput={(e) => setForm('latents', i, 'strength', num(e.currentTarget.value))} />
-                    </td>
-                    <td>
-                      <button class="btn btn-sm" aria-label={`Remove latent row ${i + 1}`} onClick={() => setForm('latents', (ls) => ls.filter((_, j) => j !== i))}>
-                        ✕
-                      </button>
-                    </td>
-                  </tr>
-                )}
-              </Index>
-            </tbody>
-          </table>
-          <Vectors form={form} setForm={setForm} hooks={hooks()} defaultHook={target()?.hook ?? hooks()[0] ?? 'blocks.0.hook_resid_post'} hasSae={!!target()} />
-          <div class="btn-row">
-            <button class="btn btn-sm" data-testid="steer-add" disabled={!target()} onClick={() => setForm('latents', form.latents.length, { latent: 0, strength: 8, method: 'additive' })}>
+          <Show when={form.latents.length}>
+            <table class="table compact steer-latents" data-testid="steer-latents">
+              <thead>
+                <tr>
+                  <th>Latent</th>
+                  <th>Method</th>
+                  <th>Strength</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                <Index each={form.latents}>
+                  {(l, i) => (
+                    <tr data-testid="steer-latent-row">
+                      <td>
+                        <input type="number" aria-label="Latent" data-testid="steer-latent" value={l().latent} onInput={(e) => setForm('latents', i, 'latent', num(e.currentTarget.value))} />
+                      </td>
+                      <td>
+                        <select aria-label="Method" data-testid="steer-method" value={l().method} onChange={(e) => setForm('latents', i, 'method', e.currentTarget.value as SteeringMethod)}>
+                          <For each={STEERING_METHODS}>{(m) => <option value={m}>{METHOD_LABEL[m]}</option>}</For>
+                        </select>
+                      </td>
+                      <td>
+                        <input type="number" step="0.5" aria-label="Strength" data-testid="steer-strength" value={l().strength} onInput={(e) => setForm('latents', i, 'strength', num(e.currentTarget.value))} />
+                      </td>
+                      <td>
+                        <button class="btn btn-sm" aria-label={`Remove latent row ${i + 1}`} onClick={() => setForm('latents', (ls) => ls.filter((_, j) => j !== i))}>
+                          ✕
+                        </button>
+                      </td>
+                    </tr>
+                  )}
+                </Index>
+              </tbody>
+            </table>
+          </Show>
+          <Vectors form={form} setForm={setForm} hooks={hooks()} />
+          <div class="btn-row steer-add-row">
+            <button class="btn btn-sm" data-testid="steer-add" disabled={!target()} title={target() ? 'Steer with an SAE latent at its hook' : 'Needs an SAE'} onClick={() => setForm('latents', form.latents.length, { latent: 0, strength: 8, method: 'additive' })}>
               Add latent
             </button>
+            <button class="btn btn-sm" data-testid="steer-add-diff" title="The difference of two prompts' mean activations at a hook" onClick={() => setForm('vectors', form.vectors.length, newDiff(vectorHook()))}>
+              Add prompt difference
+            </button>
+            <button class="btn btn-sm" data-testid="steer-add-direction" disabled={!target()} title={target() ? "An SAE latent's decoder direction at a hook of your choice" : 'Needs an SAE'} onClick={() => setForm('vectors', form.vectors.length, newDirection(vectorHook()))}>
+              Add latent direction
+            </button>
+          </div>
+          <div class="btn-row">
             <button class="btn btn-primary" data-testid="steer-run" disabled={running()} onClick={() => void run()}>
               {running() ? 'Generating…' : 'Generate'}
             </button>
