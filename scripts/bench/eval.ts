@@ -17,10 +17,7 @@ export const suite: BenchSuite = {
       return undefined;
     });
     const gpu = acquired ? acquired.report.architecture || acquired.report.description || 'webgpu' : 'cpu';
-    try {
-      await benchEval('wasm', benchModel(spec), spec, acquired?.device, opts, `wasm+${gpu}`);
-    } finally {
-      acquired?.device.destroy();
-    }
+    // The process's one shared Dawn device: other suites use it after this one.
+    await benchEval('wasm', benchModel(spec), spec, acquired?.device, opts, `wasm+${gpu}`);
   },
 };
