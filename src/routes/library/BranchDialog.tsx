@@ -4,6 +4,7 @@ import { useNavigate } from '@solidjs/router';
 import { createSignal, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import type { TrainParams, TrainSource } from '../../jobs/kinds/train';
+import type { ProbeSpec } from '../../replay/probes';
 import { resolveConfig, validateConfig, type SaeConfig } from '../../sae/config';
 import { gpu } from '../../state/gpu';
 import { newId } from '../../storage/db';
@@ -19,11 +20,17 @@ interface BranchForm {
 }
 
 /** The checkpoint's run configuration, or defaults around an imported SAE's shape. */
-function baseOf(row: LibraryRow): { config: SaeConfig; source: TrainSource; totalSteps: number; checkpointEvery: number } {
+function baseOf(row: LibraryRow): { config: SaeConfig; source: TrainSource; totalSteps: number; checkpointEvery: number; probes?: ProbeSpec } {
   const cfg = row.run?.config;
   if (cfg) {
-    const { source, totalSteps, checkpointEvery, fromCheckpointId: _from, ...rest } = cfg as Record<string, unknown>;
-    return { config: rest as unknown as SaeConfig, source: source as TrainSource, totalSteps: Number(totalSteps), checkpointEvery: Number(checkpointEvery) };
+    const { source, totalSteps, checkpointEvery, fromCheckpointId: _from, probes, ...rest } = cfg as Record<string, unknown>;
+    return {
+      config: rest as unknown as SaeConfig,
+      source: source as TrainSource,
+      totalSteps: Number(totalSteps),
+      checkpointEvery: Number(checkpointEvery),
+      ...(probes ? { probes: probes as ProbeSpec } : {}),
+    };
   }
   const arch = row.arch as SaeConfig['arch'];
   const config = resolveConfig({ arch, dIn: row.dIn, dSae: row.dSae, ...(row.k ? { k: row.k } : {}) });
@@ -58,6 +65,7 @@ export function BranchDialog(props: { row: LibraryRow; onClose: () => void }) {
         totalSteps: form.totalSteps,
         checkpointEvery: form.checkpointEvery,
         fromCheckpointId: props.row.checkpoint.id,
+        ...(base.probes ? { probes: base.probes } : {}),
       };
       await gpu().enqueue({ kind: 'train', params });
       props.onClose();
