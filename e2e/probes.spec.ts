@@ -1,7 +1,11 @@
 // Probe texts in the built app: a run on the GPT-2 fixture with typed probe texts, and a synthetic run
 // with ground-truth probes; scrubbed to a past step, the Probe texts panel shows the snapshot stored at
 // or before it — each probe's NMSE, rank, tokens and per-token error equal the rows read from IndexedDB.
+// Exported and imported, the run's probes replay again; a file with a truncated probe snapshot imports
+// with a message and the panel shows the valid one before it.
 import { expect, test, type Page } from '@playwright/test';
+import { readFile, writeFile } from 'node:fs/promises';
+import { unzipSync, zipSync } from 'fflate';
 import { startHubMirror, type HubMirror } from '../scripts/hub-mirror';
 import { buildFixtureRepo, FIXTURE_ORG } from '../src/lm/fixtures/repos';
 import { decodeProbeBytes } from '../src/replay/probes';
@@ -28,6 +32,19 @@ async function scrubTo(page: Page, step: number) {
     (el as HTMLInputElement).value = String(v);
     el.dispatchEvent(new Event('input', { bubbles: true }));
   }, step);
+}
+
+/** Exports the run from the Runs page, deletes it and returns the saved file's bytes. */
+async function exportAndDelete(page: Page, name: string, path: string) {
+  await page.goto('/runs');
+  const row = page.getByTestId('run-row').filter({ hasText: name });
+  const download = page.waitForEvent('download');
+  await row.getByRole('button', { name: 'Export', exact: true }).click();
+  await (await download).saveAs(path);
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await expect(row).toHaveCount(0);
+  return readFile(path);
 }
 
 /** The panel shows the stored snapshot at `snapStep`: every probe's NMSE and rank, every token's text and error, top latents on hover. */
@@ -114,4 +131,24 @@ test('a synthetic run records ground-truth probes and their MMCS at every snapsh
   expect(snap.mmcs).toBeGreaterThan(0);
   await expect(page.getByTestId('probe-token').first()).toHaveText(/^f\d+(\+f\d+)*$/);
   await page.getByTestId('probe-panel').screenshot({ path: info.outputPath('probe-panel-synthetic.png') });
+
+  // Exported, deleted and imported, the probes replay from the file.
+  const file = info.outputPath('probes.lantern-run.zip');
+  const bytes = await exportAndDelete(page, 'e2e-probes-synth', file);
+  await page.getByTestId('import-run').setInputFiles(file);
+  await expect(page.getByTestId('toast').filter({ hasText: 'Run imported' })).toBeVisible();
+  await page.goto(`/runs/${encodeURIComponent(runId)}?step=120`);
+  await expectProbesShown(page, runId, 100);
+
+  // A file whose probe snapshot at step 100 is cut short: imported with a message; step 120 shows the one at 50.
+  await exportAndDelete(page, 'e2e-probes-synth', file);
+  const files = unzipSync(bytes);
+  files['probes/100.bin'] = files['probes/100.bin'].subarray(0, 40);
+  const truncated = info.outputPath('truncated.lantern-run.zip');
+  await writeFile(truncated, zipSync(files));
+  await page.getByTestId('import-run').setInputFiles(truncated);
+  await expect(page.getByTestId('toast').filter({ hasText: 'Run imported without its truncated snapshots' })).toBeVisible();
+  await page.goto(`/runs/${encodeURIComponent(runId)}?step=120`);
+  await expect(page.getByTestId('run-import-note')).toContainText('probe snapshots at step 100 are truncated');
+  await expectProbesShown(page, runId, 50);
 });
