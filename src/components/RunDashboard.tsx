@@ -4,7 +4,7 @@
 // probe texts, and the run's configuration.
 import type uPlot from 'uplot';
 import { A, useSearchParams } from '@solidjs/router';
-import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { JobControls } from './JobControls';
 import { ProgressBar } from './ProgressBar';
 import { SaveCheckpointAs } from './SaveCheckpointAs';
@@ -60,6 +60,9 @@ const PANELS: { title: string; series: (SeriesSpec & { key: string })[]; logY?: 
   { title: 'Throughput (tokens/s)', testid: 'chart-tps', series: [{ key: 'tokensPerSec', label: 'tokens/s', color: C.b }] },
 ];
 
+/** Quiet time after the last scrub move before the URL's `?step=` is rewritten. */
+const URL_WRITE_MS = 250;
+
 /** Horizontal buckets of a drawn series: at most two points each (min/max). */
 const BUCKETS = 1000;
 
@@ -75,11 +78,37 @@ export function RunDashboard(props: { run: RunRecord }) {
   const job = createMemo(() => allJobs().find((j) => j.id === props.run.jobId));
   const total = () => Number(props.run.config.totalSteps ?? 0);
   const step = () => series().last;
+  // The asked-for step is held here and written to `?step=` once a scrub pauses: a history write
+  // per move costs more than the redraw, and Chromium throttles bursts of them. A changed URL
+  // (a link, a reload) is adopted.
   const [params, setParams] = useSearchParams<{ step?: string }>();
-  const parsed = createMemo(() => parseStepParam(params.step));
+  const [stepParam, setStepParam] = createSignal(params.step);
+  let urlStep = params.step;
+  let urlTimer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(urlTimer));
+  createEffect(
+    on(
+      () => params.step,
+      (raw) => {
+        if (raw === urlStep) return;
+        urlStep = raw;
+        setStepParam(raw);
+      },
+      { defer: true },
+    ),
+  );
+  const parsed = createMemo(() => parseStepParam(stepParam()));
   const shown = createMemo(() => resolveStep(parsed().requested, series().first, series().last));
   const at = createMemo(() => series().valuesAt(shown().step));
-  const setStep = (s: DisplayStep) => setParams({ step: s === 'live' ? undefined : String(s) }, { replace: true });
+  const setStep = (s: DisplayStep) => {
+    const raw = s === 'live' ? undefined : String(s);
+    setStepParam(raw);
+    clearTimeout(urlTimer);
+    urlTimer = setTimeout(() => {
+      urlStep = raw;
+      setParams({ step: raw }, { replace: true });
+    }, URL_WRITE_MS);
+  };
   const cursor = () => (shown().live ? undefined : shown().step);
 
   // The snapshot at or before the shown step: read by key with its neighbours prefetched, so a scrub
