@@ -5,6 +5,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { randomSae, reluActs } from '../features/testing';
+import { cpuEncoder } from '../features/encoder';
+import type { SaeWeights } from '../sae/types';
 import { randomArray } from '../gpu/testing';
 import { LanternDb, type MetricRecord } from '../storage/db';
 import { deleteRecord } from '../storage/repository';
@@ -32,8 +34,14 @@ const probeSet: ProbeSet = {
   x: LENGTHS.map((len, p) => randomArray(len * D_IN, 100 + p, -1, 1)),
 };
 
+/** The CPU reference encoder of a ReLU SAE. */
+const relu = (sae: SaeWeights) => cpuEncoder(sae, { kind: 'relu' });
+
 /** The SAE "at step s": a different seeded ReLU SAE per step. */
-const snapAt = (step: number): ProbeSnapshot => computeProbeSnapshot(step, randomSae(D_IN, D_SAE, step), 'relu', undefined, probeSet);
+function snapAt(step: number): Promise<ProbeSnapshot> {
+  const sae = randomSae(D_IN, D_SAE, step);
+  return computeProbeSnapshot(step, sae, relu(sae), probeSet);
+}
 
 /** Writes steps (from, to] in slices as the train job does; returns the probe snapshots it wrote. */
 async function train(from: number, to: number, slice: number): Promise<ProbeSnapshot[]> {
@@ -42,7 +50,7 @@ async function train(from: number, to: number, slice: number): Promise<ProbeSnap
     const rows: MetricRecord[] = [];
     for (let i = 0; i < slice && s < to; i++) rows.push({ runId: RUN, step: ++s, values: { loss: 1 / s } });
     const hist = rows.map((r) => r.step).filter((x) => x % EVERY === 0).at(-1);
-    const snap = hist === undefined ? undefined : snapAt(hist);
+    const snap = hist === undefined ? undefined : await snapAt(hist);
     await writeStepRows(db, RUN, rows, undefined, snap && (await probeChunk(RUN, snap)));
     if (snap) written.push(snap);
   }
@@ -50,9 +58,9 @@ async function train(from: number, to: number, slice: number): Promise<ProbeSnap
 }
 
 describe('probe snapshots', () => {
-  it('stored NMSE per token and per probe equals a plain CPU computation, and the top latents are the largest activations', () => {
+  it('stored NMSE per token and per probe equals a plain CPU computation, and the top latents are the largest activations', async () => {
     const sae = randomSae(D_IN, D_SAE, 3);
-    const snap = computeProbeSnapshot(0, sae, 'relu', undefined, probeSet);
+    const snap = await computeProbeSnapshot(0, sae, relu(sae), probeSet);
     probeSet.x.forEach((x, p) => {
       const nTok = LENGTHS[p];
       const acts = reluActs(sae, x, nTok);
@@ -114,7 +122,7 @@ describe('probe snapshots', () => {
     expect(h.error).toBe(`The probe snapshot of run ${RUN} at step 30 is corrupted; the probe history stops before it.`);
   });
 
-  it('synthetic probes carry their true features, and MMCS is the recovery of the decoder against the true directions', () => {
+  it('synthetic probes carry their true features, and MMCS is the recovery of the decoder against the true directions', async () => {
     const opts = { dIn: 8, nFeatures: 32, seed: 4 };
     const set = syntheticProbes(opts, 3);
     expect(set.tokens.map((t) => t.length)).toEqual([8, 8, 8]);
@@ -122,7 +130,7 @@ describe('probe snapshots', () => {
     expect(set.tokens[1].every((l) => /^f(\d+)\+f(\d+)$/.test(l))).toBe(true);
     expect(set.tokens[2].every((l) => Number(l.slice(1)) >= 24)).toBe(true);
     const sae = randomSae(8, 40, 9);
-    const snap = computeProbeSnapshot(10, sae, 'relu', undefined, set);
+    const snap = await computeProbeSnapshot(10, sae, relu(sae), set);
     expect(snap.mmcs).toBeCloseTo(recovery(sae.W_dec, 40, set.truth!.directions, 32, 8).mmcs, 6);
   });
 

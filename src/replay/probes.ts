@@ -1,8 +1,8 @@
 // Probe-text evolution: a run's probe activations (computed once, the LM is frozen) passed through the
 // SAE at every histogram snapshot; per token its reconstruction error and top latents, one probeChunks row per snapshot.
-import { encodeReference, encoderRule } from '../features/encoder';
+import type { Encoder } from '../features/encoder';
 import { createSyntheticSource, recovery, Xoshiro128, type SyntheticOptions } from '../sae/synthetic';
-import type { Architecture, SaeWeights } from '../sae/types';
+import type { SaeWeights } from '../sae/types';
 import { sha256Hex } from '../storage/chunks';
 import type { ChunkRecord, LanternDb } from '../storage/db';
 import { IntegrityError } from '../storage/errors';
@@ -45,32 +45,41 @@ export interface ProbeSnapshot {
 }
 
 /**
- * The SAE applied to every probe on the CPU: activations by the analysis encoder's reference,
- * x̂ = acts·W_dec + b_dec, the error per token and per probe, and each token's top-k latents.
+ * The SAE applied to every probe: all probe tokens through `encoder` in one batch (the GPU encoder in
+ * training, the CPU reference in tests), then on the CPU from its sparse rows x̂ = b_dec + Σ a_j·W_dec[j],
+ * the error per token and per probe, and each token's top-k latents. Cost: one encode of a few hundred
+ * tokens plus nnz·dIn multiply-adds.
  */
-export function computeProbeSnapshot(step: number, weights: SaeWeights, arch: Architecture, k: number | undefined, set: ProbeSet, topK = PROBE_TOP_K): ProbeSnapshot {
-  const { dIn, dSae } = weights;
-  const rule = encoderRule(arch, weights, k);
+export async function computeProbeSnapshot(step: number, weights: SaeWeights, encoder: Encoder, set: ProbeSet, topK = PROBE_TOP_K): Promise<ProbeSnapshot> {
+  const { dIn } = weights;
+  const total = set.x.reduce((a, x) => a + x.length / dIn, 0);
+  const all = new Float32Array(total * dIn);
+  let at = 0;
+  for (const x of set.x) {
+    all.set(x, at);
+    at += x.length;
+  }
+  const acts = await encoder.encode(all, total);
+  const xHat = new Float64Array(dIn);
+  let row = 0;
   const probes = set.x.map((x): ProbeResult => {
     const nTok = x.length / dIn;
-    const acts = encodeReference(weights, rule, x, nTok);
     const err = new Float32Array(nTok);
     const latents = new Int32Array(nTok * topK).fill(-1);
     const values = new Float32Array(nTok * topK);
-    const xHat = new Float64Array(dIn);
     let errSum = 0;
     let normSum = 0;
-    for (let t = 0; t < nTok; t++) {
-      // 1. Reconstruction x̂ = b_dec + Σ_j acts[t, j]·W_dec[j, :], and the top-k by insertion.
+    for (let t = 0; t < nTok; t++, row++) {
+      // 1. Reconstruction from the token's nonzeros, and its top-k by insertion (ties: lower latent first).
       for (let i = 0; i < dIn; i++) xHat[i] = weights.b_dec[i];
       const top = latents.subarray(t * topK, (t + 1) * topK);
       const val = values.subarray(t * topK, (t + 1) * topK);
-      for (let j = 0; j < dSae; j++) {
-        const a = acts[t * dSae + j];
-        if (a === 0) continue;
+      for (let e = acts.rowPtr[row]; e < acts.rowPtr[row + 1]; e++) {
+        const j = acts.latent[e];
+        const a = acts.value[e];
         for (let i = 0; i < dIn; i++) xHat[i] += a * weights.W_dec[j * dIn + i];
         let p = topK;
-        while (p > 0 && (top[p - 1] === -1 || a > val[p - 1])) p--;
+        while (p > 0 && (top[p - 1] === -1 || a > val[p - 1] || (a === val[p - 1] && j < top[p - 1]))) p--;
         if (p < topK) {
           top.copyWithin(p + 1, p, topK - 1);
           val.copyWithin(p + 1, p, topK - 1);
@@ -79,20 +88,20 @@ export function computeProbeSnapshot(step: number, weights: SaeWeights, arch: Ar
         }
       }
       // 2. Squared error and squared norm of the token.
-      let e = 0;
-      let n = 0;
+      let e2 = 0;
+      let n2 = 0;
       for (let i = 0; i < dIn; i++) {
         const xi = x[t * dIn + i];
-        e += (xHat[i] - xi) ** 2;
-        n += xi * xi;
+        e2 += (xHat[i] - xi) ** 2;
+        n2 += xi * xi;
       }
-      err[t] = n > 0 ? e / n : 0;
-      errSum += e;
-      normSum += n;
+      err[t] = n2 > 0 ? e2 / n2 : 0;
+      errSum += e2;
+      normSum += n2;
     }
     return { nmse: Math.fround(normSum > 0 ? errSum / normSum : 0), err, latents, values };
   });
-  const mmcs = set.truth ? recovery(weights.W_dec, dSae, set.truth.directions, set.truth.nFeatures, dIn).mmcs : NaN;
+  const mmcs = set.truth ? recovery(weights.W_dec, weights.dSae, set.truth.directions, set.truth.nFeatures, dIn).mmcs : NaN;
   return { step, k: topK, mmcs: Math.fround(mmcs), probes };
 }
 

@@ -1,5 +1,5 @@
-// Probe snapshots written by the training job on Dawn: one per histogram snapshot, each equal to the
-// CPU probe computation on the weights checkpointed at that step, continuous across a crash and resume.
+// Probe snapshots written by the training job on Dawn (GPU encoder): one per histogram snapshot, each
+// equal to the CPU-reference probe computation on the weights checkpointed at that step, continuous across a crash and resume.
 import 'fake-indexeddb/auto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeGpu } from '../../gpu/nodeDevice';
@@ -8,6 +8,7 @@ import type { JobKind } from '../types';
 import { readCheckpoint } from '../../storage/checkpoints';
 import { decodeCheckpoint } from '../../sae/checkpointCodec';
 import { weightsFromState } from '../../sae/formats/state';
+import { cpuEncoder, encoderRule } from '../../features/encoder';
 import { computeProbeSnapshot, readProbeHistory, readProbeSnapshot, syntheticProbes } from '../../replay/probes';
 import { createGpuService } from '../gpuService';
 import { trainJob, type TrainState } from './train';
@@ -64,7 +65,8 @@ describe('train job probes', () => {
     expect((await db.runs.get('run-p'))?.probeTokens).toEqual(set.tokens);
     for (const ck of await db.checkpoints.where('runId').equals('run-p').toArray()) {
       const { state } = decodeCheckpoint(await readCheckpoint(db, ck.id));
-      const want = computeProbeSnapshot(ck.step, weightsFromState(state), 'topk', 4, set);
+      const weights = weightsFromState(state);
+      const want = await computeProbeSnapshot(ck.step, weights, cpuEncoder(weights, encoderRule('topk', weights, 4)), set);
       const got = (await readProbeSnapshot(db, 'run-p', ck.step))!;
       expect(got.mmcs).toBeCloseTo(want.mmcs, 5);
       got.probes.forEach((p, i) => {

@@ -15,7 +15,9 @@ import { openHookedModel } from './extract';
 import { checkTokenizationFits } from './vocabCheck';
 import { Extractor } from '../../lm/extract';
 import type { ActivationSource } from '../../storage/db';
-import type { LanternDb, MetricRecord } from '../../storage/db';
+import type { ChunkRecord, LanternDb, MetricRecord } from '../../storage/db';
+import { encoderRule } from '../../features/encoder';
+import { gpuEncoder } from '../../features/gpu';
 import { JobError, type JobContext, type JobKind } from '../types';
 import { dropAfter, writeStepRows } from '../../replay/latents';
 import { computeProbeSnapshot, probeChunk, type ProbeSet, type ProbeSpec } from '../../replay/probes';
@@ -236,6 +238,18 @@ async function loadBranch(trainer: SaeTrainer, saved: SaeState, config: SaeConfi
   }
 }
 
+/** The SAE of `step` (the trainer's current weights) applied to the probes by the GPU encoder, whose buffers are freed after. */
+async function probeRow(ctx: JobContext, params: TrainParams, trainer: SaeTrainer, probes: ProbeSet, step: number): Promise<ChunkRecord> {
+  const weights = await trainer.exportWeights();
+  const tokens = probes.x.reduce((a, x) => a + x.length / params.config.dIn, 0);
+  const encoder = gpuEncoder(ctx.device(), weights, encoderRule(params.config.arch, weights, params.config.k), tokens);
+  try {
+    return await probeChunk(params.runId, await computeProbeSnapshot(step, weights, encoder, probes));
+  } finally {
+    encoder.release();
+  }
+}
+
 /** The live trainer, rebuilt from the last checkpoint when the worker has none (reload, resume). */
 async function ensureLive(params: TrainParams, state: TrainState, ctx: JobContext): Promise<[Live, TrainState]> {
   const existing = live.get(ctx.jobId);
@@ -320,8 +334,8 @@ export const trainJob: JobKind<TrainParams, TrainState> = {
       if (row) row.histograms = { densityLog10: hist.densityLog10, decoderNorm: hist.decoderNorm };
     }
     const snap = hist && rows.some((r) => r.step === hist.step) ? { step: hist.step, windowTokens: hist.windowTokens, fires: hist.fires } : undefined;
-    const probed = snap && l.probes && snap.step === state.step ? computeProbeSnapshot(snap.step, await l.trainer.exportWeights(), params.config.arch, params.config.k, l.probes) : undefined;
-    await writeStepRows(ctx.db, params.runId, rows, snap, probed && (await probeChunk(params.runId, probed)));
+    const probed = snap && l.probes && snap.step === state.step ? await probeRow(ctx, params, l.trainer, l.probes, snap.step) : undefined;
+    await writeStepRows(ctx.db, params.runId, rows, snap, probed);
     state = { ...state, tokensPerSec };
     // 3. Checkpoint on the interval.
     if (state.step % params.checkpointEvery === 0) state = await saveCheckpoint(ctx, params, l, state);
