@@ -43,10 +43,11 @@ export function LogitLens(props: { modelId?: string; prompt: string; backend: 'a
       <Show when={result()}>
         {(r) => (
           <div class="lens-scroll">
+            <div class="muted small">Each cell is the likeliest next token after that prompt token when the row's residual goes through the final norm and unembedding, shaded by its probability; click one for its top 10.</div>
             <table class="table lens-grid mono small" data-testid="lens-grid">
               <thead>
                 <tr>
-                  <th />
+                  <th class="muted">hook \ token</th>
                   <For each={r().tokens}>{(t) => <th>{visibleToken(t)}</th>}</For>
                 </tr>
               </thead>

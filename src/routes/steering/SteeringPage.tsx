@@ -233,7 +233,7 @@ export function SteeringPage() {
             </label>
             <label class="field">
               <span class="field-label">Backend</span>
-              <select value={backend()} onChange={(e) => setBackend(e.currentTarget.value as 'auto' | 'wasm')}>
+              <select data-testid="steer-backend" value={backend()} onChange={(e) => setBackend(e.currentTarget.value as 'auto' | 'wasm')}>
                 <option value="wasm">WASM</option>
                 <option value="auto">WebGPU (WASM fallback)</option>
               </select>
