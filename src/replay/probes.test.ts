@@ -1,7 +1,8 @@
 // Probe-text evolution: the stored NMSE and top latents equal a plain by-definition computation, the
 // view at any step equals what was recorded live, a resume keeps the history continuous, corrupted or
-// truncated rows are reported, and run files and deletion carry the probe snapshots.
+// truncated rows are reported, run files and deletion carry the probe snapshots, and a v3 database upgrades.
 import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { randomSae, reluActs } from '../features/testing';
@@ -149,5 +150,40 @@ describe('probe snapshots', () => {
     expect((await readProbeHistory(db, RUN)).steps).toEqual([10, 30]);
     expect(run.importNote).toContain('probe snapshots at step 20 are truncated');
     expect(run.importNote).toContain('2 probe snapshots');
+  });
+
+  it('a version 3 database opens at version 4 with its runs and latent snapshots kept and an empty probeChunks table', async () => {
+    const name = `probes-v3-${n++}`;
+    const chunks = '[ownerId+index], ownerId, byteLength';
+    const v3 = new Dexie(name);
+    v3.version(1).stores({
+      datasets: 'id, name, status, createdAt',
+      datasetChunks: chunks,
+      tokenizations: 'id, datasetId, modelId',
+      tokenChunks: chunks,
+      models: 'id, repo, createdAt',
+      activationSets: 'id, modelId, status, createdAt',
+      activationChunks: chunks,
+      runs: 'id, status, createdAt',
+      metrics: '[runId+step], runId',
+      checkpoints: 'id, runId, complete, createdAt',
+      checkpointChunks: chunks,
+      features: '[saeId+index], saeId',
+      templates: 'id, kind, name, favourite, updatedAt',
+      jobs: 'id, status, kind, createdAt',
+      selfTests: 'id, createdAt',
+      settings: 'key',
+    });
+    v3.version(2).stores({ analyses: 'id, saeId, status, createdAt', analysisChunks: chunks });
+    v3.version(3).stores({ latentChunks: chunks });
+    await v3.table('runs').add({ id: RUN, name: 'old', config: {}, status: 'done', step: 10, createdAt: 0 });
+    await v3.table('latentChunks').add({ ownerId: RUN, index: 10, bytes: new ArrayBuffer(8), byteLength: 8, sha256: '0'.repeat(64) });
+    v3.close();
+    const v4 = new LanternDb(name);
+    expect((await v4.runs.get(RUN))?.name).toBe('old');
+    expect(await v4.latentChunks.count()).toBe(1);
+    expect(await readProbeHistory(v4, RUN)).toEqual({ steps: [], nmse: [], mmcs: [] });
+    expect(v4.verno).toBeGreaterThanOrEqual(4);
+    await v4.delete();
   });
 });
