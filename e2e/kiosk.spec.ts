@@ -180,5 +180,8 @@ test("the features panel shows the active SAE's analysis (map and densest latent
   await expect(page.getByTestId('kiosk-preset-name')).toHaveText('river lantern');
   await expect(page.getByTestId('kiosk-preset-prompt')).toHaveText('“The lantern by the river”');
   await expect(page.getByTestId('kiosk-preset-latent')).toHaveText('#3 additive 8');
+  // Labelled from the active SAE's analysis, as its row in the feature list is.
+  await expect(page.getByTestId('kiosk-preset-label')).toHaveCount(1);
+  await expect(page.getByTestId('kiosk-preset-label')).not.toBeEmpty();
   await shoot(page, 'kiosk-steering-preset');
 });

@@ -19,7 +19,13 @@ function colour(density: number, lo: number, hi: number): [number, number, numbe
   return [Math.round(30 + 200 * t), Math.round(64 + 170 * t), Math.round(120 + 40 * t)];
 }
 
-export function FeatureMap(props: { points: () => MapPoint[]; highlight: () => Set<number> | undefined; onOpen: (index: number) => void }) {
+export function FeatureMap(props: {
+  points: () => MapPoint[];
+  highlight: () => Set<number> | undefined;
+  onOpen: (index: number) => void;
+  /** Multiplies every point's radius (1: 3 px, 5 px when matched), e.g. for a display read from afar. */
+  radiusScale?: number;
+}) {
   let host: HTMLDivElement | undefined;
   let deck: Deck<OrthographicView> | undefined;
 
@@ -42,6 +48,7 @@ export function FeatureMap(props: { points: () => MapPoint[]; highlight: () => S
       id: 'latents',
       data: { length: pts.length, attributes: { getPosition: { value: positions, size: 2 }, getFillColor: { value: colours, size: 4 }, getRadius: { value: radii, size: 1 } } },
       radiusUnits: 'pixels',
+      radiusScale: props.radiusScale ?? 1,
       pickable: true,
       autoHighlight: true,
       highlightColor: [255, 255, 255, 255],

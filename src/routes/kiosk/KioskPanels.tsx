@@ -5,6 +5,7 @@ import { createEffect, createMemo, createResource, createSignal, For, Match, on,
 import { FeatureMap, type MapPoint } from '../../components/charts/FeatureMap';
 import { Histogram } from '../../components/charts/Histogram';
 import { LatentTimeline } from '../../components/LatentTimeline';
+import { ProgressBar } from '../../components/ProgressBar';
 import { visibleToken } from '../../features/tokens';
 import { readSnapshot, type Snapshot } from '../../replay/snapshots';
 import { createLive, createLiveQuery } from '../../state/live';
@@ -13,10 +14,11 @@ import type { FeatureSummaryRow } from '../../features/types';
 import { getDb, type FeatureRecord, type RunRecord } from '../../storage/db';
 import { shownLabel } from '../features/features.data';
 import { fmtDensity, fmtSig } from '../features/format';
-import { chooseAnalysis, chooseSteeringPreset, replayTickMs, topFeatures } from './kiosk.data';
+import { activeSaeId } from '../../state/activeSae';
+import { activeSaeLabels, chooseAnalysis, chooseSteeringPreset, replayTickMs, topFeatures } from './kiosk.data';
 
-/** Densest latents listed beside the map. */
-const TOP = 8;
+/** Densest latents listed beside the map: as many as fit a 720-line screen in the kiosk's type. */
+const TOP = 6;
 
 export function Big(props: { label: string; value: string; testid?: string }) {
   return (
@@ -92,6 +94,11 @@ export function KioskReplay(props: { runId: string; snapshotSteps: () => number[
         <Big label="latents that fired" value={fired() === undefined ? '—' : fired()!.toLocaleString('en')} />
         <Big label="never fired" value={snapshot()?.densityLog10.zero === undefined ? '—' : snapshot()!.densityLog10.zero!.toLocaleString('en')} />
       </div>
+      <div class="kiosk-replay-bar">
+        <span class="mono">{props.snapshotSteps()[0].toLocaleString('en')}</span>
+        <ProgressBar value={n() > 1 ? props.snapshotSteps().indexOf(step()!) / (n() - 1) : 1} label="replay position" />
+        <span class="mono">{props.snapshotSteps()[n() - 1].toLocaleString('en')}</span>
+      </div>
       <div class="kiosk-charts kiosk-replay">
         <LatentTimeline runId={props.runId} snapshotSteps={props.snapshotSteps} step={() => step() ?? 0} />
         <div class="kiosk-chart">
@@ -136,7 +143,6 @@ export function KioskFeatures(props: { run: RunRecord }) {
     return d && 'rows' in d ? topFeatures(d.rows, d.notes, TOP) : [];
   });
   const points = createMemo((): MapPoint[] => rows().filter((r) => r.x !== undefined && r.y !== undefined).map((r) => ({ index: r.index, x: r.x!, y: r.y!, density: r.density, label: shownLabel(r) })));
-  const highlight = createMemo(() => new Set(top().map((r) => r.index)));
   const alive = () => rows().filter((r) => r.density > 0).length;
 
   const noneText = () => {
@@ -172,7 +178,7 @@ export function KioskFeatures(props: { run: RunRecord }) {
             <div class="kiosk-features">
               <Show when={points().length} fallback={<div class="kiosk-map muted">This analysis has no map positions.</div>}>
                 <div class="kiosk-map">
-                  <FeatureMap points={points} highlight={highlight} onOpen={(i) => navigate(`/features/${encodeURIComponent(f().sae.id)}/${i}`)} />
+                  <FeatureMap points={points} highlight={() => undefined} radiusScale={2.5} onOpen={(i) => navigate(`/features/${encodeURIComponent(f().sae.id)}/${i}`)} />
                 </div>
               </Show>
               <ol class="kiosk-top-features" data-testid="kiosk-top-features">
@@ -200,8 +206,17 @@ export function KioskFeatures(props: { run: RunRecord }) {
 
 /** The favourite (or newest) steering preset: its prompt and latents, and where its texts are made. */
 export function KioskSteering() {
+  const db = getDb();
   /** undefined while loading, null when no preset is saved. */
-  const preset = createLive(async () => (await chooseSteeringPreset(getDb())) ?? null);
+  const preset = createLive(async () => (await chooseSteeringPreset(db)) ?? null);
+  const activeId = createLive(async () => (await activeSaeId(db)) ?? null);
+  const [labels] = createResource(activeId, async () => {
+    try {
+      return await activeSaeLabels(db);
+    } catch {
+      return undefined;
+    }
+  });
   return (
     <Show
       when={preset()}
@@ -226,13 +241,26 @@ export function KioskSteering() {
           <ul class="kiosk-latents">
             <For each={preset()!.latents}>
               {(l) => (
-                <li data-testid="kiosk-preset-latent">
-                  <span class="mono">#{l.latent}</span> <span>{l.method}</span> <span class="mono">{fmtSig(l.strength)}</span>
+                <li>
+                  <span class="kiosk-preset-latent" data-testid="kiosk-preset-latent">
+                    <span class="mono">#{l.latent}</span> <span>{l.method}</span> <span class="mono">{fmtSig(l.strength)}</span>
+                  </span>
+                  <Show when={labels()?.rows.get(l.latent)}>
+                    {(r) => (
+                      <span class="kiosk-preset-label" data-testid="kiosk-preset-label">
+                        {shownLabel(r()) || '—'}
+                        <span class="kiosk-feature-tokens mono">
+                          <For each={r().topTokens.slice(0, 4)}>{(t) => <span class="kiosk-token">{visibleToken(t)}</span>}</For>
+                        </span>
+                      </span>
+                    )}
+                  </Show>
                 </li>
               )}
             </For>
           </ul>
         </Show>
+        <Show when={labels()}>{(l) => <p class="kiosk-sub">Labels from the active SAE, {l().sae}, which the Steering page steers with.</p>}</Show>
         <p class="kiosk-note">
           Presets keep the set-up, not the generated text. <A href="/steering">Open Steering</A>, load “{preset()!.name}” and generate to read the default and steered continuations side by side.
         </p>

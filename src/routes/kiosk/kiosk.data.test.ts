@@ -4,7 +4,8 @@ import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ACTIVE_SAE_KEY } from '../../state/activeSae';
 import { getDb, type AnalysisRecord, type CheckpointRecord, type JobRecord, type RunRecord } from '../../storage/db';
-import { chooseAnalysis, chooseRun, chooseSteeringPreset, DEFAULT_CYCLE_S, KIOSK_PANELS, parseKioskParams, replayTickMs, topFeatures } from './kiosk.data';
+import { jsonChunk } from '../../storage/analyses';
+import { activeSaeLabels, chooseAnalysis, chooseRun, chooseSteeringPreset, DEFAULT_CYCLE_S, KIOSK_PANELS, parseKioskParams, replayTickMs, topFeatures } from './kiosk.data';
 
 const run = (id: string, status: RunRecord['status'], createdAt: number, jobId?: string): RunRecord => ({ id, name: id, config: {}, status, jobId, step: 0, createdAt });
 const job = (id: string, kind: string, status: JobRecord['status']): JobRecord => ({
@@ -76,7 +77,7 @@ describe('replayTickMs', () => {
   });
 });
 
-describe('chooseAnalysis and chooseSteeringPreset', () => {
+describe('chooseAnalysis, topFeatures, chooseSteeringPreset and activeSaeLabels', () => {
   const db = getDb();
   const ckpt = (id: string, runId: string, step: number, complete: 0 | 1 = 1): CheckpointRecord => ({ id, runId, name: id, step, complete, sha256: '', bytes: 0, createdAt: step });
   const analysis = (id: string, saeId: string, createdAt: number, status: AnalysisRecord['status'] = 'ready') => ({ id, saeId, status, createdAt }) as AnalysisRecord;
@@ -84,7 +85,7 @@ describe('chooseAnalysis and chooseSteeringPreset', () => {
   synthetic.config = { source: { type: 'synthetic', nFeatures: 64 } };
 
   beforeEach(async () => {
-    await Promise.all([db.analyses.clear(), db.checkpoints.clear(), db.settings.clear(), db.templates.clear()]);
+    await Promise.all([db.analyses.clear(), db.analysisChunks.clear(), db.checkpoints.clear(), db.settings.clear(), db.templates.clear(), db.features.clear()]);
   });
 
   it("shows the newest analysed checkpoint of the run, newest analysis first, before the active SAE's", async () => {
@@ -132,5 +133,24 @@ describe('chooseAnalysis and chooseSteeringPreset', () => {
     await db.templates.update('t1', { favourite: 0 });
     await db.templates.update('t2', { body: body([{ latent: -1, strength: 1, method: 'additive' }]) });
     expect(await chooseSteeringPreset(db)).toMatchObject({ name: 'newest', latents: [], problem: 'Its latents row 1: latent must be a whole number ≥ 0; load it on the Steering page, fix them and save it again.' });
+  });
+
+  it("labels the preset's latents from the active SAE's stored analysis, a person's label first; none without an analysis", async () => {
+    await db.checkpoints.add(ckpt('sae', 'imported', 0));
+    await db.settings.put({ key: ACTIVE_SAE_KEY, value: 'sae' });
+    expect(await activeSaeLabels(db)).toBeUndefined();
+    await db.analyses.add(analysis('an', 'sae', 1));
+    const rows = [
+      { index: 0, density: 0.1, meanActive: 1, max: 2, autoLabel: '“the”', topTokens: [' the'] },
+      { index: 1, density: 0.2, meanActive: 1, max: 2, autoLabel: '“fox”', topTokens: [' fox'] },
+    ];
+    await db.analysisChunks.put(await jsonChunk('an', 0, { rows, vocab: [], densityHistogram: { edges: [0, 1], counts: [2] } }));
+    await db.features.put({ saeId: 'sae', index: 1, label: 'animals' });
+    const labels = await activeSaeLabels(db);
+    expect(labels?.sae).toBe('sae');
+    expect([...labels!.rows.values()].map((r) => [r.index, r.label ?? r.autoLabel, r.topTokens])).toEqual([
+      [0, '“the”', [' the']],
+      [1, 'animals', [' fox']],
+    ]);
   });
 });

@@ -3,6 +3,7 @@
 import type { SteeredLatent } from '../../lm/steering';
 import { activeSaeId } from '../../state/activeSae';
 import type { FeatureSummaryRow } from '../../features/types';
+import { featureNotes, readSummary, readyAnalysis } from '../../storage/analyses';
 import type { AnalysisRecord, CheckpointRecord, FeatureRecord, JobRecord, LanternDb, RunRecord, TemplateRecord } from '../../storage/db';
 import { listRows, queryRows, type ListRow } from '../features/features.data';
 import { checkLatents } from '../steering/steering.data';
@@ -121,6 +122,16 @@ export interface KioskPreset {
   latents: SteeredLatent[];
   /** What is wrong with a stored body the steering page would refuse, or undefined. */
   problem?: string;
+}
+
+/** The active SAE's name and its latents' shown labels and top tokens, when it has a finished analysis. */
+export async function activeSaeLabels(db: LanternDb): Promise<{ sae: string; rows: Map<number, ListRow> } | undefined> {
+  const id = await activeSaeId(db);
+  const sae = id ? await db.checkpoints.get(id) : undefined;
+  const analysis = sae ? await readyAnalysis(db, sae.id) : undefined;
+  if (!sae || !analysis) return undefined;
+  const [summary, notes] = await Promise.all([readSummary(db, analysis), featureNotes(db, sae.id)]);
+  return { sae: sae.name, rows: new Map(listRows(summary.rows, notes).map((r) => [r.index, r])) };
 }
 
 /** The favourite steering preset edited last, else the one edited last; undefined when none is saved. */
