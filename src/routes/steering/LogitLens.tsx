@@ -15,7 +15,7 @@ export function LogitLens(props: { modelId?: string; prompt: string; backend: 'a
 
   async function run() {
     setError(undefined);
-    if (!props.modelId) return setError("The SAE's model is not in the library; add it on the Models page.");
+    if (!props.modelId) return setError('No model to run the lens on: add one on the Models page (or choose one above).');
     setBusy(true);
     try {
       setResult(await gpu().logitLens({ modelId: props.modelId, prompt: props.prompt, backend: props.backend }));
