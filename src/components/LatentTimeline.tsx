@@ -38,17 +38,17 @@ export function LatentTimeline(props: { runId: string; snapshotSteps: () => numb
       (id) => {
         const held = new LatentTimelineSeries(id);
         let chain = Promise.resolve();
-        let alive = true;
+        let current = true;
         setTimeline(undefined);
         createEffect(
           on(newest, () => {
             chain = chain.then(async () => {
               const changed = await held.sync(getDb());
-              if (alive && (changed || !timeline())) setTimeline(held.view());
+              if (current && (changed || !timeline())) setTimeline(held.view());
             });
           }),
         );
-        onCleanup(() => (alive = false));
+        onCleanup(() => (current = false));
       },
     ),
   );

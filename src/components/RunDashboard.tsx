@@ -222,19 +222,15 @@ export function RunDashboard(props: { run: RunRecord }) {
       </Show>
       <div class="chart-grid">
         <For each={PANELS}>
-          {(panel) => (
-            <div class="card chart-card">
-              <TimeSeries
-                title={panel.title}
-                series={panel.series}
-                logY={panel.logY}
-                testid={panel.testid}
-                data={() => columns(series(), panel.series.map((s) => s.key))}
-                cursor={cursor}
-                cursorText={cursorText(panel.series)}
-              />
-            </div>
-          )}
+          {(panel) => {
+            // Decimated once per change of the series, however often the chart reads it.
+            const data = createMemo(() => columns(series(), panel.series.map((s) => s.key)));
+            return (
+              <div class="card chart-card">
+                <TimeSeries title={panel.title} series={panel.series} logY={panel.logY} testid={panel.testid} data={data} cursor={cursor} cursorText={cursorText(panel.series)} />
+              </div>
+            );
+          }}
         </For>
         <div class="card chart-card" data-testid="snapshot-density" data-step={snapshot()?.step} data-counts={snapshot()?.densityLog10.counts.join(',')}>
           <Histogram title={`Feature density (log10)${snapshot() ? ` at step ${snapshot()!.step}` : ''}`} xLabel="log10 firing rate" data={() => snapshot()?.densityLog10} testid="hist-density" empty={noSnapshot()} />

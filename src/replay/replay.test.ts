@@ -65,6 +65,12 @@ describe('replay of a recorded run', () => {
     expect(cold.length).toBe(400);
     expect(Array.from(cold.steps.subarray(0, 400))).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
     expect(cold.snapshotSteps).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * HIST_EVERY));
+    // The live series, grown by appending each batch's new rows, holds what the one read holds.
+    expect(live.length).toBe(cold.length);
+    expect(Array.from(live.steps.subarray(0, 400))).toEqual(Array.from(cold.steps.subarray(0, 400)));
+    expect(live.snapshotSteps).toEqual(cold.snapshotSteps);
+    expect([...live.cols.keys()].sort()).toEqual([...cold.cols.keys()].sort());
+    for (const [k, col] of cold.cols) expect(Array.from(live.cols.get(k)!.subarray(0, 400))).toEqual(Array.from(col.subarray(0, 400)));
     for (const [s, view] of recorded) {
       expect(await viewAt(db, RUN, cold, s)).toEqual(view);
       expect(await viewAt(db, RUN, live, s)).toEqual(view);
