@@ -30,9 +30,8 @@ export async function computeProbeSet(db: LanternDb, params: TrainParams): Promi
     if (!set) throw new JobError('invalid-params', `Activation set ${source.setId} does not exist; extract it first.`, { field: 'source' });
     at = { modelId: set.modelId, hook: set.hook, backend: set.backend === 'wasm' ? 'wasm' : 'auto', tokens: set.source };
   }
-  if (!spec.texts.length && !at.tokens) {
-    throw new JobError('invalid-params', 'This activation set does not record the text it was extracted from: type the probe texts (one per line).', { field: 'probeTexts' });
-  }
+  // A set that does not record the text it came from has no samples to probe: the run trains without probes.
+  if (!spec.texts.length && !at.tokens) return undefined;
   const nCtx = Number((await db.models.get(at.modelId))?.summary.nCtx) || PROBE_MAX_TOKENS;
   const maxTokens = Math.min(PROBE_MAX_TOKENS, nCtx);
   const hooked = await openHookedModel(

@@ -188,7 +188,7 @@ export function TrainingPage() {
               </p>
             </Show>
             <Show when={form.sourceType !== 'synthetic'}>
-              <Field label={label('probeTexts')} error={shown('probeTexts')} hint="One per line, up to 16; the SAE's reconstruction of each is recorded at every snapshot. Empty: 3 samples of the run's dataset.">
+              <Field label={label('probeTexts')} error={shown('probeTexts')} hint="One per line, up to 16; the SAE's reconstruction of each is recorded at every snapshot. Empty: 3 samples of the run's dataset (none when an activation set does not record its text).">
                 <textarea name="probeTexts" rows="3" value={form.probeTexts} onInput={(e) => setForm('probeTexts', e.currentTarget.value)} />
               </Field>
             </Show>
