@@ -2,7 +2,7 @@
 // cap) and raw vectors, and compare the default and steered continuations, streamed side by side with one seed.
 import { A, useSearchParams } from '@solidjs/router';
 import { proxy } from 'comlink';
-import { createEffect, createSignal, For, Index, on, Show } from 'solid-js';
+import { createEffect, createResource, createSignal, For, Index, on, Show } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { TemplatesPanel } from '../../components/TemplatesPanel';
 import { visibleToken } from '../../features/tokens';
@@ -15,7 +15,7 @@ import type { SteerEvent, StreamedToken } from '../../steering/service';
 import { getDb, type ModelRecord } from '../../storage/db';
 import { Ablation } from './Ablation';
 import { LogitLens } from './LogitLens';
-import { checkLatents, checkVectors, DEFAULT_STEERING_FORM, steeringTarget, steerRequest, targetProblem, type SteeringForm } from './steering.data';
+import { checkLatents, checkVectors, DEFAULT_STEERING_FORM, modelHasChatTemplate, steeringTarget, steerRequest, targetProblem, type SteeringForm } from './steering.data';
 import { newDiff, newDirection, Vectors } from './Vectors';
 import './steering.css';
 
@@ -74,6 +74,7 @@ export function SteeringPage() {
     return typeof n === 'number' ? listHooks(n) : [];
   };
   const vectorHook = () => target()?.hook ?? hooks()[0] ?? 'blocks.0.hook_resid_post';
+  const [hasChat] = createResource(() => models()?.find((m) => m.id === modelId()), modelHasChatTemplate);
   const [chat, setChat] = createSignal<'idle' | 'busy' | 'applied'>('idle');
   const [cols, setCols] = createStore<{ default: (StreamedToken | undefined)[]; steered: (StreamedToken | undefined)[] }>({ default: [], steered: [] });
 
@@ -197,11 +198,13 @@ export function SteeringPage() {
               }}
             />
           </label>
-          <div class="btn-row">
-            <button class="btn btn-sm" data-testid="steer-chat" disabled={chat() === 'busy' || running()} title="Treat the prompt as a user message and wrap it in the model's chat template" onClick={() => void applyChat()}>
-              {chat() === 'busy' ? 'Applying…' : 'Apply chat template'}
-            </button>
-          </div>
+          <Show when={hasChat()}>
+            <div class="btn-row">
+              <button class="btn btn-sm" data-testid="steer-chat" disabled={chat() === 'busy' || running()} title="Treat the prompt as a user message and wrap it in the model's chat template" onClick={() => void applyChat()}>
+                {chat() === 'busy' ? 'Applying…' : 'Apply chat template'}
+              </button>
+            </div>
+          </Show>
           <div class="form-grid steer-options">
             <label class="field">
               <span class="field-label">Max new tokens</span>

@@ -1,10 +1,12 @@
 // Data behind the Steering page: the SAE steered with (the active one by default) and the model and
 // hook it reads (or, with no SAE, a model chosen for difference vectors), the form and its request,
 // and steering presets (templates of kind `steering`, their latents and vectors schema-checked). No markup here.
+import { chatTemplateOf } from '../../lm/chatTemplate';
+import { fetchHubFile } from '../../lm/hub';
 import { RAW_VECTOR_KINDS, STEERING_METHODS, type RawVector, type SteeredLatent } from '../../lm/steering';
 import type { SteerRequest } from '../../steering/service';
 import { registerTemplateSchema, type FieldCheck } from '../../storage/templates';
-import type { LanternDb } from '../../storage/db';
+import type { LanternDb, ModelRecord } from '../../storage/db';
 import type { LibraryCheckpoint } from '../../storage/checkpoints';
 import { saeTarget } from '../features/features.data';
 
@@ -53,6 +55,17 @@ export async function steeringTarget(db: LanternDb, saeId: string): Promise<Stee
   const run = checkpoint.origin ? undefined : await db.runs.get(checkpoint.runId);
   const dSae = checkpoint.origin?.dSae ?? (run?.config as { dSae?: number } | undefined)?.dSae;
   return { checkpoint, modelId: model?.id, modelRepo: model?.repo, hook, dSae };
+}
+
+/** Whether a downloaded model's tokenizer_config.json (read from the cache it was downloaded into) has a chat template. */
+export async function modelHasChatTemplate(model: ModelRecord): Promise<boolean> {
+  if (model.files && !model.files.some((f) => f.path === 'tokenizer_config.json')) return false;
+  try {
+    const bytes = await fetchHubFile(model.repo, 'tokenizer_config.json', { host: model.host, revision: model.revision });
+    return chatTemplateOf(JSON.parse(new TextDecoder().decode(bytes)) as object) !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** What is wrong with a preset's latents, or undefined: a list of {latent ≥ 0 whole, strength finite, method known}. */
