@@ -195,6 +195,7 @@ export function SteeringPage() {
               onInput={(e) => {
                 setForm('prompt', e.currentTarget.value);
                 setChat('idle');
+                setError(undefined);
               }}
             />
           </label>
