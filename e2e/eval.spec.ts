@@ -2,36 +2,17 @@
 // pasted text (model and hook preselected from the SAE), its scores shown in the checkpoint's detail and
 // its CE loss recovered in the Library table, and the same scores in the features overview.
 import { expect, test } from '@playwright/test';
-import { packSaeLensZip } from '../src/sae/formats/bundle';
-import { exportSaeLens } from '../src/sae/formats/saelens';
+import { identitySae } from '../src/sae/weights.testing';
+import { DEMO_D_IN, demoSaeZip } from './sae';
 
-const D_IN = 48;
 const HOOK = 'blocks.1.hook_resid_pre';
-
-/** dSae = 2·d_in, W_enc = [I, −I], W_dec = [I; −I]: it reconstructs its input exactly, so it scores 1. */
-function identitySaeZip(): Buffer {
-  const d = D_IN;
-  const W_enc = new Float32Array(d * 2 * d);
-  const W_dec = new Float32Array(2 * d * d);
-  for (let j = 0; j < d; j++) {
-    W_enc[j * 2 * d + j] = 1;
-    W_enc[j * 2 * d + d + j] = -1;
-    W_dec[j * d + j] = 1;
-    W_dec[(d + j) * d + j] = -1;
-  }
-  const files = exportSaeLens(
-    { dIn: d, dSae: 2 * d, W_enc, W_dec, b_enc: new Float32Array(2 * d), b_dec: new Float32Array(d) },
-    { architecture: 'relu', modelName: 'lantern-fixtures/tiny-gpt2', hookName: HOOK, hookLayer: 1 },
-  );
-  return Buffer.from(packSaeLensZip('eval-identity', files));
-}
 
 test('evaluate an imported SAE from the Library and see its scores there and in the features overview', async ({ page }) => {
   await page.goto('/models');
   await page.getByTestId('model-demo-add').click();
   await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
   await page.goto('/library');
-  await page.getByTestId('import-files').setInputFiles({ name: 'eval-identity.zip', mimeType: 'application/zip', buffer: identitySaeZip() });
+  await page.getByTestId('import-files').setInputFiles({ name: 'eval-identity.zip', mimeType: 'application/zip', buffer: demoSaeZip('eval-identity', identitySae(DEMO_D_IN), HOOK) });
   await page.getByTestId('import-submit').click();
   const row = page.getByTestId('library-row').filter({ hasText: 'eval-identity' });
   await expect(row).toHaveCount(1);

@@ -6,34 +6,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
+import { demoTopkZip } from './sae';
 import { storedRows } from './idb';
-import { seededRandom } from '../src/lm/random';
-import { packSaeLensZip } from '../src/sae/formats/bundle';
-import { exportSaeLens } from '../src/sae/formats/saelens';
 
-const D_IN = 48;
 const D_SAE = 40;
 const HOOK = 'blocks.1.hook_resid_post';
-
-/** A TopK SAE (k 4) with seeded unit decoder rows and a tied encoder, as SAELens would save it. */
-function saeZip(): Buffer {
-  const rand = seededRandom(5);
-  const W_dec = new Float32Array(D_SAE * D_IN);
-  const W_enc = new Float32Array(D_IN * D_SAE);
-  for (let j = 0; j < D_SAE; j++) {
-    const row = Array.from({ length: D_IN }, () => rand() * 2 - 1);
-    const norm = Math.hypot(...row);
-    row.forEach((v, i) => {
-      W_dec[j * D_IN + i] = v / norm;
-      W_enc[i * D_SAE + j] = v / norm;
-    });
-  }
-  const files = exportSaeLens(
-    { dIn: D_IN, dSae: D_SAE, W_enc, W_dec, b_enc: new Float32Array(D_SAE), b_dec: new Float32Array(D_IN) },
-    { architecture: 'topk', k: 4, modelName: 'lantern-fixtures/tiny-gpt2', hookName: HOOK, hookLayer: 1 },
-  );
-  return Buffer.from(packSaeLensZip('demo-topk', files));
-}
 
 interface Chunk {
   ownerId: string;
@@ -70,7 +47,7 @@ test('analyse the active SAE, sort by density, read a feature, follow a neighbou
   await page.getByTestId('model-demo-add').click();
   await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
   await page.goto('/library');
-  await page.getByTestId('import-files').setInputFiles({ name: 'demo-topk.zip', mimeType: 'application/zip', buffer: saeZip() });
+  await page.getByTestId('import-files').setInputFiles({ name: 'demo-topk.zip', mimeType: 'application/zip', buffer: demoTopkZip('demo-topk', D_SAE, HOOK) });
   await page.getByTestId('import-submit').click();
   await expect(page.getByTestId('library-row').filter({ hasText: 'demo-topk' })).toHaveCount(1);
   await page.getByTestId('activate').click();

@@ -3,19 +3,15 @@
 // clicked cell lists its ten likeliest next tokens; zeroing latents changes next-token log-probabilities
 // per position; bad input is refused with the page usable.
 import { expect, test } from '@playwright/test';
-import { packSaeLensZip } from '../src/sae/formats/bundle';
-import { exportSaeLens } from '../src/sae/formats/saelens';
 import { randomArray } from '../src/gpu/testing';
+import type { SaeWeights } from '../src/sae/types';
+import { DEMO_D_IN, demoSaeZip } from './sae';
 
-const D_IN = 48;
 const D_SAE = 16;
 
-function saeZip(): Buffer {
-  const files = exportSaeLens(
-    { dIn: D_IN, dSae: D_SAE, W_enc: randomArray(D_IN * D_SAE, 1, -0.3, 0.3), W_dec: randomArray(D_SAE * D_IN, 2, -0.3, 0.3), b_enc: new Float32Array(D_SAE), b_dec: new Float32Array(D_IN) },
-    { architecture: 'relu', modelName: 'lantern-fixtures/tiny-gpt2', hookName: 'blocks.1.hook_resid_pre', hookLayer: 1 },
-  );
-  return Buffer.from(packSaeLensZip('lens-relu', files));
+/** A ReLU SAE with seeded weights in [−0.3, 0.3]. */
+function lensSae(): SaeWeights {
+  return { dIn: DEMO_D_IN, dSae: D_SAE, W_enc: randomArray(DEMO_D_IN * D_SAE, 1, -0.3, 0.3), W_dec: randomArray(D_SAE * DEMO_D_IN, 2, -0.3, 0.3), b_enc: new Float32Array(D_SAE), b_dec: new Float32Array(DEMO_D_IN) };
 }
 
 test('the logit lens shows every layer’s top token at every prompt position and a cell’s top 10; ablating latents moves next-token log-probabilities', async ({ page }) => {
@@ -23,7 +19,7 @@ test('the logit lens shows every layer’s top token at every prompt position an
   await page.getByTestId('model-demo-add').click();
   await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
   await page.goto('/library');
-  await page.getByTestId('import-files').setInputFiles({ name: 'lens-relu.zip', mimeType: 'application/zip', buffer: saeZip() });
+  await page.getByTestId('import-files').setInputFiles({ name: 'lens-relu.zip', mimeType: 'application/zip', buffer: demoSaeZip('lens-relu', lensSae(), 'blocks.1.hook_resid_pre') });
   await page.getByTestId('import-submit').click();
   await expect(page.getByTestId('library-row').filter({ hasText: 'lens-relu' })).toHaveCount(1);
   await page.getByTestId('activate').click();

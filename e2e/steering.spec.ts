@@ -4,35 +4,13 @@
 // same text generated again with the same seed. Without an SAE: the page says how to get one, the chat
 // template is applied and shown, a prompt-difference vector steers, the frequency penalty changes both
 // columns, and the logit lens runs.
-import { expect, test } from '@playwright/test';
 import { mkdir } from 'node:fs/promises';
-import { seededRandom } from '../src/lm/random';
-import { packSaeLensZip } from '../src/sae/formats/bundle';
-import { exportSaeLens } from '../src/sae/formats/saelens';
+import { expect, test } from '@playwright/test';
+import { tiedUnitSae } from '../src/sae/weights.testing';
+import { DEMO_D_IN, demoSaeZip } from './sae';
 
-const D_IN = 48;
 const D_SAE = 16;
 const HOOK = 'blocks.1.hook_resid_pre';
-
-/** A ReLU SAE with seeded unit decoder rows and a tied encoder, as SAELens would save it. */
-function saeZip(): Buffer {
-  const rand = seededRandom(9);
-  const W_dec = new Float32Array(D_SAE * D_IN);
-  const W_enc = new Float32Array(D_IN * D_SAE);
-  for (let j = 0; j < D_SAE; j++) {
-    const row = Array.from({ length: D_IN }, () => rand() * 2 - 1);
-    const norm = Math.hypot(...row);
-    row.forEach((v, i) => {
-      W_dec[j * D_IN + i] = v / norm;
-      W_enc[i * D_SAE + j] = v / norm;
-    });
-  }
-  const files = exportSaeLens(
-    { dIn: D_IN, dSae: D_SAE, W_enc, W_dec, b_enc: new Float32Array(D_SAE), b_dec: new Float32Array(D_IN) },
-    { architecture: 'relu', modelName: 'lantern-fixtures/tiny-gpt2', hookName: HOOK, hookLayer: 1 },
-  );
-  return Buffer.from(packSaeLensZip('steer-relu', files));
-}
 
 /** A screenshot of the page (the full page, or the 1280×720 viewport), when LANTERN_SHOTS names a folder. */
 async function shoot(page: import('@playwright/test').Page, name: string, fullPage = true): Promise<void> {
@@ -50,7 +28,7 @@ test('steer the demo model with two latents side by side, refuse bad input, save
   await page.getByTestId('model-demo-add').click();
   await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
   await page.goto('/library');
-  await page.getByTestId('import-files').setInputFiles({ name: 'steer-relu.zip', mimeType: 'application/zip', buffer: saeZip() });
+  await page.getByTestId('import-files').setInputFiles({ name: 'steer-relu.zip', mimeType: 'application/zip', buffer: demoSaeZip('steer-relu', tiedUnitSae(DEMO_D_IN, D_SAE, 9), HOOK) });
   await page.getByTestId('import-submit').click();
   await expect(page.getByTestId('library-row').filter({ hasText: 'steer-relu' })).toHaveCount(1);
   await page.getByTestId('activate').click();

@@ -103,19 +103,6 @@ export function plantedSae(o: { hook: string; dSae: number; latent: number; toke
   };
 }
 
-/** dSae = 2d, W_enc = [I, −I], W_dec = [I; −I]: relu(x) − relu(−x) = x exactly. */
-export function identitySae(d: number): SaeWeights {
-  const W_enc = new Float32Array(d * 2 * d);
-  const W_dec = new Float32Array(2 * d * d);
-  for (let j = 0; j < d; j++) {
-    W_enc[j * 2 * d + j] = 1;
-    W_enc[j * 2 * d + d + j] = -1;
-    W_dec[j * d + j] = 1;
-    W_dec[(d + j) * d + j] = -1;
-  }
-  return { dIn: d, dSae: 2 * d, W_enc, W_dec, b_enc: new Float32Array(2 * d), b_dec: new Float32Array(d) };
-}
-
 /** A ReLU SAE with weights drawn from `seed` (encoder and decoder in [−0.5, 0.5]). */
 export function randomSae(d: number, dSae: number, seed: number): SaeWeights {
   return {

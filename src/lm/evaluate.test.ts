@@ -2,7 +2,8 @@
 // spliced and ablated computed here the plain way, and the scores' end points (a perfect and a zero SAE).
 import { describe, expect, it } from 'vitest';
 import { cpuEncoder, encodeReference } from '../features/encoder';
-import { identitySae, randomSae } from '../features/testing';
+import { randomSae } from '../features/testing';
+import { identitySae } from '../sae/weights.testing';
 import type { SaeWeights } from '../sae/types';
 import { emptySums, evaluateBatch, scores, type EvalModel } from './evaluate';
 import { referenceForward } from './reference/forward';

@@ -5,7 +5,8 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { randomArray } from '@/gpu/testing';
-import { identitySae, PLANTED_TEXT } from '../../features/testing';
+import { PLANTED_TEXT } from '../../features/testing';
+import { identitySae } from '../../sae/weights.testing';
 import { FIXTURE_ORG } from '../../lm/fixtures/repos';
 import { encodeCheckpoint } from '../../sae/checkpointCodec';
 import { stateFromWeights } from '../../sae/formats/state';
