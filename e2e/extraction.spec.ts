@@ -9,6 +9,7 @@ import { referenceForward } from '../src/lm/reference/forward';
 import { loadTokenizer } from '../src/lm/tokenizer';
 import { decodeActivationChunk } from '../src/storage/activations';
 import { storedRows } from './idb';
+import { fillExtraction } from './extract';
 
 const GPT2 = `${FIXTURE_ORG}/tiny-gpt2`;
 const fixture = buildFixtureRepo('tiny-gpt2');
@@ -31,15 +32,6 @@ async function addModel(page: Page) {
   await page.getByRole('link', { name: 'Extraction' }).click();
 }
 
-async function fillForm(page: Page, o: { text: string; layer: number; hookKind: string; contextSize: number; batchSize: number; backend: 'auto' | 'wasm' }) {
-  await page.getByTestId('extract-text').fill(o.text);
-  await page.getByTestId('extract-layer').fill(String(o.layer));
-  await page.getByTestId('extract-hook-kind').selectOption(o.hookKind);
-  await page.getByTestId('extract-contextSize').fill(String(o.contextSize));
-  await page.getByTestId('extract-batchSize').fill(String(o.batchSize));
-  await page.getByTestId('extract-backend').selectOption(o.backend);
-}
-
 /** Every stored chunk row of the activation sets, raw, straight from IndexedDB. */
 function storedChunks(page: Page): Promise<{ index: number; bytes: number[] }[]> {
   return storedRows(page, 'activationChunks');
@@ -50,7 +42,7 @@ test('extracts pasted text on WASM and lists the activation set with its shape; 
   const text = TEXT.repeat(4);
   const nTok = tokenizer.encode(text).length;
   const ctx = 16;
-  await fillForm(page, { text, layer: 5, hookKind: 'hook_resid_post', contextSize: ctx, batchSize: 4, backend: 'wasm' });
+  await fillExtraction(page, { text, layer: 5, hookKind: 'hook_resid_post', contextSize: ctx, batchSize: 4, backend: 'wasm' });
   await page.getByTestId('extract-start').click();
   await expect(page.getByTestId('extract-form')).toContainText('Layer 5 is out of range: the model has 2 layers (0–1)');
   await expect(page.getByTestId('set-row')).toHaveCount(0);
@@ -69,7 +61,7 @@ test('a reload mid-extraction resumes it, and every chunk is stored exactly once
   const text = TEXT.repeat(60);
   const ctx = 8;
   const nSeq = Math.floor(tokenizer.encode(text).length / ctx);
-  await fillForm(page, { text, layer: 0, hookKind: 'hook_mlp_out', contextSize: ctx, batchSize: 1, backend: 'wasm' });
+  await fillExtraction(page, { text, layer: 0, hookKind: 'hook_mlp_out', contextSize: ctx, batchSize: 1, backend: 'wasm' });
   await page.getByTestId('extract-start').click();
   const row = page.getByTestId('set-row');
   await expect(row).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
@@ -91,7 +83,7 @@ test('on WebGPU in Chromium the hooked model matches the TypeScript reference fo
   await addModel(page);
   const text = 'Hello, lantern!';
   const ids = tokenizer.encode(text);
-  await fillForm(page, { text, layer: 1, hookKind: 'hook_resid_mid', contextSize: ids.length, batchSize: 1, backend: 'auto' });
+  await fillExtraction(page, { text, layer: 1, hookKind: 'hook_resid_mid', contextSize: ids.length, batchSize: 1, backend: 'auto' });
   await page.getByTestId('extract-start').click();
   // Shader compilation is a visible state of its own while the session warms up.
   await expect(page.getByTestId('extract-preparing')).toContainText('Compiling WebGPU shaders', { timeout: 120_000 });
@@ -109,12 +101,12 @@ test('on WebGPU in Chromium the hooked model matches the TypeScript reference fo
 
 test('extraction templates: save the form, change it, load it back (pasted text is not part of a template)', async ({ page }) => {
   await addModel(page);
-  await fillForm(page, { text: 'kept out of templates', layer: 1, hookKind: 'hook_attn_out', contextSize: 24, batchSize: 3, backend: 'wasm' });
+  await fillExtraction(page, { text: 'kept out of templates', layer: 1, hookKind: 'hook_attn_out', contextSize: 24, batchSize: 3, backend: 'wasm' });
   const panel = page.getByTestId('templates');
   await panel.getByLabel('Template name').fill('attn layer 1');
   await panel.getByRole('button', { name: 'Save' }).click();
   await expect(panel.getByRole('button', { name: 'attn layer 1' })).toBeVisible();
-  await fillForm(page, { text: 'changed', layer: 0, hookKind: 'hook_resid_pre', contextSize: 8, batchSize: 1, backend: 'auto' });
+  await fillExtraction(page, { text: 'changed', layer: 0, hookKind: 'hook_resid_pre', contextSize: 8, batchSize: 1, backend: 'auto' });
   await panel.getByRole('button', { name: 'attn layer 1' }).click();
   await expect(page.getByTestId('extract-layer')).toHaveValue('1');
   await expect(page.getByTestId('extract-hook-kind')).toHaveValue('hook_attn_out');
@@ -133,7 +125,7 @@ test('a downloaded model extracts with the Hub gone: its files come from the bro
   await expect(page.locator(`[data-testid="model-row"][data-repo="${GPT2}"]`)).toBeVisible();
   await own.close();
   await page.getByRole('link', { name: 'Extraction' }).click();
-  await fillForm(page, { text: TEXT, layer: 0, hookKind: 'hook_resid_pre', contextSize: 8, batchSize: 2, backend: 'wasm' });
+  await fillExtraction(page, { text: TEXT, layer: 0, hookKind: 'hook_resid_pre', contextSize: 8, batchSize: 2, backend: 'wasm' });
   await page.getByTestId('extract-start').click();
   await expect(page.getByTestId('set-row')).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
 });

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { chromium, expect, test, type Page } from '@playwright/test';
 import { chromiumPath, QUIET_ARGS, WEBGPU_ARGS } from '../scripts/chromium';
 import { demoTopkZip } from './sae';
+import { fillExtraction } from './extract';
 
 const PAGES = ['/', '/datasets', '/models', '/extraction', '/training', '/library', '/features', '/steering', '/runs', '/jobs', '/storage', '/system', '/kiosk'];
 const DEMO_REPO = 'lantern-fixtures/tiny-gpt2';
@@ -63,12 +64,7 @@ test('after one visit, with the network gone, every page opens and a file import
   await page.getByTestId('model-demo-add').click();
   await expect(page.locator(`[data-testid="model-row"][data-repo="${DEMO_REPO}"]`)).toBeVisible({ timeout: 60_000 });
   await page.goto('/extraction');
-  await page.getByTestId('extract-text').fill('Lanterns light the way through the dark forest, one step at a time. '.repeat(3));
-  await page.getByTestId('extract-layer').fill('1');
-  await page.getByTestId('extract-hook-kind').selectOption('hook_resid_post');
-  await page.getByTestId('extract-contextSize').fill('16');
-  await page.getByTestId('extract-batchSize').fill('4');
-  await page.getByTestId('extract-backend').selectOption('wasm');
+  await fillExtraction(page, { text: 'Lanterns light the way through the dark forest, one step at a time. '.repeat(3), layer: 1, hookKind: 'hook_resid_post', contextSize: 16, batchSize: 4, backend: 'wasm' });
   await page.getByTestId('extract-start').click();
   await expect(page.getByTestId('set-row')).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
 

@@ -3,6 +3,7 @@
 // left, everything stored before is intact and readable, and with room again Resume finishes all three.
 import { expect, test, type CDPSession, type Page } from '@playwright/test';
 import { storedRows } from './idb';
+import { fillExtraction } from './extract';
 
 // No service worker: its precache would fill the origin's storage in the background while the test measures it.
 test.use({ serviceWorkers: 'block' });
@@ -140,11 +141,7 @@ test('an import, an extraction and a training run that fill the quota pause nami
   await importText(page, 'big', BIG.join('\n\n'), 'paragraph');
   await stopsForQuota(page, cdp, origin, 'ingest', 'Import big');
   await page.getByRole('link', { name: 'Extraction' }).click();
-  await page.getByTestId('extract-text').fill(TEXT);
-  await page.getByTestId('extract-layer').fill('0');
-  await page.getByTestId('extract-contextSize').fill('128');
-  await page.getByTestId('extract-batchSize').fill('64');
-  await page.getByTestId('extract-backend').selectOption('wasm');
+  await fillExtraction(page, { text: TEXT, layer: 0, contextSize: 128, batchSize: 64, backend: 'wasm' });
   await page.getByTestId('extract-start').click();
   await stopsForQuota(page, cdp, origin, 'extract', 'Extract blocks.0.hook_resid_post');
   await train(page, { name: 'big-run', dIn: '64', nFeatures: '128', dSae: '2048', k: '8', batchSize: '64', totalSteps: '10', checkpointEvery: '5' });

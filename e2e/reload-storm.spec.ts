@@ -4,6 +4,7 @@
 // and checkpoints are equal (by hash) to those of the same jobs run without interruption.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { storedRows } from './idb';
+import { fillExtraction } from './extract';
 
 const LINES = Array.from({ length: 3000 }, (_, i) => `Storm line ${i}: lanterns over the river, number ${i * 13}.`).join('\n');
 const TEXT = 'Lanterns light the way through the dark forest, one step at a time. '.repeat(60);
@@ -35,11 +36,7 @@ async function queueJobs(page: Page) {
   await page.getByTestId('tokenize-context').fill('16');
   await page.getByTestId('tokenize-submit').click();
   await page.getByRole('link', { name: 'Extraction' }).click();
-  await page.getByTestId('extract-text').fill(TEXT);
-  await page.getByTestId('extract-layer').fill('1');
-  await page.getByTestId('extract-contextSize').fill('16');
-  await page.getByTestId('extract-batchSize').fill('4');
-  await page.getByTestId('extract-backend').selectOption('wasm');
+  await fillExtraction(page, { text: TEXT, layer: 1, contextSize: 16, batchSize: 4, backend: 'wasm' });
   await page.getByTestId('extract-start').click();
   await page.getByRole('link', { name: 'Training' }).click();
   for (const [field, value] of Object.entries(RUN)) await page.locator(`[name="${field}"]`).fill(value);

@@ -5,6 +5,7 @@ import { expect, test } from '@playwright/test';
 import { startHubMirror, type HubMirror } from '../scripts/hub-mirror';
 import { buildFixtureRepo, FIXTURE_ORG } from '../src/lm/fixtures/repos';
 import { storedRows } from './idb';
+import { fillExtraction } from './extract';
 
 const GPT2 = `${FIXTURE_ORG}/tiny-gpt2`;
 let mirror: HubMirror;
@@ -21,12 +22,7 @@ test('a TopK SAE trains on a fixture model’s activation set', async ({ page })
   await expect(page.locator(`[data-testid="model-row"][data-repo="${GPT2}"]`)).toBeVisible();
 
   await page.getByRole('link', { name: 'Extraction' }).click();
-  await page.getByTestId('extract-text').fill('The quick brown fox jumps over the lazy dog, again and again. '.repeat(12));
-  await page.getByTestId('extract-layer').fill('1');
-  await page.getByTestId('extract-hook-kind').selectOption('hook_resid_post');
-  await page.getByTestId('extract-contextSize').fill('16');
-  await page.getByTestId('extract-batchSize').fill('4');
-  await page.getByTestId('extract-backend').selectOption('wasm');
+  await fillExtraction(page, { text: 'The quick brown fox jumps over the lazy dog, again and again. '.repeat(12), layer: 1, hookKind: 'hook_resid_post', contextSize: 16, batchSize: 4, backend: 'wasm' });
   await page.getByTestId('extract-start').click();
   await expect(page.getByTestId('set-row')).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
 

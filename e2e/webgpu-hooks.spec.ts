@@ -17,6 +17,7 @@ import { loadTokenizer } from '../src/lm/tokenizer';
 import { decodeActivationChunk } from '../src/storage/activations';
 import type { HarnessModel, LmHarness } from './harness/hooks';
 import { storedRows } from './idb';
+import { fillExtraction } from './extract';
 
 const ATOL = 1e-4;
 const MODELS = ['tiny-gpt2', 'tiny-gpt2-fused', 'tiny-llama', 'tiny-llama-fused', 'tiny-llama-merged'];
@@ -51,12 +52,7 @@ test.describe('app path', () => {
     await page.getByTestId('model-download').click();
     await expect(page.locator(`[data-testid="model-row"][data-repo="${FIXTURE_ORG}/${name}"]`)).toBeVisible();
     await page.getByRole('link', { name: 'Extraction' }).click();
-    await page.getByTestId('extract-text').fill('Steer the lantern, gently.');
-    await page.getByTestId('extract-layer').fill(String(layer));
-    await page.getByTestId('extract-hook-kind').selectOption(hookKind);
-    await page.getByTestId('extract-contextSize').fill(String(ids.length));
-    await page.getByTestId('extract-batchSize').fill('1');
-    await page.getByTestId('extract-backend').selectOption('auto');
+    await fillExtraction(page, { text: 'Steer the lantern, gently.', layer, hookKind, contextSize: ids.length, batchSize: 1, backend: 'auto' });
     await page.getByTestId('extract-start').click();
     const row = page.getByTestId('set-row');
     await expect(row).toHaveAttribute('data-status', 'ready', { timeout: 300_000 });
