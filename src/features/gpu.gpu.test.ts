@@ -126,12 +126,14 @@ describe('gpuEncoder', () => {
 });
 
 describe('gpuProduct', () => {
-  for (const layout of ['nn', 'nt'] as const) {
-    it(`multiplies rows by a resident operand like the CPU reference (${layout}, 19 rows × K 13 → N 31)`, async () => {
+  // Columns of 13 floats: a 7-column limit splits N 31 into shards of 7, 7, 7, 7 and 3.
+  const cases = (['nn', 'nt'] as const).flatMap((layout) => [[layout, undefined], [layout, 13 * 4 * 7]] as const);
+  for (const [layout, maxBufferBytes] of cases) {
+    it(`multiplies rows by a resident operand like the CPU reference (${layout}, 19 rows × K 13 → N 31, ${maxBufferBytes ? '5 column shards' : 'one buffer'})`, async () => {
       const { device } = await nodeDevice();
       const b = randomArray(13 * 31, 8);
       const a = randomArray(19 * 13, 9);
-      const p = gpuProduct(device, b, 13, 31, layout);
+      const p = gpuProduct(device, b, 13, 31, layout, { maxBufferBytes });
       const got = await p.multiply(a, 19);
       p.release();
       expectClose(got, await cpuProduct(b, 13, 31, layout).multiply(a, 19), { atol: 1e-5, rtol: 1e-4 });

@@ -3,7 +3,7 @@
 // topk_rows, then compact_rows so that only the nonzero activations are read back), the row
 // product behind logit effects, and all-pairs decoder-cosine neighbours (matmul → row_top per
 // row block and column shard, candidates merged on the CPU).
-import { readBytes, readFloat32, storageBuffer, Usage } from '../gpu/buffers';
+import { readBytes, storageBuffer, Usage } from '../gpu/buffers';
 import { biasActCall } from '../gpu/kernels/bias_act';
 import { centerInputCall } from '../gpu/kernels/center_input';
 import { compactRowsCountCalls, compactRowsWriteCalls } from '../gpu/kernels/compact_rows';
@@ -13,7 +13,7 @@ import { topkRowsCall } from '../gpu/kernels/topk_rows';
 import { topkRowsShardedCalls, TOPK_ROWS_SHARDED_SEL_WORDS } from '../gpu/kernels/topk_rows_sharded';
 import { submitCalls, type KernelCall } from '../gpu/pipelines';
 import { mergeRowTop } from '../gpu/reference/row_top';
-import { shardsOf, splitColumns, splitRows, type Shard } from '../sae/shards';
+import { joinColumns, shardsOf, splitColumns, splitRows, type Shard } from '../sae/shards';
 import type { SaeWeights } from '../sae/types';
 import type { Neighbour, NeighbourSearch, RowProduct } from './effects';
 import type { Encoder, EncoderRule, SparseRows } from './encoder';
@@ -200,14 +200,20 @@ export function gpuEncoder(device: GPUDevice, weights: SaeWeights, rule: Encoder
   };
 }
 
-/** A[rows, K] · B on the GPU, B resident: stored [K, N] ('nn') or [N, K] ('nt'); rows in slices that fit. */
-export function gpuProduct(device: GPUDevice, b: Float32Array, K: number, N: number, layout: 'nn' | 'nt'): RowProduct {
-  const limit = device.limits.maxStorageBufferBindingSize;
-  if (b.byteLength > limit) throw tooWide('The unembedding or decoder', b.byteLength, limit);
-  const maxRows = Math.max(1, Math.min(1024, Math.floor(Math.min(limit, READBACK_BYTES) / (N * 4))));
-  const bBuf = storageBuffer(device, b, 'analysis-product-b');
+/**
+ * A[rows, K] · B on the GPU, B resident: stored [K, N] ('nn') or [N, K] ('nt'), split into column
+ * shards when it would pass the buffer limit (GPT-2's unembedding is 154 MB); rows in slices whose
+ * product fits one readback.
+ */
+export function gpuProduct(device: GPUDevice, b: Float32Array, K: number, N: number, layout: 'nn' | 'nt', limits: ShardLimits = {}): RowProduct {
+  const max = bufferLimit(device, limits.maxBufferBytes);
+  if (K * 4 > max) throw tooWide('One column of the unembedding or decoder', K * 4, max);
+  const shards = latentShards(N, K * 4, max);
+  const parts = shards.length === 1 ? [b] : layout === 'nn' ? splitColumns(b, K, shards) : splitRows(b, K, shards);
+  const maxRows = Math.max(1, Math.min(1024, Math.floor(Math.min(max, READBACK_BYTES) / (N * 4)), Math.floor(max / (K * 4))));
+  const bBufs = parts.map((part, i) => storageBuffer(device, part, `analysis-product-b-${i}`));
   const aBuf = storageBuffer(device, maxRows * K * 4, 'analysis-product-a');
-  const cBuf = storageBuffer(device, maxRows * N * 4, 'analysis-product-c');
+  const cBufs = shards.map((sh, i) => storageBuffer(device, maxRows * sh.size * 4, `analysis-product-c-${i}`));
   return {
     cols: N,
     async multiply(a, rows) {
@@ -215,13 +221,14 @@ export function gpuProduct(device: GPUDevice, b: Float32Array, K: number, N: num
       for (let r = 0; r < rows; r += maxRows) {
         const n = Math.min(maxRows, rows - r);
         device.queue.writeBuffer(aBuf, 0, a.buffer, a.byteOffset + r * K * 4, n * K * 4);
-        submitCalls(device, [matmulCall(device, { a: aBuf, b: bBuf, c: cBuf }, n, N, K, layout)]);
-        out.set(await readFloat32(device, cBuf, n * N * 4), r * N);
+        submitCalls(device, shards.map((sh, i) => matmulCall(device, { a: aBuf, b: bBufs[i], c: cBufs[i] }, n, sh.size, K, layout)));
+        const blocks = await readParts(device, shards.map((sh, i) => ({ buffer: cBufs[i], bytes: n * sh.size * 4 })));
+        out.set(joinColumns(blocks.map((x) => new Float32Array(x)), n, shards), r * N);
       }
       return out;
     },
     release() {
-      for (const buf of [bBuf, aBuf, cBuf]) buf.destroy();
+      for (const buf of [...bBufs, aBuf, ...cBufs]) buf.destroy();
     },
   };
 }
