@@ -3,9 +3,9 @@
 // and tokens, and the seconds for all-pairs decoder-cosine neighbours at d_sae 24,576, d_in 768
 // through the analysis's own GPU row product and neighbour selection.
 import { Analyzer, type AnalyzerSource } from '../../../src/features/analyzer';
-import { nearest, unitRows } from '../../../src/features/effects';
+import { unitRows } from '../../../src/features/effects';
 import { encoderRule } from '../../../src/features/encoder';
-import { gpuEncoder, gpuProduct } from '../../../src/features/gpu';
+import { gpuEncoder, gpuNeighbours } from '../../../src/features/gpu';
 import { DEFAULT_ANALYSIS_OPTIONS, NEIGHBOURS } from '../../../src/features/types';
 import { LATENTS_PER_BLOCK } from '../../../src/jobs/kinds/analyze';
 import { tensorToFloat32 } from '../../../src/lm/extract';
@@ -87,24 +87,21 @@ export async function benchFeatureTokens(backend: Backend, device: GPUDevice, ad
 }
 
 /**
- * All-pairs neighbours at d_sae 24,576, d_in 768: unit decoder rows, then per block of latents the
- * cosine rows on the GPU and the top neighbours of each, as the analysis assembles them. On a CPU
+ * All-pairs neighbours at d_sae 24,576, d_in 768 through the analysis's own search: per block of
+ * latents the cosines on the GPU (matmul, then row_top per column shard) and the merged top 10. On a CPU
  * emulator (Dawn's or Chromium's SwiftShader) a leading share of the rows is timed (against all 24,576 columns) and scaled linearly.
  */
 export async function benchSimilar(device: GPUDevice, adapter: string, slow: boolean, opts: BenchOptions): Promise<void> {
   const dIn = 768;
   const dSae = 24_576;
   const unitDec = unitRows(randomArray(dSae * dIn, 21), dSae, dIn);
-  const cosines = gpuProduct(device, unitDec, dIn, dSae, 'nt');
+  const search = gpuNeighbours(device, unitDec, dSae, dIn);
   const rows = slow ? (opts.quick ? 2 : 8) * LATENTS_PER_BLOCK : dSae;
   const pass = async (upTo: number) => {
     for (let from = 0; from < upTo; from += LATENTS_PER_BLOCK) {
-      const to = Math.min(upTo, from + LATENTS_PER_BLOCK);
-      const cos = await cosines.multiply(unitDec.subarray(from * dIn, to * dIn), to - from);
-      for (let j = from; j < to; j++) {
-        const found = nearest(cos.subarray((j - from) * dSae, (j - from + 1) * dSae), j);
-        if (found.length !== NEIGHBOURS) throw new Error(`latent ${j} got ${found.length} neighbours, expected ${NEIGHBOURS}`);
-      }
+      const found = await search.neighbours(from, Math.min(upTo, from + LATENTS_PER_BLOCK));
+      const short = found.findIndex((n) => n.length !== NEIGHBOURS);
+      if (short >= 0) throw new Error(`latent ${from + short} got ${found[short].length} neighbours, expected ${NEIGHBOURS}`);
     }
   };
   try {
@@ -120,6 +117,6 @@ export async function benchSimilar(device: GPUDevice, adapter: string, slow: boo
       note: `all-pairs decoder cosine + top ${NEIGHBOURS} neighbours, d_sae ${dSae} d_in ${dIn}, blocks of ${LATENTS_PER_BLOCK} latents${scaled}`,
     });
   } finally {
-    cosines.release();
+    search.release();
   }
 }
