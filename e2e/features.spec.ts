@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { demoTopkZip } from './sae';
 import { storedRows } from './idb';
+import { shoot } from './shots';
 
 const D_SAE = 40;
 const HOOK = 'blocks.1.hook_resid_post';
@@ -38,9 +39,7 @@ async function fillAnalysis(page: Page): Promise<void> {
 
 const TEXT = 'The lantern glows by the river while the miller counts sacks of grain. Owls call, and the quick brown fox jumps over the lazy dog. '.repeat(4);
 
-test('analyse the active SAE, sort by density, read a feature, follow a neighbour, label it and find it after a reload, click the map, export; a re-run reloaded mid-way stores what one run stores', async ({
-  page,
-}, info) => {
+test('analyse the active SAE, sort by density, read a feature, follow a neighbour, label it and find it after a reload, click the map, export; a re-run reloaded mid-way stores what one run stores', async ({ page }) => {
   test.setTimeout(600_000);
   // 1. The demo model, and the SAE imported and made active.
   await page.goto('/models');
@@ -75,7 +74,7 @@ test('analyse the active SAE, sort by density, read a feature, follow a neighbou
   const densities = (await page.getByTestId('cell-density').allTextContents()).map((t) => (t.endsWith('%') ? Number(t.slice(0, -1)) / 100 : Number(t)));
   for (let i = 1; i < densities.length; i++) expect(densities[i - 1]).toBeGreaterThanOrEqual(densities[i]);
   expect(densities[0]).toBeGreaterThan(0);
-  await page.screenshot({ path: info.outputPath('feature-list.png'), fullPage: true });
+  await shoot(page, 'features-list');
 
   // 5. The densest latent's page: shaded contexts and logits.
   const first = page.getByTestId('feature-row').first();
@@ -94,7 +93,7 @@ test('analyse the active SAE, sort by density, read a feature, follow a neighbou
   await page.getByTestId('feature-probe-text').fill(TEXT.slice(0, 120));
   await page.getByTestId('feature-probe-run').click();
   await expect(page.getByTestId('feature-probe-tokens').locator('.tok-on').first()).toHaveAttribute('title', /^activation [\d.e-]+ · token \d+$/, { timeout: 60_000 });
-  await page.screenshot({ path: info.outputPath('feature-page.png'), fullPage: true });
+  await shoot(page, 'features-page');
 
   // 6. Follow the nearest similar latent.
   const link = page.getByTestId('neighbour-link').first();
@@ -133,6 +132,8 @@ test('analyse the active SAE, sort by density, read a feature, follow a neighbou
   const pts = uninterrupted.summary.rows;
   const gap = (p: (typeof pts)[number]) => Math.min(...pts.filter((q) => q !== p).map((q) => Math.hypot(q.x - p.x, q.y - p.y)));
   const target = pts.reduce((a, b) => (gap(b) > gap(a) ? b : a));
+  await page.getByTestId('feature-map').scrollIntoViewIfNeeded();
+  await shoot(page, 'features-map', { fullPage: false });
   const box = (await page.getByTestId('feature-map').boundingBox())!;
   const [x0, x1] = [Math.min(...pts.map((p) => p.x)), Math.max(...pts.map((p) => p.x))];
   const [y0, y1] = [Math.min(...pts.map((p) => p.y)), Math.max(...pts.map((p) => p.y))];

@@ -3,26 +3,11 @@
 // dashboard, the feature analysis of its final checkpoint and a feature page with contexts; a second
 // click queues nothing and opens the features), and tokenizers that match: the demo model's tokenizer
 // is offered by name, while a tokenization from the built-in BPE is refused before any work.
-import { mkdir } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { storedRows } from './idb';
+import { LAPTOP_SIZES, shoot } from './shots';
 
-const SHOTS = process.env.LANTERN_SHOTS;
 const DEMO_TOKENIZER = 'lantern-fixtures/tiny-gpt2 tokenizer';
-
-/** Screenshots at the two laptop sizes, when LANTERN_SHOTS names a folder. */
-async function shoot(page: Page, name: string): Promise<void> {
-  if (!SHOTS) return;
-  await mkdir(SHOTS, { recursive: true });
-  for (const [w, h] of [
-    [1440, 900],
-    [1280, 720],
-  ]) {
-    await page.setViewportSize({ width: w, height: h });
-    await page.screenshot({ path: `${SHOTS}/${name}-${w}x${h}.png` });
-  }
-  await page.setViewportSize({ width: 1360, height: 860 });
-}
 
 /** Every request outside the app's own origin fails, as on a machine with no network. */
 async function offline(page: Page, baseURL: string | undefined): Promise<string[]> {
@@ -63,24 +48,24 @@ test('from a fresh profile, "Run the demo" reaches a finished run whose dashboar
   await expect(state('model').getByTestId('workflow-state')).toHaveText('no model yet');
   await expect(state('features').getByTestId('workflow-state')).toHaveText('no analysis yet');
   await expect(state('steering').getByTestId('workflow-state')).toHaveText('no preset yet');
-  await shoot(page, 'home-fresh');
+  await shoot(page, 'home-fresh', { sizes: LAPTOP_SIZES });
 
   await page.getByTestId('demo-run').click();
   await expect(page.getByTestId('demo-step')).toHaveCount(5);
   await expect(page.locator('[data-testid="demo-step"][data-key="model"]')).toHaveAttribute('data-status', 'done');
-  await shoot(page, 'demo-queued');
+  await shoot(page, 'demo-queued', { sizes: LAPTOP_SIZES });
 
   // The dashboard opens by itself once training starts, and the run finishes with no other input.
   await page.waitForURL(/\/runs\/run_/, { timeout: 300_000 });
   await expect(page.getByTestId('run-dashboard')).toBeVisible();
   await expect(page.getByTestId('run-step')).not.toContainText('step 0 /', { timeout: 120_000 });
-  await shoot(page, 'demo-training');
+  await shoot(page, 'demo-training', { sizes: LAPTOP_SIZES });
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 400_000 });
   await expect(page.getByTestId('run-step')).toContainText('step 200 / 200');
   for (const chart of ['chart-loss', 'chart-recon', 'chart-l0']) await expect.poll(() => seriesPixels(page, chart)).toBeGreaterThan(200);
   const loss = Number(await page.getByTestId('stat-loss').textContent());
   expect(Number.isFinite(loss) && loss > 0).toBe(true);
-  await shoot(page, 'demo-result');
+  await shoot(page, 'demo-result', { sizes: LAPTOP_SIZES });
 
   // What it stored: one dataset, the demo model, one tokenization with the model's own vocabulary.
   const tokenizations = await storedRows<{ tokenizerName: string; vocab: { size: number } }>(page, 'tokenizations');
@@ -95,7 +80,7 @@ test('from a fresh profile, "Run the demo" reaches a finished run whose dashboar
   await expect(state('features').getByTestId('workflow-state')).toHaveText('1 analysed SAE');
   await expect(page.locator('[data-testid="demo-step"][data-status="done"]')).toHaveCount(5);
   await expect(page.getByTestId('home-run')).toContainText('demo-topk');
-  await shoot(page, 'home-done');
+  await shoot(page, 'home-done', { sizes: LAPTOP_SIZES });
 
   // Its features: the list, then the densest latent's page with shaded top contexts.
   await page.getByTestId('demo-open-features').click();
@@ -105,7 +90,7 @@ test('from a fresh profile, "Run the demo" reaches a finished run whose dashboar
   await expect(page).toHaveURL(/\/features\/[^/]+\/\d+$/);
   await expect(page.getByTestId('top-contexts').getByTestId('context').first()).toBeVisible();
   await expect(page.getByTestId('top-contexts').locator('.tok-on').first()).toHaveAttribute('title', /^activation [\d.e-]+ · token \d+$/);
-  await shoot(page, 'demo-feature');
+  await shoot(page, 'demo-feature', { sizes: LAPTOP_SIZES });
 
   // A second click reuses everything: no new job, and the feature list opens again.
   await page.getByRole('link', { name: 'Home' }).click();

@@ -3,26 +3,9 @@
 // kiosk with the run resumed; the features panel with an analysed SAE's map and densest latents, the
 // steering panel with the favourite preset; with no runs, analysis or preset it says what to do; a run
 // id that is not stored and a bad cycle are said, with a way out.
-import { mkdir } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { demoTopkZip } from './sae';
-
-const SHOTS = process.env.LANTERN_SHOTS;
-
-/** Screenshots at the two display sizes a kiosk meets, when LANTERN_SHOTS names a folder. */
-async function shoot(page: Page, name: string): Promise<void> {
-  if (!SHOTS) return;
-  await mkdir(SHOTS, { recursive: true });
-  for (const [w, h] of [
-    [1920, 1080],
-    [1280, 720],
-  ]) {
-    await page.setViewportSize({ width: w, height: h });
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: `${SHOTS}/${name}-${w}x${h}.png` });
-  }
-  await page.setViewportSize({ width: 1360, height: 860 });
-}
+import { KIOSK_SIZES, shoot } from './shots';
 
 const stepOf = async (page: Page) => Number((await page.getByTestId('kiosk-step').textContent())!.match(/step (\d+)/)![1]);
 
@@ -40,7 +23,7 @@ test('with no runs the kiosk says what to do; an unknown run id and a bad cycle 
   await expect(page.getByTestId('kiosk-empty')).toContainText('No training runs yet');
   await expect(page.getByTestId('kiosk-empty')).toContainText('Start one from Training');
   await expect(page.locator('nav.nav')).toHaveCount(0);
-  await shoot(page, 'kiosk-empty');
+  await shoot(page, 'kiosk-empty', { sizes: KIOSK_SIZES });
 
   await page.goto('/kiosk?run=run_gone&cycle=abc');
   const problem = page.getByTestId('kiosk-problem');
@@ -74,7 +57,7 @@ test('a training run shows live in the kiosk, its panels cycle, the wake lock is
   const panel = page.getByTestId('kiosk-panel');
   await expect(panel).toHaveAttribute('data-panel', 'loss');
   await expect(page.getByTestId('kiosk-chart-loss').locator('canvas')).toBeVisible();
-  await shoot(page, 'kiosk-loss');
+  await shoot(page, 'kiosk-loss', { sizes: KIOSK_SIZES });
   // Two histogram snapshots (every 50 steps) before the replay panel comes round.
   await expect.poll(() => stepOf(page), { timeout: 180_000 }).toBeGreaterThan(100);
   for (const next of ['sparsity', 'density', 'throughput', 'queue', 'replay', 'features', 'steering', 'loss']) {
@@ -97,7 +80,7 @@ test('a training run shows live in the kiosk, its panels cycle, the wake lock is
     // A synthetic run has nothing to analyse and no preset is saved: each panel says what to do instead.
     if (next === 'features') await expect(page.getByTestId('kiosk-features-none')).toContainText('This run trains on synthetic data, so its SAEs read no model');
     if (next === 'steering') await expect(page.getByTestId('kiosk-steering-none')).toContainText('save the set-up as a preset');
-    if (next !== 'loss') await shoot(page, `kiosk-${next}`);
+    if (next !== 'loss') await shoot(page, `kiosk-${next}`, { sizes: KIOSK_SIZES });
   }
   await expect(page.getByTestId('kiosk-queue')).toHaveCount(0);
 
@@ -172,7 +155,7 @@ test("the features panel shows the active SAE's analysis (map and densest latent
   const densities = (await page.locator('.kiosk-feature-density').allTextContents()).map((t) => (t.endsWith('%') ? Number(t.slice(0, -1)) / 100 : Number(t)));
   for (let i = 1; i < densities.length; i++) expect(densities[i - 1]).toBeGreaterThanOrEqual(densities[i]);
   expect(densities.at(-1)).toBeGreaterThan(0);
-  await shoot(page, 'kiosk-features-map');
+  await shoot(page, 'kiosk-features-map', { sizes: KIOSK_SIZES });
 
   // 4. The next panel (→): the starred preset's prompt and latent, and where its texts are generated.
   await page.keyboard.press('ArrowRight');
@@ -183,5 +166,5 @@ test("the features panel shows the active SAE's analysis (map and densest latent
   // Labelled from the active SAE's analysis, as its row in the feature list is.
   await expect(page.getByTestId('kiosk-preset-label')).toHaveCount(1);
   await expect(page.getByTestId('kiosk-preset-label')).not.toBeEmpty();
-  await shoot(page, 'kiosk-steering-preset');
+  await shoot(page, 'kiosk-steering-preset', { sizes: KIOSK_SIZES });
 });

@@ -4,21 +4,14 @@
 // same text generated again with the same seed. Without an SAE: the page says how to get one, the chat
 // template is applied and shown, a prompt-difference vector steers, the frequency penalty changes both
 // columns, and the logit lens runs.
-import { mkdir } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { tiedUnitSae } from '../src/sae/weights.testing';
 import { DEMO_D_IN, demoSaeZip } from './sae';
+import { shoot } from './shots';
 
 const D_SAE = 16;
 const HOOK = 'blocks.1.hook_resid_pre';
 
-/** A screenshot of the page (the full page, or the 1280×720 viewport), when LANTERN_SHOTS names a folder. */
-async function shoot(page: import('@playwright/test').Page, name: string, fullPage = true): Promise<void> {
-  const dir = process.env.LANTERN_SHOTS;
-  if (!dir) return;
-  await mkdir(dir, { recursive: true });
-  await page.screenshot({ path: `${dir}/${name}.png`, fullPage });
-}
 
 const texts = async (page: import('@playwright/test').Page, side: string) => (await page.getByTestId(`steer-${side}`).getByTestId('steer-token').allTextContents()).join('|');
 
@@ -135,7 +128,7 @@ test('without an SAE: how to get one, the chat template shown before generating,
   await expect(page.getByTestId('lens-cell').first()).toBeVisible({ timeout: 60_000 });
   await page.getByTestId('lens-cell').last().click();
   await page.getByTestId('lens').scrollIntoViewIfNeeded();
-  await shoot(page, 'logit-lens', false);
+  await shoot(page, 'logit-lens', { fullPage: false });
 
   // 5. Screenshots only: mid-generation on WebGPU (SwiftShader streams slowly enough to catch; WASM
   // outruns a screenshot), then stopped.
@@ -144,7 +137,7 @@ test('without an SAE: how to get one, the chat template shown before generating,
   await page.getByTestId('steer-run').click();
   await expect(page.getByTestId('steer-steered').getByTestId('steer-token').nth(2)).toBeVisible({ timeout: 120_000 });
   await page.getByTestId('steer-steered').scrollIntoViewIfNeeded();
-  await shoot(page, 'steering-streaming', false);
+  await shoot(page, 'steering-streaming', { fullPage: false });
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByTestId('steer-run')).toBeEnabled();
 });
