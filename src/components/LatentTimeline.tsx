@@ -6,6 +6,7 @@ import { createEffect, createMemo, createSignal, on, onCleanup, Show } from 'sol
 import { getDb } from '../storage/db';
 import { byBirth, LatentTimelineSeries, type LatentTimeline as Timeline } from '../replay/latents';
 import { indexAtOrBefore } from '../replay/series';
+import './latentTimeline.css';
 
 const W = 640;
 const MAX_ROWS = 320;
@@ -115,10 +116,10 @@ export function LatentTimeline(props: { runId: string; snapshotSteps: () => numb
       </h3>
       <Show when={timeline()?.error}>{(m) => <p class="error">{m()}</p>}</Show>
       <Show when={timeline()?.steps.length} fallback={<p class="muted">No latent snapshots recorded yet (one is stored with every histogram).</p>}>
-        <div style={{ position: 'relative' }}>
-          <canvas ref={setCanvas} data-testid="latent-canvas" style={{ display: 'block', width: '100%', height: `${Math.max(rows(), 60)}px`, 'image-rendering': 'pixelated', cursor: 'pointer' }} onClick={pick} />
+        <div class="latent-heat">
+          <canvas ref={setCanvas} class="latent-canvas" data-testid="latent-canvas" style={{ '--latent-rows': `${Math.max(rows(), 60)}px` }} onClick={pick} />
           <Show when={col() >= 0}>
-            <div data-testid="latent-marker" style={{ position: 'absolute', top: 0, bottom: 0, width: '2px', 'margin-left': '-1px', left: `${markerAt()}%`, background: '#f472b6', 'pointer-events': 'none' }} />
+            <div class="latent-marker" data-testid="latent-marker" style={{ left: `${markerAt()}%` }} />
           </Show>
         </div>
         <p class="muted">
