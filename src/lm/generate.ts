@@ -3,7 +3,7 @@
 import { LmError } from './errors';
 import { seededRandom } from './random';
 import { penalizeFrequency, sampleToken, type SamplingOptions } from './sampling';
-import type { LmSession, ort } from './session';
+import { ort, type LmSession } from './session';
 import type { ClampInputs } from './surgery';
 
 export interface SteeringTerm {
@@ -39,6 +39,20 @@ export interface FeatureClamp {
   bDec: Float32Array;
   /** [k] */
   value: Float32Array;
+  /** [k]: θ_f, a_f = pre_f·[pre_f > θ_f] (for a graph whose clamp is 'jumprelu' or 'topk'). */
+  threshold?: Float32Array;
+  /** The SAE's whole encoder, to rank every latent (for a graph whose clamp is 'topk'). */
+  rank?: {
+    /** [d, dSae]: W_enc */
+    encoder: Float32Array;
+    /** [dSae] */
+    bEnc: Float32Array;
+    k: number;
+    /** [k_clamped]: each row's latent */
+    latent: number[];
+    /** [k_clamped]: 1 where the row must be in the top k, 0 where not */
+    ranked: Float32Array;
+  };
 }
 
 /** Feeds for a hooked graph's `clamp.<hook>.*` inputs, in the session's stream type. */
@@ -50,13 +64,30 @@ export function clampFeeds(session: LmSession, names: ClampInputs, c: FeatureCla
   }
   const encoder = new Float32Array(d * k);
   for (let f = 0; f < k; f++) for (let j = 0; j < d; j++) encoder[j * k + f] = c.encoderRows[f * d + j];
-  return {
+  const feeds: Record<string, ort.Tensor> = {
     [names.encoder]: session.streamTensor(encoder, [d, k]),
     [names.decoder]: session.streamTensor(c.decoderRows, [k, d]),
     [names.bEnc]: session.streamTensor(c.bEnc, [k]),
     [names.bDec]: session.streamTensor(c.bDec, [d]),
     [names.value]: session.streamTensor(c.value, [k]),
   };
+  if (names.threshold) {
+    if (c.threshold?.length !== k) throw new LmError('BAD_INPUT', `This clamp graph needs ${k} thresholds`, { k });
+    feeds[names.threshold] = session.streamTensor(c.threshold, [k]);
+  }
+  if (names.rank) {
+    const r = c.rank;
+    const dSae = r ? r.bEnc.length : 0;
+    if (!r || r.encoder.length !== d * dSae || r.latent.length !== k || r.ranked.length !== k || !(r.k >= 1 && r.k <= dSae)) {
+      throw new LmError('BAD_INPUT', `This clamp graph ranks every latent: it needs the whole encoder [${d}, d_sae], 1 ≤ k ≤ d_sae and ${k} latents`, { k, d });
+    }
+    feeds[names.rank.encoder] = session.streamTensor(r.encoder, [d, dSae]);
+    feeds[names.rank.bEnc] = session.streamTensor(r.bEnc, [dSae]);
+    feeds[names.rank.k] = new ort.Tensor('int64', BigInt64Array.of(BigInt(r.k)), [1]);
+    feeds[names.rank.latent] = new ort.Tensor('int64', BigInt64Array.from(r.latent, (l) => BigInt(l)), [k]);
+    feeds[names.rank.ranked] = session.streamTensor(r.ranked, [k]);
+  }
+  return feeds;
 }
 
 export interface GenerateOptions extends SamplingOptions {

@@ -19,7 +19,7 @@ describe('sideBySide', () => {
     const sae = { dIn: d, dSae: 4, W_enc: randomArray(d * 4, 1), W_dec: randomArray(4 * d, 2), b_enc: randomArray(4, 3), b_dec: randomArray(d, 4, -0.1, 0.1) };
     const order: Side[] = [];
     const probs: number[] = [];
-    const out = await sideBySide(plain.session, steered.session, PROMPT, { maxNewTokens: 6, feeds: steeringFeeds(steered.session, steered.surgery, HOOK, setup, sae) }, (side, step, index) => {
+    const out = await sideBySide(plain.session, steered.session, PROMPT, { maxNewTokens: 6, feeds: steeringFeeds(steered.session, steered.surgery, HOOK, setup, { weights: sae, rule: { kind: 'relu' } }) }, (side, step, index) => {
       order.push(side);
       probs.push(step.prob);
       expect(index).toBe(order.filter((s) => s === side).length - 1);
@@ -32,7 +32,7 @@ describe('sideBySide', () => {
     for (const p of probs) expect(p).toBeGreaterThan(0);
     const additiveOnly = { ...setup, latents: setup.latents.slice(0, 1) };
     const steerOnly = await fixtureSession('tiny-llama', { steer: [HOOK] });
-    const again = await sideBySide(plain.session, steerOnly.session, PROMPT, { maxNewTokens: 6, feeds: steeringFeeds(steerOnly.session, steerOnly.surgery, HOOK, additiveOnly, sae) }, () => {});
+    const again = await sideBySide(plain.session, steerOnly.session, PROMPT, { maxNewTokens: 6, feeds: steeringFeeds(steerOnly.session, steerOnly.surgery, HOOK, additiveOnly, { weights: sae, rule: { kind: 'relu' } }) }, () => {});
     expect(again.steered).toEqual(referenceGreedy(f.spec, f.weights, PROMPT, 6, { steer: { [HOOK]: additiveVector(additiveOnly, sae) } }));
     await Promise.all([plain.session.release(), steered.session.release(), steerOnly.session.release()]);
   });

@@ -1,24 +1,27 @@
 // Steering against the reference forward pass: each method's edit is computed here the plain way
-// (the whole SAE for clamp, the projection for cap), spliced into the reference, and compared with
-// the hooked ONNX graph fed by `steeringFeeds`, on every fixture family; raw vectors (a latent's
-// direction at another hook, a difference of two prompts' mean activations) likewise.
+// (the whole SAE for clamp, by the reference encoder of its architecture; the projection for cap),
+// spliced into the reference, and compared with the hooked ONNX graph fed by `steeringFeeds`, on
+// every fixture family; raw vectors (a latent's direction at another hook, a difference of two
+// prompts' mean activations) likewise.
 import { describe, expect, it } from 'vitest';
-import { randomSae, reluActs } from '../features/testing';
+import { encodeReference, encoderRule, type EncoderRule } from '../features/encoder';
+import { randomSae } from '../features/testing';
 import type { SaeWeights } from '../sae/types';
 import { LmError } from './errors';
 import { referenceForward } from './reference/forward';
-import { checkSaeFitsModel, differenceVector, hookMean, latentDirection, steeringFeeds, steeringPlan, validateSteering, type SteeringSetup } from './steering';
+import { checkSaeFitsModel, differenceVector, hookMean, latentDirection, steeringFeeds, steeringPlan, validateSteering, type SteeringSae, type SteeringSetup } from './steering';
 import { fixture, fixtureSession } from './testing';
 
 const PROMPT = [276, 104, 101, 108, 108, 111, 32, 119];
 const HOOK = 'blocks.1.hook_resid_pre';
 const D_SAE = 12;
+const RELU: EncoderRule = { kind: 'relu' };
 
 /**
  * The steered hook value by the plain definitions: additive latents first, then every clamp and cap
- * measured on that additively steered stream (the SAE's activations, the projection).
+ * measured on that additively steered stream (the SAE's activations by `rule`, the projection).
  */
-function steeredByDefinition(sae: SaeWeights, x: Float32Array, n: number, setup: SteeringSetup): Float32Array {
+function steeredByDefinition(sae: SaeWeights, x: Float32Array, n: number, setup: SteeringSetup, rule: EncoderRule = RELU): Float32Array {
   const { dIn: d, dSae } = sae;
   const out = Float64Array.from(x);
   const row = (l: { latent: number }) => sae.W_dec.subarray(l.latent * d, (l.latent + 1) * d);
@@ -27,7 +30,7 @@ function steeredByDefinition(sae: SaeWeights, x: Float32Array, n: number, setup:
     for (let i = 0; i < n * d; i++) out[i] += setup.multiplier * l.strength * dec[i % d];
   }
   const steered = Float32Array.from(out);
-  const acts = reluActs(sae, steered, n);
+  const acts = encodeReference(sae, rule, steered, n);
   for (const l of setup.latents.filter((m) => m.method !== 'additive')) {
     const s = setup.multiplier * l.strength;
     const dec = row(l);
@@ -69,7 +72,7 @@ describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused']
     const clean = referenceForward(f.spec, f.weights, PROMPT);
     const edited = steeredByDefinition(sae, clean.hooks[HOOK], PROMPT.length, setup);
     const expected = referenceForward(f.spec, f.weights, PROMPT, { splice: { [HOOK]: edited } }).logits;
-    const out = await session.forward({ inputIds: PROMPT, batch: 1, extra: steeringFeeds(session, surgery, HOOK, setup, sae) });
+    const out = await session.forward({ inputIds: PROMPT, batch: 1, extra: steeringFeeds(session, surgery, HOOK, setup, { weights: sae, rule: RELU }) });
     const got = out.logits.data as Float32Array;
     expect(maxDiff(got, expected)).toBeLessThan(1e-4);
     expect(maxDiff(got, clean.logits)).toBeGreaterThan(1e-3);
@@ -81,12 +84,110 @@ describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused']
     const sae = randomSae(f.spec.dModel, D_SAE, 50);
     const one = [PROMPT[0]];
     const clean = referenceForward(f.spec, f.weights, one);
-    const acts = reluActs(sae, clean.hooks[HOOK], 1);
+    const acts = encodeReference(sae, RELU, clean.hooks[HOOK], 1);
     const active = acts.findIndex((a) => a > 0);
     expect(active).toBeGreaterThanOrEqual(0);
     const setup: SteeringSetup = { multiplier: 1, latents: [{ latent: active, strength: acts[active], method: 'clamp' }] };
-    const out = await session.forward({ inputIds: one, batch: 1, extra: steeringFeeds(session, surgery, HOOK, setup, sae) });
+    const out = await session.forward({ inputIds: one, batch: 1, extra: steeringFeeds(session, surgery, HOOK, setup, { weights: sae, rule: RELU }) });
     expect(maxDiff(out.logits.data as Float32Array, clean.logits)).toBeLessThan(1e-4);
+    await session.release();
+  });
+});
+
+/** Pre-activations (x − b_dec)·W_enc + b_enc [n, dSae] of the rows of x [n, d], in float64. */
+function preActs(sae: SaeWeights, x: Float32Array, n: number): Float64Array {
+  const { dIn: d, dSae } = sae;
+  const out = new Float64Array(n * dSae);
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < dSae; f++) {
+      let pre = sae.b_enc[f];
+      for (let j = 0; j < d; j++) pre += (x[i * d + j] - sae.b_dec[j]) * sae.W_enc[j * dSae + f];
+      out[i * dSae + f] = pre;
+    }
+  }
+  return out;
+}
+
+/** A JumpReLU SAE: `randomSae` with thresholds θ (its rule reads them). */
+function jumpRelu(sae: SaeWeights, threshold: Float32Array): SteeringSae {
+  const weights = { ...sae, threshold };
+  return { weights, rule: encoderRule('jumprelu', weights) };
+}
+
+/**
+ * An SAE of `kind` over x [n, d] with a latent its rule keeps at some positions and drops at others
+ * although its pre-activation there is positive (ReLU would keep it), every cut at least 1e-3 away:
+ * TopK with the smallest such k (the k-th and (k+1)-th pre-activations apart at every position), or
+ * JumpReLU with θ between the latent's positive pre-activations.
+ */
+function gatedSae(kind: 'topk' | 'jumprelu', x: Float32Array, n: number): { sae: SteeringSae; latent: number } {
+  const sae = randomSae(x.length / n, D_SAE, 60);
+  const pre = preActs(sae, x, n);
+  const row = (i: number) => Array.from(pre.subarray(i * D_SAE, (i + 1) * D_SAE));
+  if (kind === 'jumprelu') {
+    for (let latent = 0; latent < D_SAE; latent++) {
+      const positive = Array.from({ length: n }, (_, i) => pre[i * D_SAE + latent]).filter((v) => v > 1e-3).sort((a, b) => a - b);
+      const cut = positive.findIndex((v, i) => i > 0 && v - positive[i - 1] > 2e-3);
+      if (cut < 0) continue;
+      const threshold = new Float32Array(D_SAE).fill(0.05);
+      threshold[latent] = (positive[cut - 1] + positive[cut]) / 2;
+      return { sae: jumpRelu(sae, threshold), latent };
+    }
+  } else {
+    for (let k = 1; k < D_SAE; k++) {
+      const sorted = Array.from({ length: n }, (_, i) => row(i).sort((a, b) => b - a));
+      if (sorted.some((r) => r[k - 1] - r[k] < 1e-3)) continue;
+      for (let latent = 0; latent < D_SAE; latent++) {
+        const at = Array.from({ length: n }, (_, i) => pre[i * D_SAE + latent]);
+        const on = at.some((v, i) => v > 1e-3 && v >= sorted[i][k - 1]);
+        const off = at.some((v, i) => v > 1e-3 && v < sorted[i][k - 1]);
+        if (on && off) return { sae: { weights: sae, rule: encoderRule('topk', sae, k) }, latent };
+      }
+    }
+  }
+  throw new Error(`no ${kind} SAE gates a latent on this prompt`);
+}
+
+describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused'])('%s, TopK and JumpReLU SAEs', (name) => {
+  it.each(['topk', 'jumprelu'] as const)(
+    'a %s clamp changes the logits exactly as the reference with the SAE’s own activation, which ReLU of the pre-activation gets wrong',
+    async (kind) => {
+      const f = fixture(name);
+      const clean = referenceForward(f.spec, f.weights, PROMPT);
+      const x = clean.hooks[HOOK];
+      const { sae, latent } = gatedSae(kind, x, PROMPT.length);
+      const cap = (latent + 5) % D_SAE;
+      const setup: SteeringSetup = { multiplier: 1, latents: [{ latent, strength: 2.5, method: 'clamp' }, { latent: cap, strength: 0.05, method: 'cap' }] };
+      const { session, surgery } = await fixtureSession(name, steeringPlan(HOOK, setup, sae.rule));
+      const spliced = (rule: EncoderRule) => referenceForward(f.spec, f.weights, PROMPT, { splice: { [HOOK]: steeredByDefinition(sae.weights, x, PROMPT.length, setup, rule) } }).logits;
+      const expected = spliced(sae.rule);
+      const byRelu = spliced(RELU);
+      const got = (await session.forward({ inputIds: PROMPT, batch: 1, extra: steeringFeeds(session, surgery, HOOK, setup, sae) })).logits.data as Float32Array;
+      expect(maxDiff(got, expected)).toBeLessThan(1e-4);
+      expect(maxDiff(got, byRelu)).toBeGreaterThan(1e-3);
+      await session.release();
+    },
+  );
+
+  it.each(['topk', 'jumprelu'] as const)('a %s clamp to 0 of a latent the SAE leaves off, though its pre-activation is positive, leaves the logits unchanged', async (kind) => {
+    const f = fixture(name);
+    const one = [PROMPT[0]];
+    const clean = referenceForward(f.spec, f.weights, one);
+    const x = clean.hooks[HOOK];
+    const base = randomSae(f.spec.dModel, D_SAE, 50);
+    const pre = preActs(base, x, 1);
+    const order = Array.from(pre.keys()).sort((a, b) => pre[b] - pre[a]);
+    expect(pre[order[1]] - pre[order[2]]).toBeGreaterThan(1e-3);
+    // The second largest pre-activation: positive, outside the top 1, and under a threshold 0.05 above it.
+    const latent = order[1];
+    expect(pre[latent]).toBeGreaterThan(1e-3);
+    const sae = kind === 'topk' ? { weights: base, rule: encoderRule('topk', base, 1) } : jumpRelu(base, new Float32Array(D_SAE).fill(pre[latent] + 0.05));
+    const setup: SteeringSetup = { multiplier: 1, latents: [{ latent, strength: 0, method: 'clamp' }] };
+    const { session, surgery } = await fixtureSession(name, steeringPlan(HOOK, setup, sae.rule));
+    const out = (await session.forward({ inputIds: one, batch: 1, extra: steeringFeeds(session, surgery, HOOK, setup, sae) })).logits.data as Float32Array;
+    expect(maxDiff(out, clean.logits)).toBeLessThan(1e-4);
+    const byRelu = referenceForward(f.spec, f.weights, one, { splice: { [HOOK]: steeredByDefinition(base, x, 1, setup, RELU) } }).logits;
+    expect(maxDiff(byRelu, clean.logits)).toBeGreaterThan(1e-3);
     await session.release();
   });
 });
@@ -132,7 +233,7 @@ describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused']
       { hook: LATENT_HOOK, direction: latentDirection(sae, 6, LATENT_HOOK, f.spec.dModel), strength: 5 },
       { hook: DIFF_HOOK, direction: diff, strength: -4 },
     ];
-    const got = (await session.forward({ inputIds: PROMPT, batch: 1, extra: steeringFeeds(session, surgery, HOOK, setup, sae, resolved) })).logits.data as Float32Array;
+    const got = (await session.forward({ inputIds: PROMPT, batch: 1, extra: steeringFeeds(session, surgery, HOOK, setup, { weights: sae, rule: RELU }, resolved) })).logits.data as Float32Array;
     const scaled = (v: ArrayLike<number>, s: number) => Float32Array.from(v, (x) => x * s);
     const expected = referenceForward(f.spec, f.weights, PROMPT, {
       steer: {
@@ -198,8 +299,19 @@ describe('steering input checks', () => {
     expect(() => differenceVector(new Float32Array([1, 2]), new Float32Array([1, 2]), true)).toThrow(/same mean activation/);
   });
 
-  it('plans only the inputs the methods need', () => {
+  it('plans only the inputs the methods need: a clamp reads a TopK or JumpReLU activation, a cap alone a ReLU', () => {
     expect(steeringPlan(HOOK, one(1, 1))).toEqual({ steer: [HOOK], clamp: [] });
     expect(steeringPlan(HOOK, one(1, 1, 'cap'))).toEqual({ steer: [], clamp: [HOOK] });
+    expect(steeringPlan(HOOK, one(1, 1, 'cap'), { kind: 'topk', k: 2 })).toEqual({ steer: [], clamp: [HOOK] });
+    expect(steeringPlan(HOOK, one(1, 1, 'clamp'), { kind: 'relu' })).toEqual({ steer: [], clamp: [HOOK] });
+    expect(steeringPlan(HOOK, one(1, 1, 'clamp'), { kind: 'topk', k: 2 })).toEqual({ steer: [], clamp: [HOOK], clampActivation: 'topk' });
+    expect(steeringPlan(HOOK, one(1, 1, 'clamp'), { kind: 'threshold', logThreshold: new Float32Array(D_SAE) })).toEqual({ steer: [], clamp: [HOOK], clampActivation: 'jumprelu' });
+  });
+
+  it('refuses to feed a TopK clamp to a graph built for a ReLU one', async () => {
+    const { session, surgery, fixture: f } = await fixtureSession('tiny-gpt2', steeringPlan(HOOK, one(1, 1, 'clamp')));
+    const topk = randomSae(f.spec.dModel, D_SAE, 60);
+    expect(() => steeringFeeds(session, surgery, HOOK, one(1, 1, 'clamp'), { weights: topk, rule: { kind: 'topk', k: 2 } })).toThrow(/built for another SAE's activation, not this topk one/);
+    await session.release();
   });
 });

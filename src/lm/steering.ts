@@ -5,12 +5,13 @@
 // first; clamps and caps are measured on the additively steered stream, all at once. Raw vectors (a
 // latent's decoder direction at any hook, or the difference of two prompts' mean activations) add
 // at their own hooks; they need no SAE of their own.
+import type { EncoderRule } from '../features/encoder';
 import type { SaeWeights } from '../sae/types';
 import { LmError } from './errors';
 import { tensorToFloat32 } from './extract';
 import { clampFeeds, steeringVector, type FeatureClamp, type SteeringTerm } from './generate';
 import type { LmSession, ort } from './session';
-import type { SurgeryPlan, SurgeryResult } from './surgery';
+import type { ClampActivation, SurgeryPlan, SurgeryResult } from './surgery';
 
 export const STEERING_METHODS = ['additive', 'clamp', 'cap'] as const;
 export type SteeringMethod = (typeof STEERING_METHODS)[number];
@@ -40,6 +41,12 @@ export interface ResolvedVector {
   /** [dModel] */
   direction: Float32Array;
   strength: number;
+}
+
+/** The SAE a set-up steers with: its weights and the encoder rule its activations follow. */
+export interface SteeringSae {
+  weights: SaeWeights;
+  rule: EncoderRule;
 }
 
 export interface SteeringSetup {
@@ -110,18 +117,24 @@ function directionNorm(sae: Pick<SaeWeights, 'dIn' | 'W_dec'>, latent: number): 
   return Math.sqrt(s);
 }
 
+/** The clamp graph's activation for an SAE's encoder rule. */
+const CLAMP_ACTIVATION: Record<EncoderRule['kind'], ClampActivation> = { relu: 'relu', threshold: 'jumprelu', topk: 'topk' };
+
 /**
  * The hook edits a set-up needs: a steer input at the SAE's hook for additive latents and at every
- * raw vector's hook, clamp inputs at the SAE's hook for clamp and cap.
+ * raw vector's hook, clamp inputs at the SAE's hook for clamp and cap; a clamp reads the latent's
+ * activation by the SAE's `rule` (a cap alone needs none).
  */
-export function steeringPlan(hook: string | undefined, setup: SteeringSetup): SurgeryPlan {
+export function steeringPlan(hook: string | undefined, setup: SteeringSetup, rule?: EncoderRule): SurgeryPlan {
   const methods = new Set(setup.latents.map((l) => l.method));
   const steer = new Set((setup.vectors ?? []).map((v) => v.hook));
   if (hook && methods.has('additive')) steer.add(hook);
-  return {
+  const plan: SurgeryPlan = {
     steer: [...steer].sort(),
     clamp: hook && (methods.has('clamp') || methods.has('cap')) ? [hook] : [],
   };
+  if (hook && methods.has('clamp') && rule && rule.kind !== 'relu') plan.clampActivation = CLAMP_ACTIVATION[rule.kind];
+  return plan;
 }
 
 /** A copy of W_dec[latent] [dIn], for a raw vector at a hook that must be dModel wide. */
@@ -160,14 +173,18 @@ export function additiveVector(setup: SteeringSetup, sae: SaeWeights): Float32Ar
 }
 
 /**
- * The clamp and cap latents as rows of the graph's clamp, x' = x + Σ_f (value_f − relu((x − b_dec)·enc_f + bEnc_f))·dec_f:
- * - clamp i to v: enc = W_enc[:, i], bEnc = b_enc[i], dec = W_dec[i], value = v, so x' = x + (v − a_i(x))·W_dec[i]:
- *   the SAE's reconstruction with a_i replaced, plus its unchanged error term x − SAE(x);
- * - cap along u = W_dec[i]/‖W_dec[i]‖ at c: enc = dec = u, bEnc = b_dec·u − c, value = 0, so
- *   x' = x − relu(x·u − c)·u: a projection above c is brought down to c, one below it is left alone.
+ * The clamp and cap latents as rows of the graph's clamp, x' = x + Σ_f (value_f − a_f)·dec_f with
+ * pre_f = (x − b_dec)·enc_f + bEnc_f:
+ * - clamp i to v: enc = W_enc[:, i], bEnc = b_enc[i], dec = W_dec[i], value = v, and a_f the SAE's
+ *   own activation of latent i (ReLU; JumpReLU's pre·[pre > θ_i]; TopK's ReLU where i is among the
+ *   token's k largest pre-activations, else 0), so x' = x + (v − a_i(x))·W_dec[i]: the SAE's
+ *   reconstruction with a_i replaced, plus its unchanged error term x − SAE(x);
+ * - cap along u = W_dec[i]/‖W_dec[i]‖ at c: enc = dec = u, bEnc = b_dec·u − c, value = 0, a_f = relu(pre_f)
+ *   (threshold 0, never ranked), so x' = x − relu(x·u − c)·u: a projection above c is brought down
+ *   to c, one below it is left alone.
  * Undefined when no latent is clamped or capped.
  */
-export function clampRows(setup: SteeringSetup, sae: SaeWeights): FeatureClamp | undefined {
+export function clampRows(setup: SteeringSetup, { weights: sae, rule }: SteeringSae): FeatureClamp | undefined {
   const rows = setup.latents.filter((l) => l.method !== 'additive');
   if (!rows.length) return undefined;
   const d = sae.dIn;
@@ -178,7 +195,17 @@ export function clampRows(setup: SteeringSetup, sae: SaeWeights): FeatureClamp |
     bEnc: new Float32Array(k),
     bDec: Float32Array.from(sae.b_dec),
     value: new Float32Array(k),
+    threshold: new Float32Array(k),
   };
+  if (rule.kind === 'topk') {
+    c.rank = {
+      encoder: sae.W_enc,
+      bEnc: sae.b_enc,
+      k: rule.k,
+      latent: rows.map((l) => (l.method === 'clamp' ? l.latent : 0)),
+      ranked: Float32Array.from(rows, (l) => (l.method === 'clamp' ? 1 : 0)),
+    };
+  }
   rows.forEach((l, f) => {
     const s = setup.multiplier * l.strength;
     const dec = sae.W_dec.subarray(l.latent * d, (l.latent + 1) * d);
@@ -187,6 +214,7 @@ export function clampRows(setup: SteeringSetup, sae: SaeWeights): FeatureClamp |
       c.decoderRows.set(dec, f * d);
       c.bEnc[f] = sae.b_enc[l.latent];
       c.value[f] = s;
+      if (rule.kind === 'threshold') c.threshold![f] = Math.exp(rule.logThreshold[l.latent]);
     } else {
       const norm = directionNorm(sae, l.latent);
       let bDecU = 0;
@@ -204,7 +232,7 @@ export function clampRows(setup: SteeringSetup, sae: SaeWeights): FeatureClamp |
 }
 
 /**
- * Feeds for a graph hooked by `steeringPlan(hook, setup)`: at each steered hook Σ multiplier·strength·vector
+ * Feeds for a graph hooked by `steeringPlan(hook, setup, sae.rule)`: at each steered hook Σ multiplier·strength·vector
  * (the SAE's additive latents and the raw vectors there), and the clamp inputs. `vectors` are
  * `setup.vectors` resolved, in order; `dModel` is the stream's width.
  */
@@ -213,10 +241,11 @@ export function steeringFeeds(
   surgery: SurgeryResult,
   hook: string | undefined,
   setup: SteeringSetup,
-  sae: SaeWeights | undefined,
+  steeringSae: SteeringSae | undefined,
   vectors: ResolvedVector[] = [],
-  dModel = sae?.dIn ?? 0,
+  dModel = steeringSae?.weights.dIn ?? 0,
 ): Record<string, ort.Tensor> {
+  const sae = steeringSae?.weights;
   validateSteering(setup, sae);
   const feeds: Record<string, ort.Tensor> = {};
   for (const [at, input] of Object.entries(surgery.steerInputs)) {
@@ -228,8 +257,15 @@ export function steeringFeeds(
     }
     feeds[input] = session.streamTensor(sum, [dModel]);
   }
-  const rows = sae && clampRows(setup, sae);
+  const rows = steeringSae && clampRows(setup, steeringSae);
   const names = hook && surgery.clampInputs[hook];
-  if (rows && names) Object.assign(feeds, clampFeeds(session, names, rows));
+  if (rows && names) {
+    const rule = steeringSae.rule.kind;
+    const needs = { relu: true, threshold: Boolean(names.threshold), topk: Boolean(names.rank) }[rule];
+    if (!needs && setup.latents.some((l) => l.method === 'clamp')) {
+      throw new LmError('BAD_INPUT', `The steered graph was built for another SAE's activation, not this ${rule} one; build it with steeringPlan(hook, setup, rule).`, { rule });
+    }
+    Object.assign(feeds, clampFeeds(session, names, rows));
+  }
   return feeds;
 }

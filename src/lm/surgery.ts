@@ -308,9 +308,18 @@ export interface SurgeryPlan {
   splice?: string[];
   /**
    * Hook points where SAE features are clamped to fixed activations:
-   * x' = x + (value − relu((x − b_dec)·W_enc[:, f] + b_enc[f]))·W_dec[f] for each clamped f.
+   * x' = x + (value − a_f(x))·W_dec[f] for each clamped f, with pre_f = (x − b_dec)·W_enc[:, f] + b_enc[f].
    */
   clamp?: string[];
+  /**
+   * How the clamp reads a_f from pre_f (default 'relu'):
+   * - 'relu': relu(pre_f);
+   * - 'jumprelu': pre_f·[pre_f > θ_f], θ from the `threshold` input (θ = 0 is ReLU);
+   * - 'topk': as 'jumprelu', and a row marked in `ranked` counts only where its latent is among the
+   *   k largest pre-activations of all the SAE's latents at that position (ties at the k-th kept),
+   *   from the `rank` inputs — the TopK SAE's encoder, ReLU after the top k.
+   */
+  clampActivation?: ClampActivation;
   /**
    * Keep only the exposed hooks as outputs and drop every node, input and initializer they do not
    * need (logits, the KV cache, later blocks): the extraction graph.
@@ -330,11 +339,37 @@ export interface ClampInputs {
   bDec: string;
   /** [k]: target activations */
   value: string;
+  /** [k]: each feature's threshold θ_f ('jumprelu' and 'topk' only) */
+  threshold?: string;
+  /** The ranking of all d_sae latents ('topk' only). */
+  rank?: {
+    /** [d, d_sae]: the whole W_enc */
+    encoder: string;
+    /** [d_sae]: the whole b_enc */
+    bEnc: string;
+    /** int64 [1]: k */
+    k: string;
+    /** int64 [k_clamped]: each clamped feature's latent index (any index for an unranked row) */
+    latent: string;
+    /** [k_clamped]: 1 for a row that must be in the top k, 0 for one that need not (a cap) */
+    ranked: string;
+  };
 }
 
-function clampInputNames(hook: string): ClampInputs {
+export const CLAMP_ACTIVATIONS = ['relu', 'jumprelu', 'topk'] as const;
+export type ClampActivation = (typeof CLAMP_ACTIVATIONS)[number];
+
+/** AttributeProto.AttributeType INT. */
+const ATTRIBUTE_INT = 2;
+
+function clampInputNames(hook: string, activation: ClampActivation): ClampInputs {
   const p = `clamp.${hook}`;
-  return { encoder: `${p}.encoder`, decoder: `${p}.decoder`, bEnc: `${p}.b_enc`, bDec: `${p}.b_dec`, value: `${p}.value` };
+  const names: ClampInputs = { encoder: `${p}.encoder`, decoder: `${p}.decoder`, bEnc: `${p}.b_enc`, bDec: `${p}.b_dec`, value: `${p}.value` };
+  if (activation !== 'relu') names.threshold = `${p}.threshold`;
+  if (activation === 'topk') {
+    names.rank = { encoder: `${p}.encoder_all`, bEnc: `${p}.b_enc_all`, k: `${p}.k`, latent: `${p}.latent`, ranked: `${p}.ranked` };
+  }
+  return names;
 }
 
 export interface SurgeryResult {
@@ -505,15 +540,63 @@ class Rewriter {
     return output;
   }
 
-  /** SAE feature clamp on x [.., d]: x + (value − relu((x − b_dec)·enc + b_enc))·dec. */
+  /** SAE feature clamp on x [.., d]: x + (value − a(pre))·dec with pre = (x − b_dec)·enc + b_enc, a as `c` says. */
   clampNodes(x: string, c: ClampInputs, hook: string): string {
     const p = `/lantern/clamp/${hook}`;
     const centred = this.chain('Sub', [x, c.bDec], `${p}/centred`);
     const pre = this.chain('Add', [this.chain('MatMul', [centred, c.encoder], `${p}/proj`), c.bEnc], `${p}/pre`);
-    const negAct = this.chain('Neg', [this.chain('Relu', [pre], `${p}/act`)], `${p}/neg_act`);
+    const act = c.threshold ? this.gatedActivation(centred, pre, c, p) : this.chain('Relu', [pre], `${p}/act`);
+    const negAct = this.chain('Neg', [act], `${p}/neg_act`);
     const delta = this.chain('Add', [negAct, c.value], `${p}/delta`);
     const correction = this.chain('MatMul', [delta, c.decoder], `${p}/correction`);
     return this.chain('Add', [correction, x], `${p}/out`);
+  }
+
+  /**
+   * pre·[pre > θ] (and, with `c.rank`, only where a ranked row's latent is in the top k of all
+   * pre-activations), compared in float32 (ORT's CPU TopK and comparisons take no float16).
+   */
+  private gatedActivation(centred: string, pre: string, c: ClampInputs, p: string): string {
+    const pre32 = this.toFloat(pre, `${p}/pre_f32`);
+    let on = this.chain('Greater', [pre32, this.toFloat(c.threshold!, `${p}/threshold_f32`)], `${p}/above`);
+    if (c.rank) {
+      const r = c.rank;
+      const all = this.toFloat(this.chain('Add', [this.chain('MatMul', [centred, r.encoder], `${p}/proj_all`), r.bEnc], `${p}/pre_all`), `${p}/pre_all_f32`);
+      const top = this.node('TopK', [all, r.k], `${p}/top_values`);
+      top.output.push(`${p}/top_indices`);
+      this.insert(top, all);
+      const kth = this.chain('Slice', [`${p}/top_values`, this.int64(`${p}/last`, -1), this.int64(`${p}/end`, Number.MAX_SAFE_INTEGER), this.int64(`${p}/axis`, -1)], `${p}/kth`);
+      const gather = this.node('Gather', [all, r.latent], `${p}/latent_pre`);
+      gather.attribute.push({ name: 'axis', type: ATTRIBUTE_INT, i: -1 });
+      this.insert(gather, kth);
+      const ranked = this.toFloat(r.ranked, `${p}/ranked_f32`);
+      // ranked·pre < ranked·kth is pre < kth on a ranked row (×1 is exact) and 0 < 0, false, on another.
+      const below = this.chain('Less', [this.chain('Mul', [`${p}/latent_pre`, ranked], `${p}/ranked_pre`), this.chain('Mul', [kth, ranked], `${p}/ranked_kth`)], `${p}/below_kth`);
+      on = this.chain('And', [this.chain('Not', [below], `${p}/in_top`), on], `${p}/on`);
+    }
+    const mask = this.node('Cast', [on], `${p}/mask`);
+    mask.attribute.push({ name: 'to', type: ATTRIBUTE_INT, i: DataType.FLOAT });
+    this.insert(mask, on);
+    const act32 = this.chain('Mul', [`${p}/mask`, pre32], `${p}/act_f32`);
+    return this.elemType === DataType.FLOAT ? act32 : this.cast(act32, this.elemType, `${p}/act`);
+  }
+
+  /** `t` as float32: itself in a float32 graph, else a Cast. */
+  private toFloat(t: string, output: string): string {
+    return this.elemType === DataType.FLOAT ? t : this.cast(t, DataType.FLOAT, output);
+  }
+
+  private cast(t: string, to: number, output: string): string {
+    const n = this.node('Cast', [t], output);
+    n.attribute.push({ name: 'to', type: ATTRIBUTE_INT, i: to });
+    this.insert(n, t);
+    return output;
+  }
+
+  /** A one-element int64 initializer. */
+  private int64(name: string, value: number): string {
+    this.graph.initializer.push({ name, dims: [1], dataType: DataType.INT64, rawData: new Uint8Array(BigInt64Array.of(BigInt(value)).buffer) });
+    return name;
   }
 
   /** A fused site's sum recomputed with plain Adds (residual + branch [+ bias]). */
@@ -534,12 +617,12 @@ class Rewriter {
   }
 
   /**
-   * A stream-typed graph input; symbolic `dims` when its rank is fixed. Steer inputs stay
-   * unshaped so ORT takes both [batch, seq, d] and a broadcast [d].
+   * A graph input, stream-typed unless `elemType` says otherwise; symbolic `dims` when its rank is
+   * fixed. Steer inputs stay unshaped so ORT takes both [batch, seq, d] and a broadcast [d].
    */
-  addInput(name: string, dims?: string[]) {
+  addInput(name: string, dims?: string[], elemType = this.elemType) {
     const shape = dims && { dim: dims.map((dimParam) => ({ dimParam })) };
-    const info: ValueInfoProto = { name, type: { tensorType: { elemType: this.elemType, shape } } };
+    const info: ValueInfoProto = { name, type: { tensorType: { elemType, shape } } };
     this.graph.input.push(info);
   }
 
@@ -628,12 +711,20 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
       continue;
     }
     if (op === 'clamp') {
-      const names = clampInputNames(h.name);
+      const names = clampInputNames(h.name, plan.clampActivation ?? 'relu');
       rw.addInput(names.encoder, ['hidden_size', 'clamped_features']);
       rw.addInput(names.decoder, ['clamped_features', 'hidden_size']);
       rw.addInput(names.bEnc, ['clamped_features']);
       rw.addInput(names.bDec, ['hidden_size']);
       rw.addInput(names.value, ['clamped_features']);
+      if (names.threshold) rw.addInput(names.threshold, ['clamped_features']);
+      if (names.rank) {
+        rw.addInput(names.rank.encoder, ['hidden_size', 'sae_latents']);
+        rw.addInput(names.rank.bEnc, ['sae_latents']);
+        rw.addInput(names.rank.k, ['one'], DataType.INT64);
+        rw.addInput(names.rank.latent, ['clamped_features'], DataType.INT64);
+        rw.addInput(names.rank.ranked, ['clamped_features']);
+      }
       clampInputs[h.name] = names;
       if (fusedSum) {
         // Recompute the sum outside the fused node, clamp it, and feed the result back as norm(S' + S'·0).

@@ -173,7 +173,6 @@ export function createSteeringService(db: LanternDb) {
     sae = { id, weights: w, rule: encoderRule(state.config.arch, w, state.config.k) };
     return sae;
   }
-  const weights = async (id: string) => (await loadSae(id)).weights;
 
   /** A prompt's tokens, refused when empty or longer than the context (`reserve` tokens kept free). */
   function encodePrompt(m: Loaded, text: string, what: string, reserve = 0): number[] {
@@ -214,7 +213,8 @@ export function createSteeringService(db: LanternDb) {
     /** Generates both continuations, streaming every token through `onEvent`. */
     async run(req: SteerRequest, onEvent: (e: SteerEvent) => void, signal?: AbortSignal): Promise<Record<Side, number[]>> {
       validateSteerRequest(req);
-      const w = req.saeId ? await weights(req.saeId) : undefined;
+      const steeringSae = req.saeId ? await loadSae(req.saeId) : undefined;
+      const w = steeringSae?.weights;
       validateSteering(req.setup, w);
       const m = await model(req, onEvent);
       const { summary } = m.files;
@@ -226,7 +226,7 @@ export function createSteeringService(db: LanternDb) {
       }
       const prompt = encodePrompt(m, req.prompt, 'The prompt', req.maxNewTokens);
       const vectors = await resolveVectors(m, req, w, onEvent);
-      const plan = steeringPlan(hook, req.setup);
+      const plan = steeringPlan(hook, req.setup, steeringSae?.rule);
       const planKey = JSON.stringify(plan);
       let opened = m.steered.get(planKey);
       if (!opened) {
@@ -235,7 +235,7 @@ export function createSteeringService(db: LanternDb) {
         m.steered.set(planKey, opened);
       }
       const steered = opened.session;
-      const feeds = steeringFeeds(steered, opened.surgery, hook, req.setup, w, vectors, summary.dModel);
+      const feeds = steeringFeeds(steered, opened.surgery, hook, req.setup, steeringSae, vectors, summary.dModel);
       onEvent({ type: 'prompt', tokens: prompt.length, backend: steered.backend });
       const text = (t: number) => m.vocab[t] ?? m.tokenizer.decode([t]);
       return sideBySide(

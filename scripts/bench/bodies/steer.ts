@@ -41,7 +41,7 @@ export async function benchSteer(backend: Backend, model: Uint8Array, spec: Fixt
       const surgery = hookModel(model, steeringPlan(hook, setup));
       const steered = await session(surgery.bytes, backend, surgery.signature);
       try {
-        const feeds = steeringFeeds(steered, surgery, hook, setup, sae);
+        const feeds = steeringFeeds(steered, surgery, hook, setup, { weights: sae, rule: { kind: 'relu' } });
         const [tPlain, tSteered] = await interleaved(
           [() => generateAll(plain, prompt, { maxNewTokens: n }), () => generateAll(steered, prompt, { maxNewTokens: n, feeds })],
           reps,
