@@ -6,14 +6,20 @@
 //    one WebGPU session per model exposes all hooks (and steers three), and every value matches the
 //    reference forward pass within 1e-4; steer = 0 leaves the unmodified model's WebGPU logits
 //    bit-identical, and a nonzero steer matches the reference's steered logits within 1e-4.
+// 3. Clamp steering with TopK and JumpReLU SAEs on WebGPU (TopK, comparisons and gathers in the
+//    graph) equals the reference with the SAE's own activation, not ReLU of the pre-activation.
 import { expect, test, type Page } from '@playwright/test';
 import { startHarnessServer, type HarnessServer } from '../scripts/chromium';
 import { startHubMirror, type HubMirror } from '../scripts/hub-mirror';
+import { encodeReference, encoderRule } from '../src/features/encoder';
 import { listHooks } from '../src/lm/hooks';
 import { seededRandom } from '../src/lm/random';
 import { buildFixtureRepo, FIXTURE_ORG } from '../src/lm/fixtures/repos';
 import { referenceForward } from '../src/lm/reference/forward';
 import { loadTokenizer } from '../src/lm/tokenizer';
+import type { SteeringSetup } from '../src/lm/steering';
+import type { SaeWeights } from '../src/sae/types';
+import { tiedUnitSae } from '../src/sae/weights.testing';
 import { decodeActivationChunk } from '../src/storage/activations';
 import type { HarnessModel, LmHarness } from './harness/hooks';
 import { storedRows } from './idb';
@@ -116,6 +122,42 @@ test.describe('every hook point', () => {
         const steeredRow = rowOf(steered.logits, r, seq * spec.vocabSize);
         expect(worstDiff(steeredRow, refSteered.logits), 'steered logits').toBeLessThan(ATOL);
         expect(worstDiff(steeredRow, ref.logits), 'steering moves the logits').toBeGreaterThan(1e-2);
+      }
+    });
+  }
+
+  for (const name of ['tiny-gpt2', 'tiny-llama-fused']) {
+    test(`${name}: TopK and JumpReLU clamps on WebGPU read the SAE's own activation, as the reference does`, async () => {
+      test.slow();
+      const { spec, weights, files } = fixtures[name];
+      const model: HarnessModel = { onnx: Buffer.from(files.get('onnx/model.onnx')!).toString('base64'), config: json(name, 'config.json') };
+      const hook = 'blocks.1.hook_resid_pre';
+      const ids = SEQS[0];
+      const [n, d, dSae, value] = [ids.length, spec.dModel, 12, 2.5];
+      const x = referenceForward(spec, weights, ids).hooks[hook];
+      const base = tiedUnitSae(d, dSae, 60);
+      const relu = encodeReference(base, { kind: 'relu' }, x, n);
+      // JumpReLU's θ: the median positive activation, so latents cross it.
+      const positive = relu.filter((v) => v > 0).sort();
+      const saes: { arch: 'topk' | 'jumprelu'; k?: number; sae: SaeWeights }[] = [
+        { arch: 'topk', k: 3, sae: base },
+        { arch: 'jumprelu', sae: { ...base, threshold: new Float32Array(dSae).fill(positive[positive.length >> 1]) } },
+      ];
+      for (const { arch, k, sae } of saes) {
+        const acts = encodeReference(sae, encoderRule(arch, sae, k), x, n);
+        const at = (a: Float32Array, l: number) => Array.from({ length: n }, (_, i) => a[i * dSae + l]);
+        // A latent the SAE keeps at some positions and leaves off at others where ReLU would count it.
+        const latent = Array.from({ length: dSae }, (_, l) => l).find((l) => at(acts, l).some((v) => v > 0) && at(acts, l).some((v, i) => v === 0 && at(relu, l)[i] > 1e-3));
+        expect(latent, arch).toBeDefined();
+        const splice = (a: Float32Array) => Float32Array.from(x, (v, e) => v + (value - a[Math.floor(e / d) * dSae + latent!]) * sae.W_dec[latent! * d + (e % d)]);
+        const expected = referenceForward(spec, weights, ids, { splice: { [hook]: splice(acts) } }).logits;
+        const byRelu = referenceForward(spec, weights, ids, { splice: { [hook]: splice(relu) } }).logits;
+        const setup: SteeringSetup = { multiplier: 1, latents: [{ latent: latent!, strength: value, method: 'clamp' }] };
+        const plain = { dIn: d, dSae, W_enc: Array.from(sae.W_enc), W_dec: Array.from(sae.W_dec), b_enc: Array.from(sae.b_enc), b_dec: Array.from(sae.b_dec), threshold: sae.threshold && Array.from(sae.threshold) };
+        const got = await page.evaluate((a) => window.lmHarness.steer(...a), [model, hook, setup, plain, arch, k, ['webgpu'], ids] as Parameters<LmHarness['steer']>);
+        expect(got.backend).toBe('webgpu');
+        expect(worstDiff(got.logits, expected), `${arch} clamp`).toBeLessThan(ATOL);
+        expect(worstDiff(got.logits, byRelu), `${arch} differs from ReLU`).toBeGreaterThan(1e-3);
       }
     });
   }
