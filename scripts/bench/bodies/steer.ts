@@ -1,7 +1,7 @@
 // Steering and evaluation bench bodies, the same in Node and in a browser page: generation time with
 // each steering method (the steering page's plan and feeds) against plain generation on the same
 // backend, and tokens/s of the eval job's batch (hook, SAE, three spliced forwards, CE and KL sums).
-import { cpuEncoder, encoderRule, type Encoder } from '../../../src/features/encoder';
+import { cpuEncoder, encoderRule, type Encoder, type EncoderRule } from '../../../src/features/encoder';
 import { gpuEncoder } from '../../../src/features/gpu';
 import { emptySums, evaluateBatch, type EvalModel } from '../../../src/lm/evaluate';
 import type { FixtureSpec } from '../../../src/lm/fixtures/spec';
@@ -16,6 +16,7 @@ import { randomSae } from './random';
 /** Goals from the steering issue: steered ÷ plain generation time. */
 const GOAL: Record<SteeringMethod, number> = { additive: 1.1, clamp: 1.5, cap: 1.5 };
 const METHOD_NAME: Record<SteeringMethod, string> = { additive: 'additive', clamp: 'clamp', cap: 'projection cap' };
+const RELU: EncoderRule = { kind: 'relu' };
 
 async function session(bytes: Uint8Array, backend: Backend, signature = inspectModel(bytes).signature): Promise<LmSession> {
   const s = await LmSession.create(bytes, signature, { backends: [backend] });
@@ -24,7 +25,7 @@ async function session(bytes: Uint8Array, backend: Backend, signature = inspectM
 }
 
 /**
- * Per method, two latents of a random SAE (d_sae 8 × d_model) steered at the last block's residual:
+ * Per method (clamp for a ReLU and a TopK SAE), two latents of a random SAE (d_sae 8 × d_model) steered at the last block's residual:
  * the graph the steering page opens for that method, its feeds, and greedy generation on it, timed
  * round-robin with the unhooked graph.
  */
@@ -36,12 +37,18 @@ export async function benchSteer(backend: Backend, model: Uint8Array, spec: Fixt
   const n = opts.quick || backend === 'webgpu' ? 16 : 32;
   const reps = opts.quick ? 1 : backend === 'webgpu' ? 3 : 9;
   try {
-    for (const method of ['additive', 'clamp', 'cap'] as const) {
+    const cases: [SteeringMethod, EncoderRule][] = [
+      ['additive', RELU],
+      ['clamp', RELU],
+      ['clamp', { kind: 'topk', k: 32 }],
+      ['cap', RELU],
+    ];
+    for (const [method, rule] of cases) {
       const setup: SteeringSetup = { multiplier: 1, latents: [3, 17].map((latent) => ({ latent, strength: method === 'cap' ? 0.5 : 4, method })) };
-      const surgery = hookModel(model, steeringPlan(hook, setup));
+      const surgery = hookModel(model, steeringPlan(hook, setup, rule));
       const steered = await session(surgery.bytes, backend, surgery.signature);
       try {
-        const feeds = steeringFeeds(steered, surgery, hook, setup, { weights: sae, rule: { kind: 'relu' } });
+        const feeds = steeringFeeds(steered, surgery, hook, setup, { weights: sae, rule });
         const [tPlain, tSteered] = await interleaved(
           [() => generateAll(plain, prompt, { maxNewTokens: n }), () => generateAll(steered, prompt, { maxNewTokens: n, feeds })],
           reps,
@@ -55,7 +62,7 @@ export async function benchSteer(backend: Backend, model: Uint8Array, spec: Fixt
           peerValue: 1,
           ratio: tSteered / tPlain,
           adapter,
-          note: `${METHOD_NAME[method]}, goal ≤ ${GOAL[method]}×${tSteered / tPlain <= GOAL[method] ? ' (met)' : ' (MISSED)'}; ${(n / tSteered).toPrecision(4)} vs ${(n / tPlain).toPrecision(4)} tok/s; median of ${reps}; 2 latents at ${hook}, greedy, ${prompt.length}-token prompt, ${n} new tokens, d=${spec.dModel} L=${spec.nLayers}`,
+          note: `${METHOD_NAME[method]}${rule.kind === 'topk' ? ` of a TopK SAE (k ${rule.k}: the whole encoder fed at every token)` : ''}, goal ≤ ${GOAL[method]}×${tSteered / tPlain <= GOAL[method] ? ' (met)' : ' (MISSED)'}; ${(n / tSteered).toPrecision(4)} vs ${(n / tPlain).toPrecision(4)} tok/s; median of ${reps}; 2 latents at ${hook}, greedy, ${prompt.length}-token prompt, ${n} new tokens, d=${spec.dModel} L=${spec.nLayers}`,
         });
       } finally {
         await steered.release();
