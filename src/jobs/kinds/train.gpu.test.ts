@@ -2,15 +2,12 @@
 // versioned and verified, and a crash rolls back to the last checkpoint and recomputes the
 // same steps bit for bit, leaving one continuous history.
 import 'fake-indexeddb/auto';
-import { afterAll, describe, expect, it } from 'vitest';
-import { nodeGpu } from '../../gpu/nodeDevice';
-import { LanternDb, type JobRecord } from '../../storage/db';
-import type { JobKind } from '../types';
+import { describe, expect, it } from 'vitest';
+import { LanternDb } from '../../storage/db';
 import { readCheckpoint } from '../../storage/checkpoints';
 import { decodeCheckpoint } from '../../sae/checkpointCodec';
-import { createGpuService } from '../gpuService';
-import { trainJob, type TrainState } from './train';
-import { withControlPoint } from '../testing';
+import type { TrainState } from './train';
+import { trainHarness } from './train.testing';
 import { makeActivationChunkRow } from '../../storage/activations';
 import { createSyntheticSource } from '../../sae/synthetic';
 
@@ -27,32 +24,7 @@ async function seedActivationSet(id: string, dModel: number, chunks: number) {
 }
 
 const db = new LanternDb('train-job-test');
-let live: ReturnType<typeof createGpuService> | undefined;
-
-const train = withControlPoint(trainJob, () => live!);
-
-/**
- * A new service, the previous one closed first (as a crashed tab's queue is gone). In a browser one
- * tab runs the queue (a Web Lock); Node has no Web Locks, so two live services here would both run
- * it, each woken by the other's kicks over their BroadcastChannel.
- */
-async function service() {
-  await live?.close();
-  live = createGpuService({ gpu: await nodeGpu(), db, kinds: [train.kind as unknown as JobKind] });
-  await live.init(() => {});
-  return live;
-}
-
-async function waitFor(id: string, pred: (j: JobRecord) => boolean, ms = 240_000): Promise<JobRecord> {
-  const t0 = Date.now();
-  for (;;) {
-    const job = await db.jobs.get(id);
-    if (job && pred(job)) return job;
-    if (job?.status === 'failed') throw new Error(`job failed: ${job.error?.message}`);
-    if (Date.now() - t0 > ms) throw new Error(`job ${id} stuck at ${job?.status} ${job?.progress}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const { train, service, current, waitFor } = trainHarness(db);
 
 const params = (runId: string, totalSteps: number) => ({
   runId,
@@ -64,11 +36,6 @@ const params = (runId: string, totalSteps: number) => ({
 });
 
 const steps = async (runId: string) => (await db.metrics.where('runId').equals(runId).toArray()).map((m) => m.step);
-
-afterAll(async () => {
-  await live?.close();
-  await db.delete();
-});
 
 describe('train job', () => {
   it('trains a synthetic TopK run to the end with a continuous history and verified checkpoints', async () => {
@@ -115,7 +82,7 @@ describe('train job', () => {
   });
 
   it('trains on a stored activation set and refuses a set of the wrong width', async () => {
-    const s = live!;
+    const s = current();
     await seedActivationSet('acts-16', 16, 3);
     const fromSet = { ...params('run-acts', 25), source: { type: 'activations', setId: 'acts-16', seed: 1 } };
     const id = await s.enqueue({ kind: 'train', params: fromSet });
@@ -132,7 +99,7 @@ describe('train job', () => {
   });
 
   it('rejects invalid parameters naming the field', async () => {
-    const s = live!;
+    const s = current();
     await expect(s.enqueue({ kind: 'train', params: { ...params('x', 10), checkpointEvery: 0 } })).rejects.toThrow(/Checkpoint interval/);
     await expect(s.enqueue({ kind: 'train', params: { ...params('x', 10), config: { arch: 'topk', dIn: 16, dSae: 48, k: 99 } } })).rejects.toThrow(/k/);
   });

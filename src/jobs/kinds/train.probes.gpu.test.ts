@@ -1,40 +1,18 @@
 // Probe snapshots written by the training job on Dawn (GPU encoder): one per histogram snapshot, each
 // equal to the CPU-reference probe computation on the weights checkpointed at that step, continuous across a crash and resume.
 import 'fake-indexeddb/auto';
-import { afterAll, describe, expect, it } from 'vitest';
-import { nodeGpu } from '../../gpu/nodeDevice';
-import { LanternDb, type JobRecord } from '../../storage/db';
-import type { JobKind } from '../types';
+import { describe, expect, it } from 'vitest';
+import { LanternDb } from '../../storage/db';
 import { readCheckpoint } from '../../storage/checkpoints';
 import { decodeCheckpoint } from '../../sae/checkpointCodec';
 import { weightsFromState } from '../../sae/formats/state';
 import { cpuEncoder, encoderRule } from '../../features/encoder';
 import { computeProbeSnapshot, readProbeHistory, readProbeSnapshot, syntheticProbes } from '../../replay/probes';
-import { createGpuService } from '../gpuService';
-import { trainJob, type TrainState } from './train';
-import { withControlPoint } from '../testing';
+import type { TrainState } from './train';
+import { trainHarness } from './train.testing';
 
 const db = new LanternDb('train-probes-test');
-let live: ReturnType<typeof createGpuService> | undefined;
-const train = withControlPoint(trainJob, () => live!);
-
-async function service() {
-  await live?.close();
-  live = createGpuService({ gpu: await nodeGpu(), db, kinds: [train.kind as unknown as JobKind] });
-  await live.init(() => {});
-  return live;
-}
-
-async function waitFor(id: string, pred: (j: JobRecord) => boolean, ms = 240_000): Promise<JobRecord> {
-  const t0 = Date.now();
-  for (;;) {
-    const job = await db.jobs.get(id);
-    if (job && pred(job)) return job;
-    if (job?.status === 'failed') throw new Error(`job failed: ${job.error?.message}`);
-    if (Date.now() - t0 > ms) throw new Error(`job ${id} stuck at ${job?.status} ${job?.progress}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const { train, service, waitFor } = trainHarness(db);
 
 const SOURCE = { type: 'synthetic' as const, nFeatures: 40, seed: 3 };
 const params = (runId: string, totalSteps: number) => ({
@@ -45,11 +23,6 @@ const params = (runId: string, totalSteps: number) => ({
   totalSteps,
   checkpointEvery: 10,
   probes: { synthetic: 3 },
-});
-
-afterAll(async () => {
-  await live?.close();
-  await db.delete();
 });
 
 describe('train job probes', () => {
