@@ -9,7 +9,7 @@ import { randomSae, reluActs } from '../features/testing';
 import { cpuEncoder } from '../features/encoder';
 import type { SaeWeights } from '../sae/types';
 import { randomArray } from '../gpu/testing';
-import { LanternDb, type MetricRecord } from '../storage/db';
+import { LanternDb, SCHEMA_VERSIONS, type MetricRecord } from '../storage/db';
 import { deleteRecord } from '../storage/repository';
 import { exportRunFile, importRunFile } from '../storage/runTransfer';
 import { dropAfter, writeStepRows } from './latents';
@@ -154,28 +154,8 @@ describe('probe snapshots', () => {
 
   it('a version 3 database opens at version 4 with its runs and latent snapshots kept and an empty probeChunks table', async () => {
     const name = `probes-v3-${n++}`;
-    const chunks = '[ownerId+index], ownerId, byteLength';
     const v3 = new Dexie(name);
-    v3.version(1).stores({
-      datasets: 'id, name, status, createdAt',
-      datasetChunks: chunks,
-      tokenizations: 'id, datasetId, modelId',
-      tokenChunks: chunks,
-      models: 'id, repo, createdAt',
-      activationSets: 'id, modelId, status, createdAt',
-      activationChunks: chunks,
-      runs: 'id, status, createdAt',
-      metrics: '[runId+step], runId',
-      checkpoints: 'id, runId, complete, createdAt',
-      checkpointChunks: chunks,
-      features: '[saeId+index], saeId',
-      templates: 'id, kind, name, favourite, updatedAt',
-      jobs: 'id, status, kind, createdAt',
-      selfTests: 'id, createdAt',
-      settings: 'key',
-    });
-    v3.version(2).stores({ analyses: 'id, saeId, status, createdAt', analysisChunks: chunks });
-    v3.version(3).stores({ latentChunks: chunks });
+    SCHEMA_VERSIONS.slice(0, 3).forEach((stores, i) => v3.version(i + 1).stores(stores));
     await v3.table('runs').add({ id: RUN, name: 'old', config: {}, status: 'done', step: 10, createdAt: 0 });
     await v3.table('latentChunks').add({ ownerId: RUN, index: 10, bytes: new ArrayBuffer(8), byteLength: 8, sha256: '0'.repeat(64) });
     v3.close();

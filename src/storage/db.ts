@@ -345,6 +345,37 @@ export const TABLES = {
 } as const;
 export type TableName = keyof typeof TABLES;
 
+// byteLength is indexed so sizes are summed from index keys, without loading payloads.
+const CHUNKS = '[ownerId+index], ownerId, byteLength';
+
+/** The stores each schema version adds, version 1 first; no version has needed a data migration. */
+export const SCHEMA_VERSIONS: Record<string, string>[] = [
+  {
+    datasets: 'id, name, status, createdAt',
+    datasetChunks: CHUNKS,
+    tokenizations: 'id, datasetId, modelId',
+    tokenChunks: CHUNKS,
+    models: 'id, repo, createdAt',
+    activationSets: 'id, modelId, status, createdAt',
+    activationChunks: CHUNKS,
+    runs: 'id, status, createdAt',
+    metrics: '[runId+step], runId',
+    checkpoints: 'id, runId, complete, createdAt',
+    checkpointChunks: CHUNKS,
+    features: '[saeId+index], saeId',
+    templates: 'id, kind, name, favourite, updatedAt',
+    jobs: 'id, status, kind, createdAt',
+    selfTests: 'id, createdAt',
+    settings: 'key',
+  },
+  // 2: feature analyses (summary and detail chunks per SAE).
+  { analyses: 'id, saeId, status, createdAt', analysisChunks: CHUNKS },
+  // 3: each latent's firing count at every histogram snapshot of a run.
+  { latentChunks: CHUNKS },
+  // 4: each probe text's reconstruction error and top latents at every histogram snapshot.
+  { probeChunks: CHUNKS },
+];
+
 export class LanternDb extends Dexie {
   datasets!: EntityTable<DatasetRecord, 'id'>;
   datasetChunks!: Dexie.Table<ChunkRecord, [string, number]>;
@@ -371,32 +402,7 @@ export class LanternDb extends Dexie {
 
   constructor(name = DB_NAME) {
     super(name);
-    // byteLength is indexed so sizes are summed from index keys, without loading payloads.
-    const chunks = '[ownerId+index], ownerId, byteLength';
-    this.version(1).stores({
-      datasets: 'id, name, status, createdAt',
-      datasetChunks: chunks,
-      tokenizations: 'id, datasetId, modelId',
-      tokenChunks: chunks,
-      models: 'id, repo, createdAt',
-      activationSets: 'id, modelId, status, createdAt',
-      activationChunks: chunks,
-      runs: 'id, status, createdAt',
-      metrics: '[runId+step], runId',
-      checkpoints: 'id, runId, complete, createdAt',
-      checkpointChunks: chunks,
-      features: '[saeId+index], saeId',
-      templates: 'id, kind, name, favourite, updatedAt',
-      jobs: 'id, status, kind, createdAt',
-      selfTests: 'id, createdAt',
-      settings: 'key',
-    });
-    // 2: feature analyses (summary and detail chunks per SAE); nothing to migrate.
-    this.version(2).stores({ analyses: 'id, saeId, status, createdAt', analysisChunks: chunks });
-    // 3: each latent's firing count at every histogram snapshot of a run; nothing to migrate.
-    this.version(3).stores({ latentChunks: chunks });
-    // 4: each probe text's reconstruction error and top latents at every histogram snapshot; nothing to migrate.
-    this.version(4).stores({ probeChunks: chunks });
+    SCHEMA_VERSIONS.forEach((stores, i) => this.version(i + 1).stores(stores));
   }
 }
 
