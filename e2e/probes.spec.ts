@@ -11,6 +11,7 @@ import { buildFixtureRepo, FIXTURE_ORG } from '../src/lm/fixtures/repos';
 import { decodeProbeBytes } from '../src/replay/probes';
 import { visibleToken } from '../src/features/tokens';
 import { storedRows } from './idb';
+import { exportAndDelete, scrubTo } from './runs';
 
 const GPT2 = `${FIXTURE_ORG}/tiny-gpt2`;
 let mirror: HubMirror;
@@ -24,27 +25,6 @@ async function storedProbes(page: Page, runId: string, step: number) {
   const run = (await storedRows<{ id: string; probeTokens?: string[][] }>(page, 'runs')).find((r) => r.id === runId)!;
   const row = (await storedRows<{ ownerId: string; index: number; bytes: number[] }>(page, 'probeChunks')).find((r) => r.ownerId === runId && r.index === step)!;
   return { tokens: run.probeTokens!, snap: decodeProbeBytes(step, Uint8Array.from(row.bytes).buffer)! };
-}
-
-/** Drags the scrub bar to `step`. */
-async function scrubTo(page: Page, step: number) {
-  await page.getByTestId('scrub-range').evaluate((el, v) => {
-    (el as HTMLInputElement).value = String(v);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, step);
-}
-
-/** Exports the run from the Runs page, deletes it and returns the saved file's bytes. */
-async function exportAndDelete(page: Page, name: string, path: string) {
-  await page.goto('/runs');
-  const row = page.getByTestId('run-row').filter({ hasText: name });
-  const download = page.waitForEvent('download');
-  await row.getByRole('button', { name: 'Export', exact: true }).click();
-  await (await download).saveAs(path);
-  await row.getByRole('button', { name: 'Delete' }).click();
-  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
-  await expect(row).toHaveCount(0);
-  return readFile(path);
 }
 
 /** The panel shows the stored snapshot at `snapStep`: every probe's NMSE and rank, every token's text and error, top latents on hover. */
@@ -134,7 +114,8 @@ test('a synthetic run records ground-truth probes and their MMCS at every snapsh
 
   // Exported, deleted and imported, the probes replay from the file.
   const file = info.outputPath('probes.lantern-run.zip');
-  const bytes = await exportAndDelete(page, 'e2e-probes-synth', file);
+  await exportAndDelete(page, 'e2e-probes-synth', file);
+  const bytes = await readFile(file);
   await page.getByTestId('import-run').setInputFiles(file);
   await expect(page.getByTestId('toast').filter({ hasText: 'Run imported' })).toBeVisible();
   await page.goto(`/runs/${encodeURIComponent(runId)}?step=120`);

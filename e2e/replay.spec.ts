@@ -9,6 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { formatValue } from '../src/components/runConfig';
 import { storedRows } from './idb';
+import { exportAndDelete, scrubTo } from './runs';
 
 interface Row {
   runId: string;
@@ -24,14 +25,6 @@ async function stored(page: Page, runId: string, step: number) {
   const rows = (await storedRows<Row>(page, 'metrics')).filter((r) => r.runId === runId && r.step <= step).sort((a, b) => a.step - b.step);
   const snap = rows.filter((r) => r.histograms).at(-1);
   return { values: rows.at(-1)!.values, snap: snap && { step: snap.step, density: snap.histograms!.densityLog10.counts.join(','), norms: snap.histograms!.decoderNorm.counts.join(',') } };
-}
-
-/** Drags the scrub bar to `step` (sets the range input's value and fires its input event). */
-async function scrubTo(page: Page, step: number) {
-  await page.getByTestId('scrub-range').evaluate((el, v) => {
-    (el as HTMLInputElement).value = String(v);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, step);
 }
 
 /** Every panel shows `step`: the scrub readout, the charts' cursor, the cards, both histograms. */
@@ -55,18 +48,6 @@ async function expectShown(page: Page, runId: string, step: number) {
   }
   await expect(page.getByTestId('stat-loss')).toHaveText(formatValue(want.values.loss));
   await expect(page.getByTestId('stat-l0')).toHaveText(formatValue(want.values.l0));
-}
-
-/** Exports the run from the Runs page, deletes it and returns the saved file's path. */
-async function exportAndDelete(page: Page, name: string, path: string) {
-  await page.goto('/runs');
-  const row = page.getByTestId('run-row').filter({ hasText: name });
-  const download = page.waitForEvent('download');
-  await row.getByRole('button', { name: 'Export', exact: true }).click();
-  await (await download).saveAs(path);
-  await row.getByRole('button', { name: 'Delete' }).click();
-  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
-  await expect(row).toHaveCount(0);
 }
 
 test('a run replays at any step while it trains and after it finishes, and the step survives a reload', async ({ page }, info) => {
