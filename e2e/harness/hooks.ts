@@ -6,7 +6,7 @@ import { summarizeConfig } from '@/lm/config';
 import { openModel } from '@/lm/model';
 import { configureOrtForBrowser } from '@/lm/ortBrowser';
 import type { Backend } from '@/lm/session';
-import { steeringFeeds, steeringPlan, type SteeringSetup } from '@/lm/steering';
+import { steeringFeeds, steeringPlan, steeringRank, type SteeringSetup } from '@/lm/steering';
 import type { SurgeryPlan } from '@/lm/surgery';
 import type { Architecture, SaeWeights } from '@/sae/types';
 
@@ -91,7 +91,8 @@ window.lmHarness = {
       threshold: plain.threshold && Float32Array.from(plain.threshold),
     };
     const rule = encoderRule(arch, weights, k);
-    const { session, surgery } = await openModel({ onnx, externalData: [], summary: summarizeConfig(model.config) }, steeringPlan(hook, setup, rule), { backends });
+    const plan = steeringPlan(hook, setup, rule);
+    const { session, surgery } = await openModel({ onnx, externalData: [], summary: summarizeConfig(model.config) }, plan, { backends }, steeringRank(plan, { weights, rule }));
     try {
       const out = await session.forward({ inputIds: ids, batch: 1, extra: steeringFeeds(session, surgery, hook, setup, { weights, rule }) });
       return { backend: session.backend, logits: Array.from(out.logits.data as Float32Array) };

@@ -41,13 +41,8 @@ export interface FeatureClamp {
   value: Float32Array;
   /** [k]: θ_f, a_f = pre_f·[pre_f > θ_f] (for a graph whose clamp is 'jumprelu' or 'topk'). */
   threshold?: Float32Array;
-  /** The SAE's whole encoder, to rank every latent (for a graph whose clamp is 'topk'). */
+  /** Which rows the graph ranks among all the SAE's latents (for a graph whose clamp is 'topk'; its ranking is built in). */
   rank?: {
-    /** [d, dSae]: W_enc */
-    encoder: Float32Array;
-    /** [dSae] */
-    bEnc: Float32Array;
-    k: number;
     /** [k_clamped]: each row's latent */
     latent: number[];
     /** [k_clamped]: 1 where the row must be in the top k, 0 where not */
@@ -77,13 +72,9 @@ export function clampFeeds(session: LmSession, names: ClampInputs, c: FeatureCla
   }
   if (names.rank) {
     const r = c.rank;
-    const dSae = r ? r.bEnc.length : 0;
-    if (!r || r.encoder.length !== d * dSae || r.latent.length !== k || r.ranked.length !== k || !(r.k >= 1 && r.k <= dSae)) {
-      throw new LmError('BAD_INPUT', `This clamp graph ranks every latent: it needs the whole encoder [${d}, d_sae], 1 ≤ k ≤ d_sae and ${k} latents`, { k, d });
+    if (!r || r.latent.length !== k || r.ranked.length !== k) {
+      throw new LmError('BAD_INPUT', `This clamp graph ranks every latent: it needs each of the ${k} rows' latent and whether it is ranked`, { k });
     }
-    feeds[names.rank.encoder] = session.streamTensor(r.encoder, [d, dSae]);
-    feeds[names.rank.bEnc] = session.streamTensor(r.bEnc, [dSae]);
-    feeds[names.rank.k] = new ort.Tensor('int64', BigInt64Array.of(BigInt(r.k)), [1]);
     feeds[names.rank.latent] = new ort.Tensor('int64', BigInt64Array.from(r.latent, (l) => BigInt(l)), [k]);
     feeds[names.rank.ranked] = session.streamTensor(r.ranked, [k]);
   }

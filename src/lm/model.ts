@@ -2,7 +2,7 @@
 // then the session with its external data, checked against the model summary's depth.
 import type { ModelFiles } from './hub';
 import { LmSession, type SessionOptions } from './session';
-import { hookModel, type SurgeryPlan, type SurgeryResult } from './surgery';
+import { hookModel, type RankWeights, type SurgeryPlan, type SurgeryResult } from './surgery';
 
 export interface OpenedModel {
   session: LmSession;
@@ -13,8 +13,9 @@ export async function openModel(
   files: Pick<ModelFiles, 'onnx' | 'externalData' | 'summary'>,
   plan: SurgeryPlan,
   opts: SessionOptions = {},
+  rank?: RankWeights,
 ): Promise<OpenedModel> {
-  const surgery = hookModel(files.onnx, plan, { nLayers: files.summary.nLayers });
+  const surgery = hookModel(files.onnx, plan, { nLayers: files.summary.nLayers, rank });
   const session = await LmSession.create(surgery.bytes, surgery.signature, {
     dModel: files.summary.dModel,
     ...opts,

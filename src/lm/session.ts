@@ -167,8 +167,8 @@ export class LmSession {
   }
 
   /**
-   * One token through every hook input at zero (one clamped feature; a TopK clamp ranks one latent
-   * with k = 1), so WebGPU compiles its shaders now. Skipped for a hooked graph when the residual
+   * One token through every hook input at zero (one clamped feature; a TopK clamp's row at latent 0),
+   * so WebGPU compiles its shaders now. Skipped for a hooked graph when the residual
    * width is unknown.
    */
   private async warmUp(dModel?: number) {
@@ -177,17 +177,17 @@ export class LmSession {
     const d = dModel ?? 0;
     const shapes: [RegExp, number[]][] = [
       [/^(steer|splice)\./, [1, 1, d]],
-      [/^clamp\..*\.encoder(_all)?$/, [d, 1]],
+      [/^clamp\..*\.encoder$/, [d, 1]],
       [/^clamp\..*\.decoder$/, [1, d]],
       [/^clamp\..*\.b_dec$/, [d]],
-      [/^clamp\..*\.(b_enc|b_enc_all|value|threshold|ranked)$/, [1]],
+      [/^clamp\..*\.(b_enc|value|threshold|ranked)$/, [1]],
     ];
     const extra: Record<string, ort.Tensor> = {};
     for (const name of this.signature.inputs) {
       const dims = shapes.find(([re]) => re.test(name))?.[1];
       if (dims) extra[name] = this.streamTensor(new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
-      // A TopK clamp's k (of one latent) and the clamped latent's index.
-      else if (/^clamp\..*\.(k|latent)$/.test(name)) extra[name] = int64([name.endsWith('.k') ? 1 : 0], [1]);
+      // A TopK clamp's clamped latent.
+      else if (/^clamp\..*\.latent$/.test(name)) extra[name] = int64([0], [1]);
     }
     await this.forward({ inputIds: [0], batch: 1, extra });
   }

@@ -9,7 +9,7 @@ import { randomSae } from '../features/testing';
 import type { SaeWeights } from '../sae/types';
 import { LmError } from './errors';
 import { referenceForward } from './reference/forward';
-import { checkSaeFitsModel, differenceVector, hookMean, latentDirection, steeringFeeds, steeringPlan, validateSteering, type SteeringSae, type SteeringSetup } from './steering';
+import { checkSaeFitsModel, differenceVector, hookMean, latentDirection, steeringFeeds, steeringPlan, steeringRank, validateSteering, type SteeringSae, type SteeringSetup } from './steering';
 import { fixture, fixtureSession } from './testing';
 
 const PROMPT = [276, 104, 101, 108, 108, 111, 32, 119];
@@ -158,7 +158,8 @@ describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused']
       const { sae, latent } = gatedSae(kind, x, PROMPT.length);
       const cap = (latent + 5) % D_SAE;
       const setup: SteeringSetup = { multiplier: 1, latents: [{ latent, strength: 2.5, method: 'clamp' }, { latent: cap, strength: 0.05, method: 'cap' }] };
-      const { session, surgery } = await fixtureSession(name, steeringPlan(HOOK, setup, sae.rule));
+      const plan = steeringPlan(HOOK, setup, sae.rule);
+      const { session, surgery } = await fixtureSession(name, plan, steeringRank(plan, sae));
       const spliced = (rule: EncoderRule) => referenceForward(f.spec, f.weights, PROMPT, { splice: { [HOOK]: steeredByDefinition(sae.weights, x, PROMPT.length, setup, rule) } }).logits;
       const expected = spliced(sae.rule);
       const byRelu = spliced(RELU);
@@ -183,7 +184,8 @@ describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused']
     expect(pre[latent]).toBeGreaterThan(1e-3);
     const sae = kind === 'topk' ? { weights: base, rule: encoderRule('topk', base, 1) } : jumpRelu(base, new Float32Array(D_SAE).fill(pre[latent] + 0.05));
     const setup: SteeringSetup = { multiplier: 1, latents: [{ latent, strength: 0, method: 'clamp' }] };
-    const { session, surgery } = await fixtureSession(name, steeringPlan(HOOK, setup, sae.rule));
+    const plan = steeringPlan(HOOK, setup, sae.rule);
+    const { session, surgery } = await fixtureSession(name, plan, steeringRank(plan, sae));
     const out = (await session.forward({ inputIds: one, batch: 1, extra: steeringFeeds(session, surgery, HOOK, setup, sae) })).logits.data as Float32Array;
     expect(maxDiff(out, clean.logits)).toBeLessThan(1e-4);
     const byRelu = referenceForward(f.spec, f.weights, one, { splice: { [HOOK]: steeredByDefinition(base, x, 1, setup, RELU) } }).logits;

@@ -11,7 +11,7 @@ import { LmError } from './errors';
 import { tensorToFloat32 } from './extract';
 import { clampFeeds, steeringVector, type FeatureClamp, type SteeringTerm } from './generate';
 import type { LmSession, ort } from './session';
-import type { ClampActivation, SurgeryPlan, SurgeryResult } from './surgery';
+import type { ClampActivation, RankWeights, SurgeryPlan, SurgeryResult } from './surgery';
 
 export const STEERING_METHODS = ['additive', 'clamp', 'cap'] as const;
 export type SteeringMethod = (typeof STEERING_METHODS)[number];
@@ -137,6 +137,15 @@ export function steeringPlan(hook: string | undefined, setup: SteeringSetup, rul
   return plan;
 }
 
+/**
+ * The ranking a plan's 'topk' clamp builds into the graph: the TopK SAE's W_enc, b_enc and k.
+ * Undefined for any other plan; a graph built with it belongs to that SAE.
+ */
+export function steeringRank(plan: SurgeryPlan, sae: SteeringSae | undefined): RankWeights | undefined {
+  if (plan.clampActivation !== 'topk' || sae?.rule.kind !== 'topk') return undefined;
+  return { encoder: sae.weights.W_enc, bEnc: sae.weights.b_enc, k: sae.rule.k };
+}
+
 /** A copy of W_dec[latent] [dIn], for a raw vector at a hook that must be dModel wide. */
 export function latentDirection(sae: Pick<SaeWeights, 'dIn' | 'W_dec'>, latent: number, hook: string, dModel: number): Float32Array {
   if (sae.dIn !== dModel) {
@@ -199,9 +208,6 @@ export function clampRows(setup: SteeringSetup, { weights: sae, rule }: Steering
   };
   if (rule.kind === 'topk') {
     c.rank = {
-      encoder: sae.W_enc,
-      bEnc: sae.b_enc,
-      k: rule.k,
       latent: rows.map((l) => (l.method === 'clamp' ? l.latent : 0)),
       ranked: Float32Array.from(rows, (l) => (l.method === 'clamp' ? 1 : 0)),
     };
@@ -232,7 +238,7 @@ export function clampRows(setup: SteeringSetup, { weights: sae, rule }: Steering
 }
 
 /**
- * Feeds for a graph hooked by `steeringPlan(hook, setup, sae.rule)`: at each steered hook Σ multiplier·strength·vector
+ * Feeds for a graph hooked by `steeringPlan(hook, setup, sae.rule)` (with `steeringRank` of it): at each steered hook Σ multiplier·strength·vector
  * (the SAE's additive latents and the raw vectors there), and the clamp inputs. `vectors` are
  * `setup.vectors` resolved, in order; `dModel` is the stream's width.
  */

@@ -199,6 +199,22 @@ describe('surgery errors', () => {
     expect(codeOf(() => hookModel(bytes(), { steer: ['blocks.0.hook_z'] })).code).toBe('UNKNOWN_HOOK');
   });
 
+  it("builds a 'topk' clamp's ranking in as constants, and refuses one without a valid ranking", () => {
+    const plan: SurgeryPlan = { clamp: ['blocks.1.hook_resid_pre'], clampActivation: 'topk' };
+    const rank = { encoder: randomArray(48 * 6, 1), bEnc: randomArray(6, 2), k: 2 };
+    const out = hookModel(bytes(), plan, { rank });
+    const c = 'clamp.blocks.1.hook_resid_pre';
+    expect(out.signature.inputs.filter((n) => n.startsWith(c)).sort()).toEqual(['b_dec', 'b_enc', 'decoder', 'encoder', 'latent', 'ranked', 'threshold', 'value'].map((n) => `${c}.${n}`));
+    const inits = new Map(decodeModel(out.bytes).graph.initializer.map((t) => [t.name, t]));
+    expect(inits.get(`${c}.encoder_all`)?.dims.map((x) => toNumber(x))).toEqual([48, 6]);
+    expect(new Float32Array(Uint8Array.from(inits.get(`${c}.encoder_all`)!.rawData!).buffer)).toEqual(rank.encoder);
+    expect(inits.get(`${c}.b_enc_all`)?.dims.map((x) => toNumber(x))).toEqual([6]);
+    expect(inits.has(`${c}.k`)).toBe(true);
+    expect(codeOf(() => hookModel(bytes(), plan)).message).toMatch(/ranks with its TopK SAE's encoder/);
+    expect(codeOf(() => hookModel(bytes(), plan, { rank: { ...rank, k: 7 } })).details).toMatchObject({ dSae: 6, k: 7 });
+    expect(codeOf(() => hookModel(bytes(), plan, { rank: { ...rank, encoder: randomArray(13, 1) } })).code).toBe('BAD_INPUT');
+  });
+
   it('rejects truncated and corrupt model bytes', () => {
     const b = bytes();
     expect(codeOf(() => hookModel(b.subarray(0, b.length >> 1), {})).code).toBe('INVALID_MODEL');

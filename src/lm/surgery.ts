@@ -3,6 +3,7 @@
 // Identity nodes), then rewrites the graph to expose, steer (`x + steer`) or splice (replace) them.
 // Only nodes, inputs and outputs change.
 import { LmError } from './errors';
+import { floatToHalf } from './half';
 import { HOOK_KINDS, parseHook, type HookPoint } from './hooks';
 import { DataType, decodeModel, encodeModel, toNumber, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from './onnx/proto';
 
@@ -317,7 +318,8 @@ export interface SurgeryPlan {
    * - 'jumprelu': pre_f·[pre_f > θ_f], θ from the `threshold` input (θ = 0 is ReLU);
    * - 'topk': as 'jumprelu', and a row marked in `ranked` counts only where its latent is among the
    *   k largest pre-activations of all the SAE's latents at that position (ties at the k-th kept),
-   *   from the `rank` inputs — the TopK SAE's encoder, ReLU after the top k.
+   *   ranked with the TopK SAE's encoder (ReLU after the top k), which `hookModel` takes as
+   *   `RankWeights` and writes into the graph as constants.
    */
   clampActivation?: ClampActivation;
   /**
@@ -341,19 +343,33 @@ export interface ClampInputs {
   value: string;
   /** [k]: each feature's threshold θ_f ('jumprelu' and 'topk' only) */
   threshold?: string;
-  /** The ranking of all d_sae latents ('topk' only). */
+  /** Which rows are ranked among all d_sae latents ('topk' only; the ranking itself is in the graph). */
   rank?: {
-    /** [d, d_sae]: the whole W_enc */
-    encoder: string;
-    /** [d_sae]: the whole b_enc */
-    bEnc: string;
-    /** int64 [1]: k */
-    k: string;
     /** int64 [k_clamped]: each clamped feature's latent index (any index for an unranked row) */
     latent: string;
     /** [k_clamped]: 1 for a row that must be in the top k, 0 for one that need not (a cap) */
     ranked: string;
   };
+}
+
+/**
+ * A TopK SAE's ranking of all its latents, for a 'topk' clamp: graph constants (initializers), not
+ * inputs, so the runtime keeps them in place and prepacks the MatMul instead of copying W_enc every token.
+ */
+export interface RankWeights {
+  /** [d, d_sae]: the whole W_enc */
+  encoder: Float32Array;
+  /** [d_sae]: the whole b_enc */
+  bEnc: Float32Array;
+  /** latents kept per position, 1 ≤ k ≤ d_sae */
+  k: number;
+}
+
+/** Initializer names of a 'topk' clamp's ranking. */
+interface RankConstants {
+  encoder: string;
+  bEnc: string;
+  k: string;
 }
 
 export const CLAMP_ACTIVATIONS = ['relu', 'jumprelu', 'topk'] as const;
@@ -367,7 +383,7 @@ function clampInputNames(hook: string, activation: ClampActivation): ClampInputs
   const names: ClampInputs = { encoder: `${p}.encoder`, decoder: `${p}.decoder`, bEnc: `${p}.b_enc`, bDec: `${p}.b_dec`, value: `${p}.value` };
   if (activation !== 'relu') names.threshold = `${p}.threshold`;
   if (activation === 'topk') {
-    names.rank = { encoder: `${p}.encoder_all`, bEnc: `${p}.b_enc_all`, k: `${p}.k`, latent: `${p}.latent`, ranked: `${p}.ranked` };
+    names.rank = { latent: `${p}.latent`, ranked: `${p}.ranked` };
   }
   return names;
 }
@@ -541,11 +557,11 @@ class Rewriter {
   }
 
   /** SAE feature clamp on x [.., d]: x + (value − a(pre))·dec with pre = (x − b_dec)·enc + b_enc, a as `c` says. */
-  clampNodes(x: string, c: ClampInputs, hook: string): string {
+  clampNodes(x: string, c: ClampInputs, hook: string, ranking?: RankConstants): string {
     const p = `/lantern/clamp/${hook}`;
     const centred = this.chain('Sub', [x, c.bDec], `${p}/centred`);
     const pre = this.chain('Add', [this.chain('MatMul', [centred, c.encoder], `${p}/proj`), c.bEnc], `${p}/pre`);
-    const act = c.threshold ? this.gatedActivation(centred, pre, c, p) : this.chain('Relu', [pre], `${p}/act`);
+    const act = c.threshold ? this.gatedActivation(centred, pre, c, p, ranking) : this.chain('Relu', [pre], `${p}/act`);
     const negAct = this.chain('Neg', [act], `${p}/neg_act`);
     const delta = this.chain('Add', [negAct, c.value], `${p}/delta`);
     const correction = this.chain('MatMul', [delta, c.decoder], `${p}/correction`);
@@ -554,15 +570,15 @@ class Rewriter {
 
   /**
    * pre·[pre > θ] (and, with `c.rank`, only where a ranked row's latent is in the top k of all
-   * pre-activations), compared in float32 (ORT's CPU TopK and comparisons take no float16).
+   * pre-activations by `ranking`), compared in float32 (ORT's CPU TopK and comparisons take no float16).
    */
-  private gatedActivation(centred: string, pre: string, c: ClampInputs, p: string): string {
+  private gatedActivation(centred: string, pre: string, c: ClampInputs, p: string, ranking?: RankConstants): string {
     const pre32 = this.toFloat(pre, `${p}/pre_f32`);
     let on = this.chain('Greater', [pre32, this.toFloat(c.threshold!, `${p}/threshold_f32`)], `${p}/above`);
-    if (c.rank) {
+    if (ranking && c.rank) {
       const r = c.rank;
-      const all = this.toFloat(this.chain('Add', [this.chain('MatMul', [centred, r.encoder], `${p}/proj_all`), r.bEnc], `${p}/pre_all`), `${p}/pre_all_f32`);
-      const top = this.node('TopK', [all, r.k], `${p}/top_values`);
+      const all = this.toFloat(this.chain('Add', [this.chain('MatMul', [centred, ranking.encoder], `${p}/proj_all`), ranking.bEnc], `${p}/pre_all`), `${p}/pre_all_f32`);
+      const top = this.node('TopK', [all, ranking.k], `${p}/top_values`);
       top.output.push(`${p}/top_indices`);
       this.insert(top, all);
       const kth = this.chain('Slice', [`${p}/top_values`, this.int64(`${p}/last`, -1), this.int64(`${p}/end`, Number.MAX_SAFE_INTEGER), this.int64(`${p}/axis`, -1)], `${p}/kth`);
@@ -594,8 +610,15 @@ class Rewriter {
   }
 
   /** A one-element int64 initializer. */
-  private int64(name: string, value: number): string {
+  int64(name: string, value: number): string {
     this.graph.initializer.push({ name, dims: [1], dataType: DataType.INT64, rawData: new Uint8Array(BigInt64Array.of(BigInt(value)).buffer) });
+    return name;
+  }
+
+  /** An initializer of the stream's type (float16 rounded in a float16 graph) from float32 `data`. */
+  streamConstant(name: string, dims: number[], data: Float32Array): string {
+    const values = this.elemType === DataType.FLOAT16 ? Uint16Array.from(data, floatToHalf) : data;
+    this.graph.initializer.push({ name, dims, dataType: this.elemType, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) });
     return name;
   }
 
@@ -650,14 +673,28 @@ class Rewriter {
   }
 }
 
+/** A 'topk' clamp's ranking: present, W_enc a whole number of [d_sae] rows, 1 ≤ k ≤ d_sae. */
+function checkedRankWeights(r: RankWeights | undefined): RankWeights {
+  if (!r) throw new LmError('BAD_INPUT', "A 'topk' clamp ranks with its TopK SAE's encoder: pass the SAE's W_enc, b_enc and k as `rank`", {});
+  const dSae = r.bEnc.length;
+  if (!dSae || r.encoder.length % dSae !== 0 || !r.encoder.length || !Number.isInteger(r.k) || r.k < 1 || r.k > dSae) {
+    throw new LmError('BAD_INPUT', `A 'topk' clamp's ranking needs W_enc [d, d_sae] for a b_enc of ${dSae} latents and an integer 1 ≤ k ≤ d_sae; got ${r.encoder.length} encoder values and k ${r.k}`, {
+      encoder: r.encoder.length,
+      dSae,
+      k: r.k,
+    });
+  }
+  return r;
+}
+
 /**
- * Rewrites model bytes per `plan`. Edits and exposures apply in residual-stream order, so a hook
+ * Rewrites model bytes per `plan` (a 'topk' clamp's ranking from `opts.rank`). Edits and exposures apply in residual-stream order, so a hook
  * sees the edits of every earlier hook (resid_pre(L+1) those of resid_post(L), its alias) and an
  * exposed hook reports its value after its own steer/splice/clamp. In a fused graph
  * resid_post(L) and resid_pre(L+1) are one output of one node, so an exposed resid_post(L) also
  * shows resid_pre(L+1)'s edits.
  */
-export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?: number } = {}): SurgeryResult {
+export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?: number; rank?: RankWeights } = {}): SurgeryResult {
   const model = decodeDecoder(bytes);
   const graph = model.graph;
   const chain = locateResidualChain(graph);
@@ -673,6 +710,8 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
   const replaced = new Set(splice.map((h) => h.name));
   const both = [...steer, ...clamp].find((h) => replaced.has(h.name));
   if (both) throw new LmError('BAD_INPUT', `Hook ${both.name} is spliced, so it cannot also be steered or clamped`, { hook: both.name });
+  const activation = plan.clampActivation ?? 'relu';
+  const rank = activation === 'topk' && clamp.length ? checkedRankWeights(opts.rank) : undefined;
   const rw = new Rewriter(graph, chain.elemType);
 
   // 1. Bias back onto branches we touch.
@@ -711,29 +750,34 @@ export function hookModel(bytes: Uint8Array, plan: SurgeryPlan, opts: { nLayers?
       continue;
     }
     if (op === 'clamp') {
-      const names = clampInputNames(h.name, plan.clampActivation ?? 'relu');
+      const names = clampInputNames(h.name, activation);
       rw.addInput(names.encoder, ['hidden_size', 'clamped_features']);
       rw.addInput(names.decoder, ['clamped_features', 'hidden_size']);
       rw.addInput(names.bEnc, ['clamped_features']);
       rw.addInput(names.bDec, ['hidden_size']);
       rw.addInput(names.value, ['clamped_features']);
       if (names.threshold) rw.addInput(names.threshold, ['clamped_features']);
-      if (names.rank) {
-        rw.addInput(names.rank.encoder, ['hidden_size', 'sae_latents']);
-        rw.addInput(names.rank.bEnc, ['sae_latents']);
-        rw.addInput(names.rank.k, ['one'], DataType.INT64);
+      let ranking: RankConstants | undefined;
+      if (names.rank && rank) {
         rw.addInput(names.rank.latent, ['clamped_features'], DataType.INT64);
         rw.addInput(names.rank.ranked, ['clamped_features']);
+        const dSae = rank.bEnc.length;
+        const p = `clamp.${h.name}`;
+        ranking = {
+          encoder: rw.streamConstant(`${p}.encoder_all`, [rank.encoder.length / dSae, dSae], rank.encoder),
+          bEnc: rw.streamConstant(`${p}.b_enc_all`, [dSae], rank.bEnc),
+          k: rw.int64(`${p}.k`, rank.k),
+        };
       }
       clampInputs[h.name] = names;
       if (fusedSum) {
         // Recompute the sum outside the fused node, clamp it, and feed the result back as norm(S' + S'·0).
         const sum = rw.unfusedSum(site, h.name);
-        rw.replaceFusedSum(site, rw.clampNodes(sum, names, h.name), h.name);
+        rw.replaceFusedSum(site, rw.clampNodes(sum, names, h.name, ranking), h.name);
       } else {
         const t = latest(tensorOf(h));
         const before = new Set(graph.node);
-        const clamped = rw.clampNodes(t, names, h.name);
+        const clamped = rw.clampNodes(t, names, h.name, ranking);
         rw.rewire(t, clamped, (n) => !before.has(n));
         newest.set(t, clamped);
       }

@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { buildFixtureRepo, type BuiltFixture } from './fixtures/repos';
 import { LmSession, ort } from './session';
-import { hookModel, type SurgeryPlan, type SurgeryResult } from './surgery';
+import { hookModel, type RankWeights, type SurgeryPlan, type SurgeryResult } from './surgery';
 
 let configured = false;
 
@@ -32,10 +32,10 @@ export interface FixtureSession {
 }
 
 /** A WASM session on a fixture, hooked per `plan` (empty plan: re-encoded but unmodified). */
-export async function fixtureSession(name: string, plan: SurgeryPlan = {}): Promise<FixtureSession> {
+export async function fixtureSession(name: string, plan: SurgeryPlan = {}, rank?: RankWeights): Promise<FixtureSession> {
   useNodeWasm();
   const f = fixture(name);
-  const surgery = hookModel(f.files.get('onnx/model.onnx')!, plan);
+  const surgery = hookModel(f.files.get('onnx/model.onnx')!, plan, { rank });
   const external = f.files.get('onnx/model.onnx_data');
   const session = await LmSession.create(surgery.bytes, surgery.signature, {
     backends: ['wasm'],

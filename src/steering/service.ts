@@ -26,6 +26,7 @@ import {
   latentDirection,
   steeringFeeds,
   steeringPlan,
+  steeringRank,
   validateSteering,
   type ResolvedVector,
   type SteeringSetup,
@@ -227,11 +228,13 @@ export function createSteeringService(db: LanternDb) {
       const prompt = encodePrompt(m, req.prompt, 'The prompt', req.maxNewTokens);
       const vectors = await resolveVectors(m, req, w, onEvent);
       const plan = steeringPlan(hook, req.setup, steeringSae?.rule);
-      const planKey = JSON.stringify(plan);
+      const rank = steeringRank(plan, steeringSae);
+      // A TopK clamp's graph holds its SAE's encoder, so another SAE needs a graph of its own.
+      const planKey = rank ? `${JSON.stringify(plan)} sae:${req.saeId}` : JSON.stringify(plan);
       let opened = m.steered.get(planKey);
       if (!opened) {
         onEvent({ type: 'status', message: 'Building the steered graph…' });
-        opened = await openModel(m.files, plan, { backends: backends(req) });
+        opened = await openModel(m.files, plan, { backends: backends(req) }, rank);
         m.steered.set(planKey, opened);
       }
       const steered = opened.session;

@@ -7,7 +7,7 @@ import { emptySums, evaluateBatch, type EvalModel } from '../../../src/lm/evalua
 import type { FixtureSpec } from '../../../src/lm/fixtures/spec';
 import { generateAll } from '../../../src/lm/generate';
 import { LmSession, type Backend } from '../../../src/lm/session';
-import { steeringFeeds, steeringPlan, type SteeringMethod, type SteeringSetup } from '../../../src/lm/steering';
+import { steeringFeeds, steeringPlan, steeringRank, type SteeringMethod, type SteeringSetup } from '../../../src/lm/steering';
 import { hookModel, inspectModel } from '../../../src/lm/surgery';
 import type { BenchOptions } from '../types';
 import { interleaved } from './lm';
@@ -45,7 +45,8 @@ export async function benchSteer(backend: Backend, model: Uint8Array, spec: Fixt
     ];
     for (const [method, rule] of cases) {
       const setup: SteeringSetup = { multiplier: 1, latents: [3, 17].map((latent) => ({ latent, strength: method === 'cap' ? 0.5 : 4, method })) };
-      const surgery = hookModel(model, steeringPlan(hook, setup, rule));
+      const plan = steeringPlan(hook, setup, rule);
+      const surgery = hookModel(model, plan, { rank: steeringRank(plan, { weights: sae, rule }) });
       const steered = await session(surgery.bytes, backend, surgery.signature);
       try {
         const feeds = steeringFeeds(steered, surgery, hook, setup, { weights: sae, rule });
@@ -62,7 +63,7 @@ export async function benchSteer(backend: Backend, model: Uint8Array, spec: Fixt
           peerValue: 1,
           ratio: tSteered / tPlain,
           adapter,
-          note: `${METHOD_NAME[method]}${rule.kind === 'topk' ? ` of a TopK SAE (k ${rule.k}: the whole encoder fed at every token)` : ''}, goal ≤ ${GOAL[method]}×${tSteered / tPlain <= GOAL[method] ? ' (met)' : ' (MISSED)'}; ${(n / tSteered).toPrecision(4)} vs ${(n / tPlain).toPrecision(4)} tok/s; median of ${reps}; 2 latents at ${hook}, greedy, ${prompt.length}-token prompt, ${n} new tokens, d=${spec.dModel} L=${spec.nLayers}`,
+          note: `${METHOD_NAME[method]}${rule.kind === 'topk' ? ` of a TopK SAE (k ${rule.k}: the whole encoder a graph constant)` : ''}, goal ≤ ${GOAL[method]}×${tSteered / tPlain <= GOAL[method] ? ' (met)' : ' (MISSED)'}; ${(n / tSteered).toPrecision(4)} vs ${(n / tPlain).toPrecision(4)} tok/s; median of ${reps}; 2 latents at ${hook}, greedy, ${prompt.length}-token prompt, ${n} new tokens, d=${spec.dModel} L=${spec.nLayers}`,
         });
       } finally {
         await steered.release();
