@@ -4,13 +4,12 @@
 import { expect, test } from '@playwright/test';
 import { identitySae } from '../src/sae/weights.testing';
 import { DEMO_D_IN, demoSaeZip } from './sae';
+import { addDemoModel } from './models';
 
 const HOOK = 'blocks.1.hook_resid_pre';
 
 test('evaluate an imported SAE from the Library and see its scores there and in the features overview', async ({ page }) => {
-  await page.goto('/models');
-  await page.getByTestId('model-demo-add').click();
-  await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
+  await addDemoModel(page);
   await page.goto('/library');
   await page.getByTestId('import-files').setInputFiles({ name: 'eval-identity.zip', mimeType: 'application/zip', buffer: demoSaeZip('eval-identity', identitySae(DEMO_D_IN), HOOK) });
   await page.getByTestId('import-submit').click();

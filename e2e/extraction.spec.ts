@@ -10,6 +10,7 @@ import { loadTokenizer } from '../src/lm/tokenizer';
 import { decodeActivationChunk } from '../src/storage/activations';
 import { storedRows } from './idb';
 import { fillExtraction } from './extract';
+import { addHubModel } from './models';
 
 const GPT2 = `${FIXTURE_ORG}/tiny-gpt2`;
 const fixture = buildFixtureRepo('tiny-gpt2');
@@ -24,11 +25,7 @@ test.beforeAll(async () => {
 test.afterAll(() => mirror.close());
 
 async function addModel(page: Page) {
-  await page.goto('/models');
-  await page.getByTestId('model-host').fill(mirror.url);
-  await page.getByTestId('model-repo').fill(GPT2);
-  await page.getByTestId('model-download').click();
-  await expect(page.locator(`[data-testid="model-row"][data-repo="${GPT2}"]`)).toBeVisible();
+  await addHubModel(page, mirror.url, GPT2);
   await page.getByRole('link', { name: 'Extraction' }).click();
 }
 
@@ -118,11 +115,7 @@ test('extraction templates: save the form, change it, load it back (pasted text 
 
 test('a downloaded model extracts with the Hub gone: its files come from the browser cache', async ({ page }) => {
   const own = await startHubMirror({ repos: { [GPT2]: fixture.files } });
-  await page.goto('/models');
-  await page.getByTestId('model-host').fill(own.url);
-  await page.getByTestId('model-repo').fill(GPT2);
-  await page.getByTestId('model-download').click();
-  await expect(page.locator(`[data-testid="model-row"][data-repo="${GPT2}"]`)).toBeVisible();
+  await addHubModel(page, own.url, GPT2);
   await own.close();
   await page.getByRole('link', { name: 'Extraction' }).click();
   await fillExtraction(page, { text: TEXT, layer: 0, hookKind: 'hook_resid_pre', contextSize: 8, batchSize: 2, backend: 'wasm' });

@@ -9,6 +9,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { demoTopkZip } from './sae';
 import { storedRows } from './idb';
 import { shoot } from './shots';
+import { addDemoModel } from './models';
 
 const D_SAE = 40;
 const HOOK = 'blocks.1.hook_resid_post';
@@ -42,9 +43,7 @@ const TEXT = 'The lantern glows by the river while the miller counts sacks of gr
 test('analyse the active SAE, sort by density, read a feature, follow a neighbour, label it and find it after a reload, click the map, export; a re-run reloaded mid-way stores what one run stores', async ({ page }) => {
   test.setTimeout(600_000);
   // 1. The demo model, and the SAE imported and made active.
-  await page.goto('/models');
-  await page.getByTestId('model-demo-add').click();
-  await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
+  await addDemoModel(page);
   await page.goto('/library');
   await page.getByTestId('import-files').setInputFiles({ name: 'demo-topk.zip', mimeType: 'application/zip', buffer: demoTopkZip('demo-topk', D_SAE, HOOK) });
   await page.getByTestId('import-submit').click();

@@ -6,6 +6,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { demoTopkZip } from './sae';
 import { KIOSK_SIZES, shoot } from './shots';
+import { addDemoModel } from './models';
 
 const stepOf = async (page: Page) => Number((await page.getByTestId('kiosk-step').textContent())!.match(/step (\d+)/)![1]);
 
@@ -114,9 +115,7 @@ const HOOK = 'blocks.1.hook_resid_post';
 test("the features panel shows the active SAE's analysis (map and densest latents) and the steering panel the favourite preset", async ({ page }) => {
   test.setTimeout(480_000);
   // 1. The demo model, an SAE for it imported, made active and analysed on a short text.
-  await page.goto('/models');
-  await page.getByTestId('model-demo-add').click();
-  await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
+  await addDemoModel(page);
   await page.goto('/library');
   await page.getByTestId('import-files').setInputFiles({ name: 'kiosk-sae.zip', mimeType: 'application/zip', buffer: demoTopkZip('kiosk-sae', D_SAE, HOOK) });
   await page.getByTestId('import-submit').click();

@@ -6,6 +6,7 @@ import { expect, test } from '@playwright/test';
 import { randomArray } from '../src/gpu/testing';
 import type { SaeWeights } from '../src/sae/types';
 import { DEMO_D_IN, demoSaeZip } from './sae';
+import { addDemoModel } from './models';
 
 const D_SAE = 16;
 
@@ -15,9 +16,7 @@ function lensSae(): SaeWeights {
 }
 
 test('the logit lens shows every layer’s top token at every prompt position and a cell’s top 10; ablating latents moves next-token log-probabilities', async ({ page }) => {
-  await page.goto('/models');
-  await page.getByTestId('model-demo-add').click();
-  await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
+  await addDemoModel(page);
   await page.goto('/library');
   await page.getByTestId('import-files').setInputFiles({ name: 'lens-relu.zip', mimeType: 'application/zip', buffer: demoSaeZip('lens-relu', lensSae(), 'blocks.1.hook_resid_pre') });
   await page.getByTestId('import-submit').click();

@@ -11,9 +11,9 @@ import { chromium, expect, test, type Page } from '@playwright/test';
 import { chromiumPath, QUIET_ARGS, WEBGPU_ARGS } from '../scripts/chromium';
 import { demoTopkZip } from './sae';
 import { fillExtraction } from './extract';
+import { addDemoModel } from './models';
 
 const PAGES = ['/', '/datasets', '/models', '/extraction', '/training', '/library', '/features', '/steering', '/runs', '/jobs', '/storage', '/system', '/kiosk'];
-const DEMO_REPO = 'lantern-fixtures/tiny-gpt2';
 const GEN_HOOK = 'blocks.1.hook_resid_pre';
 
 /** Waits until the service worker has installed (everything precached), activated and controls the page. */
@@ -60,9 +60,7 @@ test('after one visit, with the network gone, every page opens and a file import
   await expect(page.locator(`[data-testid="dataset-row"][data-name="${name}"]`)).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
 
   // The demo model from the precache (its HEAD size checks answered by the worker), then activations from it on WASM.
-  await page.goto('/models');
-  await page.getByTestId('model-demo-add').click();
-  await expect(page.locator(`[data-testid="model-row"][data-repo="${DEMO_REPO}"]`)).toBeVisible({ timeout: 60_000 });
+  await addDemoModel(page);
   await page.goto('/extraction');
   await fillExtraction(page, { text: 'Lanterns light the way through the dark forest, one step at a time. '.repeat(3), layer: 1, hookKind: 'hook_resid_post', contextSize: 16, batchSize: 4, backend: 'wasm' });
   await page.getByTestId('extract-start').click();

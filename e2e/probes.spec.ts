@@ -12,6 +12,7 @@ import { decodeProbeBytes } from '../src/replay/probes';
 import { visibleToken } from '../src/features/tokens';
 import { storedRows } from './idb';
 import { exportAndDelete, scrubTo } from './runs';
+import { addHubModel } from './models';
 
 const GPT2 = `${FIXTURE_ORG}/tiny-gpt2`;
 let mirror: HubMirror;
@@ -52,11 +53,7 @@ async function expectProbesShown(page: Page, runId: string, snapStep: number) {
 
 test('typed probe texts on a model run: the panel at a scrubbed step shows the stored probe snapshot', async ({ page }, info) => {
   test.setTimeout(420_000);
-  await page.goto('/models');
-  await page.getByTestId('model-host').fill(mirror.url);
-  await page.getByTestId('model-repo').fill(GPT2);
-  await page.getByTestId('model-download').click();
-  await expect(page.locator(`[data-testid="model-row"][data-repo="${GPT2}"]`)).toBeVisible();
+  await addHubModel(page, mirror.url, GPT2);
 
   await page.getByRole('link', { name: 'Training' }).click();
   await page.locator('[name="sourceType"]').selectOption('live');

@@ -8,6 +8,7 @@ import { expect, test } from '@playwright/test';
 import { tiedUnitSae } from '../src/sae/weights.testing';
 import { DEMO_D_IN, demoSaeZip } from './sae';
 import { shoot } from './shots';
+import { addDemoModel } from './models';
 
 const D_SAE = 16;
 const HOOK = 'blocks.1.hook_resid_pre';
@@ -17,9 +18,7 @@ const texts = async (page: import('@playwright/test').Page, side: string) => (aw
 
 test('steer the demo model with two latents side by side, refuse bad input, save a preset and regenerate the same text after a reload', async ({ page }) => {
   // 1. The demo model and an active SAE.
-  await page.goto('/models');
-  await page.getByTestId('model-demo-add').click();
-  await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
+  await addDemoModel(page);
   await page.goto('/library');
   await page.getByTestId('import-files').setInputFiles({ name: 'steer-relu.zip', mimeType: 'application/zip', buffer: demoSaeZip('steer-relu', tiedUnitSae(DEMO_D_IN, D_SAE, 9), HOOK) });
   await page.getByTestId('import-submit').click();
@@ -80,9 +79,7 @@ test('steer the demo model with two latents side by side, refuse bad input, save
 
 test('without an SAE: how to get one, the chat template shown before generating, a prompt difference with a frequency penalty steering the demo model, and the logit lens', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 720 });
-  await page.goto('/models');
-  await page.getByTestId('model-demo-add').click();
-  await expect(page.locator('[data-testid="model-row"][data-repo="lantern-fixtures/tiny-gpt2"]')).toBeVisible();
+  await addDemoModel(page);
   await page.goto('/steering');
   await expect(page.getByTestId('steer-no-sae')).toContainText('No SAE selected');
   await expect(page.getByTestId('steer-no-sae').getByRole('link', { name: 'Library' })).toHaveAttribute('href', '/library');

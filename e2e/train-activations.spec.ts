@@ -6,6 +6,7 @@ import { startHubMirror, type HubMirror } from '../scripts/hub-mirror';
 import { buildFixtureRepo, FIXTURE_ORG } from '../src/lm/fixtures/repos';
 import { storedRows } from './idb';
 import { fillExtraction } from './extract';
+import { addHubModel } from './models';
 
 const GPT2 = `${FIXTURE_ORG}/tiny-gpt2`;
 let mirror: HubMirror;
@@ -15,11 +16,7 @@ test.beforeAll(async () => {
 test.afterAll(() => mirror.close());
 
 test('a TopK SAE trains on a fixture model’s activation set', async ({ page }) => {
-  await page.goto('/models');
-  await page.getByTestId('model-host').fill(mirror.url);
-  await page.getByTestId('model-repo').fill(GPT2);
-  await page.getByTestId('model-download').click();
-  await expect(page.locator(`[data-testid="model-row"][data-repo="${GPT2}"]`)).toBeVisible();
+  await addHubModel(page, mirror.url, GPT2);
 
   await page.getByRole('link', { name: 'Extraction' }).click();
   await fillExtraction(page, { text: 'The quick brown fox jumps over the lazy dog, again and again. '.repeat(12), layer: 1, hookKind: 'hook_resid_post', contextSize: 16, batchSize: 4, backend: 'wasm' });
@@ -46,11 +43,7 @@ test('a TopK SAE trains on a fixture model’s activation set', async ({ page })
 });
 
 test('a TopK SAE trains on live extraction from the model, nothing stored', async ({ page }) => {
-  await page.goto('/models');
-  await page.getByTestId('model-host').fill(mirror.url);
-  await page.getByTestId('model-repo').fill(GPT2);
-  await page.getByTestId('model-download').click();
-  await expect(page.locator(`[data-testid="model-row"][data-repo="${GPT2}"]`)).toBeVisible();
+  await addHubModel(page, mirror.url, GPT2);
 
   await page.getByRole('link', { name: 'Training' }).click();
   await page.locator('[name="sourceType"]').selectOption('live');

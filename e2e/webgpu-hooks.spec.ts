@@ -24,6 +24,7 @@ import { decodeActivationChunk } from '../src/storage/activations';
 import type { HarnessModel, LmHarness } from './harness/hooks';
 import { storedRows } from './idb';
 import { fillExtraction } from './extract';
+import { addHubModel } from './models';
 
 const ATOL = 1e-4;
 const MODELS = ['tiny-gpt2', 'tiny-gpt2-fused', 'tiny-llama', 'tiny-llama-fused', 'tiny-llama-merged'];
@@ -52,11 +53,7 @@ test.describe('app path', () => {
     const hookKind = 'hook_mlp_out';
     const fixture = fixtures[name];
     const ids = loadTokenizer(json(name, 'tokenizer.json'), json(name, 'tokenizer_config.json')).encode('Steer the lantern, gently.');
-    await page.goto('/models');
-    await page.getByTestId('model-host').fill(mirror.url);
-    await page.getByTestId('model-repo').fill(`${FIXTURE_ORG}/${name}`);
-    await page.getByTestId('model-download').click();
-    await expect(page.locator(`[data-testid="model-row"][data-repo="${FIXTURE_ORG}/${name}"]`)).toBeVisible();
+    await addHubModel(page, mirror.url, `${FIXTURE_ORG}/${name}`);
     await page.getByRole('link', { name: 'Extraction' }).click();
     await fillExtraction(page, { text: 'Steer the lantern, gently.', layer, hookKind, contextSize: ids.length, batchSize: 1, backend: 'auto' });
     await page.getByTestId('extract-start').click();
