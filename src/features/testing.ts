@@ -7,6 +7,7 @@ import { referenceForward } from '../lm/reference/forward';
 import { fixture } from '../lm/testing';
 import { loadTokenizer } from '../lm/tokenizer';
 import type { SaeWeights } from '../sae/types';
+import { preActs } from '../sae/weights.testing';
 
 export const PLANTED_TEXT =
   'The quick brown fox jumps over the lazy dog. Colours: red, green, blue. Numbers: 1 2 3 4 5 6 7 8 9 10. ' +
@@ -117,14 +118,5 @@ export function randomSae(d: number, dSae: number, seed: number): SaeWeights {
 
 /** ReLU activations [n, dSae] of the rows of x [n, d], in float64 by the definition. */
 export function reluActs(sae: SaeWeights, x: Float32Array, n: number): Float64Array {
-  const { dIn: d, dSae } = sae;
-  const out = new Float64Array(n * dSae);
-  for (let i = 0; i < n; i++) {
-    for (let f = 0; f < dSae; f++) {
-      let pre = sae.b_enc[f];
-      for (let j = 0; j < d; j++) pre += (x[i * d + j] - sae.b_dec[j]) * sae.W_enc[j * dSae + f];
-      out[i * dSae + f] = Math.max(pre, 0);
-    }
-  }
-  return out;
+  return preActs(sae, x, n).map((pre) => Math.max(pre, 0));
 }

@@ -9,6 +9,7 @@ import { ablate, validateAblation } from './ablation';
 import { LmError } from './errors';
 import { referenceForward } from './reference/forward';
 import { fixtureSession } from './testing';
+import { preActs } from '../sae/weights.testing';
 
 const PROMPT = [276, 104, 101, 108, 108, 111, 32, 119];
 const HOOK = 'blocks.1.hook_resid_pre';
@@ -21,20 +22,6 @@ const logProb = (logits: Float32Array, row: number, vocab: number, token: number
 };
 
 const EDITS = [{ latent: 2, scale: 0 }, { latent: 7, scale: 3 }];
-
-/** Pre-activations (x − b_dec)·W_enc + b_enc [n, dSae] of x [n, d], in float64. */
-function preActs(sae: SaeWeights, x: Float32Array, n: number): Float64Array {
-  const { dIn: d, dSae } = sae;
-  const out = new Float64Array(n * dSae);
-  for (let i = 0; i < n; i++) {
-    for (let f = 0; f < dSae; f++) {
-      let pre = sae.b_enc[f];
-      for (let j = 0; j < d; j++) pre += (x[i * d + j] - sae.b_dec[j]) * sae.W_enc[j * dSae + f];
-      out[i * dSae + f] = pre;
-    }
-  }
-  return out;
-}
 
 /**
  * The SAE of `arch` over x and its activations by definition: ReLU; TopK, relu(pre) where pre is

@@ -11,6 +11,7 @@ import { LmError } from './errors';
 import { referenceForward } from './reference/forward';
 import { checkSaeFitsModel, differenceVector, hookMean, latentDirection, steeringFeeds, steeringPlan, steeringRank, validateSteering, type SteeringSae, type SteeringSetup } from './steering';
 import { fixture, fixtureSession } from './testing';
+import { preActs } from '../sae/weights.testing';
 
 const PROMPT = [276, 104, 101, 108, 108, 111, 32, 119];
 const HOOK = 'blocks.1.hook_resid_pre';
@@ -93,20 +94,6 @@ describe.each(['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-fused', 'tiny-llama-fused']
     await session.release();
   });
 });
-
-/** Pre-activations (x − b_dec)·W_enc + b_enc [n, dSae] of the rows of x [n, d], in float64. */
-function preActs(sae: SaeWeights, x: Float32Array, n: number): Float64Array {
-  const { dIn: d, dSae } = sae;
-  const out = new Float64Array(n * dSae);
-  for (let i = 0; i < n; i++) {
-    for (let f = 0; f < dSae; f++) {
-      let pre = sae.b_enc[f];
-      for (let j = 0; j < d; j++) pre += (x[i * d + j] - sae.b_dec[j]) * sae.W_enc[j * dSae + f];
-      out[i * dSae + f] = pre;
-    }
-  }
-  return out;
-}
 
 /** A JumpReLU SAE: `randomSae` with thresholds θ (its rule reads them). */
 function jumpRelu(sae: SaeWeights, threshold: Float32Array): SteeringSae {

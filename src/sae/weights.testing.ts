@@ -1,4 +1,5 @@
-// SAE weights with known behaviour, for tests and e2e specs: an exact identity and a tied unit-norm SAE.
+// SAE weights with known behaviour, for tests and e2e specs (an exact identity, a tied unit-norm SAE),
+// and pre-activations by the definition.
 import { seededRandom } from '../lm/random';
 import type { SaeWeights } from './types';
 
@@ -29,4 +30,18 @@ export function tiedUnitSae(dIn: number, dSae: number, seed: number): SaeWeights
     });
   }
   return { dIn, dSae, W_enc, W_dec, b_enc: new Float32Array(dSae), b_dec: new Float32Array(dIn) };
+}
+
+/** Pre-activations (x − b_dec)·W_enc + b_enc [n, dSae] of the rows of x [n, d], in float64. */
+export function preActs(sae: SaeWeights, x: Float32Array, n: number): Float64Array {
+  const { dIn: d, dSae } = sae;
+  const out = new Float64Array(n * dSae);
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < dSae; f++) {
+      let pre = sae.b_enc[f];
+      for (let j = 0; j < d; j++) pre += (x[i * d + j] - sae.b_dec[j]) * sae.W_enc[j * dSae + f];
+      out[i * dSae + f] = pre;
+    }
+  }
+  return out;
 }
