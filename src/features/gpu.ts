@@ -3,7 +3,7 @@
 // topk_rows, then compact_rows so that only the nonzero activations are read back), the row
 // product behind logit effects, and all-pairs decoder-cosine neighbours (matmul → row_top per
 // row block and column shard, candidates merged on the CPU).
-import { readBytes, storageBuffer, Usage } from '../gpu/buffers';
+import { readBytes, readParts, storageBuffer } from '../gpu/buffers';
 import { biasActCall } from '../gpu/kernels/bias_act';
 import { centerInputCall } from '../gpu/kernels/center_input';
 import { compactRowsCountCalls, compactRowsWriteCalls } from '../gpu/kernels/compact_rows';
@@ -23,8 +23,6 @@ import { NEIGHBOURS } from './types';
 const READBACK_BYTES = 32 * 1024 * 1024;
 /** Dense activations on the GPU per encoder submit, every shard together, stay under this (bytes). */
 const DENSE_BYTES = 64 * 1024 * 1024;
-/** GPUMapMode.READ, usable before any GPU global exists (Node). */
-const MAP_MODE_READ = 0x1;
 /** Decoder rows per neighbour-search submit. */
 const NEIGHBOUR_ROWS = 256;
 
@@ -51,27 +49,6 @@ function bufferLimit(device: GPUDevice, cap = Infinity): number {
 function latentShards(dSae: number, perLatentBytes: number, max: number): Shard[] {
   const width = Math.max(1, Math.floor(max / perLatentBytes));
   return shardsOf(Array.from({ length: Math.ceil(dSae / width) }, (_, s) => Math.min(width, dSae - s * width)));
-}
-
-/** Several buffers' leading bytes (multiples of 4) read back through one staging copy. */
-async function readParts(device: GPUDevice, parts: { buffer: GPUBuffer; bytes: number }[]): Promise<ArrayBuffer[]> {
-  const total = parts.reduce((a, p) => a + p.bytes, 0);
-  if (total === 0) return parts.map(() => new ArrayBuffer(0));
-  const staging = device.createBuffer({ label: 'analysis-readback', size: total, usage: Usage.MAP_READ | Usage.COPY_DST });
-  const enc = device.createCommandEncoder();
-  let at = 0;
-  for (const p of parts) {
-    if (p.bytes) enc.copyBufferToBuffer(p.buffer, 0, staging, at, p.bytes);
-    at += p.bytes;
-  }
-  device.queue.submit([enc.finish()]);
-  await staging.mapAsync(MAP_MODE_READ);
-  const all = staging.getMappedRange();
-  at = 0;
-  const out = parts.map((p) => all.slice(at, (at += p.bytes)));
-  staging.unmap();
-  staging.destroy();
-  return out;
 }
 
 /** Consecutive row blocks joined into one. */

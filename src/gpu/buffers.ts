@@ -28,13 +28,26 @@ export async function readFloat32(device: GPUDevice, src: GPUBuffer, byteLength 
 }
 
 export async function readBytes(device: GPUDevice, src: GPUBuffer, byteLength = src.size): Promise<ArrayBuffer> {
-  const staging = device.createBuffer({ size: byteLength, usage: Usage.MAP_READ | Usage.COPY_DST });
+  return (await readParts(device, [{ buffer: src, bytes: byteLength }]))[0];
+}
+
+/** Several buffers' leading bytes (multiples of 4) read back through one staging copy. */
+export async function readParts(device: GPUDevice, parts: { buffer: GPUBuffer; bytes: number }[]): Promise<ArrayBuffer[]> {
+  const total = parts.reduce((a, p) => a + p.bytes, 0);
+  if (total === 0) return parts.map(() => new ArrayBuffer(0));
+  const staging = device.createBuffer({ label: 'readback', size: total, usage: Usage.MAP_READ | Usage.COPY_DST });
   const enc = device.createCommandEncoder();
-  enc.copyBufferToBuffer(src, 0, staging, 0, byteLength);
+  let at = 0;
+  for (const p of parts) {
+    if (p.bytes) enc.copyBufferToBuffer(p.buffer, 0, staging, at, p.bytes);
+    at += p.bytes;
+  }
   device.queue.submit([enc.finish()]);
   await staging.mapAsync(MAP_MODE_READ);
-  const out = staging.getMappedRange().slice(0);
+  const all = staging.getMappedRange();
+  at = 0;
+  const out = parts.map((p) => all.slice(at, (at += p.bytes)));
   staging.unmap();
-
+  staging.destroy();
   return out;
 }
