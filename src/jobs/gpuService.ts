@@ -89,6 +89,12 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
   let steeringAbort: AbortController | undefined;
   /** The generation in progress: a new one waits for it to end (one ORT run at a time). */
   let steeringRun: Promise<unknown> = Promise.resolve();
+  /** Runs `f` once the steering call before it has ended (whether it failed or not), as the new last one. */
+  const afterSteering = <T>(f: () => Promise<T>): Promise<T> => {
+    const run = steeringRun.catch(() => undefined).then(f);
+    steeringRun = run;
+    return run;
+  };
 
   const queue = new JobQueue({
     db,
@@ -224,26 +230,11 @@ export function createGpuService(opts: GpuServiceOptions = {}): GpuApi & { devic
     async steer(req, onEvent) {
       steeringAbort?.abort();
       const abort = (steeringAbort = new AbortController());
-      const previous = steeringRun.catch(() => undefined);
-      const run = previous.then(() => steering.run(req, onEvent, abort.signal));
-      steeringRun = run;
-      return run;
+      return afterSteering(() => steering.run(req, onEvent, abort.signal));
     },
-    async chatPrompt(req) {
-      const run = steeringRun.catch(() => undefined).then(() => steering.chatPrompt(req));
-      steeringRun = run;
-      return run;
-    },
-    async logitLens(req) {
-      const run = steeringRun.catch(() => undefined).then(() => steering.lens(req));
-      steeringRun = run;
-      return run;
-    },
-    async ablate(req) {
-      const run = steeringRun.catch(() => undefined).then(() => steering.ablate(req));
-      steeringRun = run;
-      return run;
-    },
+    chatPrompt: (req) => afterSteering(() => steering.chatPrompt(req)),
+    logitLens: (req) => afterSteering(() => steering.lens(req)),
+    ablate: (req) => afterSteering(() => steering.ablate(req)),
     async stopSteering() {
       steeringAbort?.abort();
     },
