@@ -8,6 +8,7 @@ import { TimeSeries } from './charts/TimeSeries';
 import { formatValue as fmt } from './runConfig';
 import { visibleToken } from '../features/tokens';
 import { getDb } from '../storage/db';
+import { indexAtOrBefore } from '../replay/series';
 import { rankProbes, readProbeHistory, readProbeSnapshot, type ProbeHistory, type ProbeSnapshot } from '../replay/probes';
 
 const COLORS = ['#34d399', '#60a5fa', '#fbbf24', '#f472b6', '#a78bfa', '#f87171', '#2dd4bf', '#facc15'];
@@ -51,9 +52,7 @@ export function ProbePanel(props: { runId: string; tokens: string[][]; snapshotS
   /** Index of the probe snapshot at or before the shown step, or -1. */
   const col = createMemo(() => {
     const s = history().steps;
-    let i = s.length - 1;
-    while (i >= 0 && s[i] > props.step()) i--;
-    return i;
+    return indexAtOrBefore(s, s.length, props.step());
   });
   const snapStep = () => (col() >= 0 ? history().steps[col()] : undefined);
   const [snapshot, setSnapshot] = createSignal<ProbeSnapshot>();
