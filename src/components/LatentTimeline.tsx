@@ -63,14 +63,15 @@ export function LatentTimeline(props: { runId: string; snapshotSteps: () => numb
     el.width = W;
     el.height = h;
     const img = ctx.createImageData(W, h);
-    const per = order().length / h;
+    const ord = order();
+    const per = ord.length / h;
     for (let y = 0; y < h; y++) {
       const j0 = Math.floor(y * per);
       const j1 = Math.max(j0 + 1, Math.floor((y + 1) * per));
       for (let x = 0; x < W; x++) {
         const i = Math.min(t.steps.length - 1, Math.floor((x * t.steps.length) / W));
         let v = -Infinity;
-        for (let k = j0; k < j1; k++) v = Math.max(v, t.logDensity[i * t.dSae + order()[k]]);
+        for (let k = j0; k < j1; k++) v = Math.max(v, t.logDensity[i * t.dSae + ord[k]]);
         const [r, g, b] = rgb(v);
         const o = (y * W + x) * 4;
         img.data[o] = r;
