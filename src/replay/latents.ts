@@ -1,6 +1,6 @@
 // The latent timeline: each latent's firing count over the window before every histogram snapshot,
 // one latentChunks row per snapshot (ownerId = runId, index = step), written with the step's metrics.
-import { sha256Hex } from '../storage/chunks';
+import { chunkRecord, sha256Hex } from '../storage/chunks';
 import type { ChunkRecord, LanternDb, MetricRecord } from '../storage/db';
 import { IntegrityError } from '../storage/errors';
 
@@ -22,11 +22,11 @@ export interface LatentTimeline {
 }
 
 /** Chunk bytes: Uint32 [windowTokens, fires_0 … fires_{dSae-1}]. */
-export async function latentChunk(runId: string, snap: LatentSnapshot): Promise<ChunkRecord> {
+export function latentChunk(runId: string, snap: LatentSnapshot): Promise<ChunkRecord> {
   const words = new Uint32Array(snap.fires.length + 1);
   words[0] = snap.windowTokens;
   words.set(snap.fires, 1);
-  return { ownerId: runId, index: snap.step, bytes: words.buffer, byteLength: words.byteLength, sha256: await sha256Hex(words) };
+  return chunkRecord(runId, snap.step, words.buffer);
 }
 
 /**

@@ -3,7 +3,7 @@
 import type { Encoder } from '../features/encoder';
 import { createSyntheticSource, recovery, Xoshiro128, type SyntheticOptions } from '../sae/synthetic';
 import type { SaeWeights } from '../sae/types';
-import { sha256Hex } from '../storage/chunks';
+import { chunkRecord, sha256Hex } from '../storage/chunks';
 import type { ChunkRecord, LanternDb } from '../storage/db';
 import { IntegrityError } from '../storage/errors';
 
@@ -145,7 +145,7 @@ export function syntheticProbes(opts: SyntheticOptions, count: number): ProbeSet
 // Bytes, 4-byte words: [nProbes, k, mmcs f32] then per probe [nTok, nmse f32, err f32 ×nTok,
 // latent i32 ×nTok·k, value f32 ×nTok·k]. Token texts live once in the run record (probeTokens).
 
-export async function probeChunk(runId: string, snap: ProbeSnapshot): Promise<ChunkRecord> {
+export function probeChunk(runId: string, snap: ProbeSnapshot): Promise<ChunkRecord> {
   const words = 3 + snap.probes.reduce((a, p) => a + 2 + p.err.length * (1 + 2 * snap.k), 0);
   const buf = new ArrayBuffer(words * 4);
   const u = new Int32Array(buf);
@@ -165,7 +165,7 @@ export async function probeChunk(runId: string, snap: ProbeSnapshot): Promise<Ch
     f.set(p.values, o);
     o += p.values.length;
   }
-  return { ownerId: runId, index: snap.step, bytes: buf, byteLength: buf.byteLength, sha256: await sha256Hex(new Uint8Array(buf)) };
+  return chunkRecord(runId, snap.step, buf);
 }
 
 /** Decodes probe chunk bytes; undefined when they are truncated or inconsistent. */

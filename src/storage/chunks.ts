@@ -12,6 +12,11 @@ export async function sha256Hex(data: ArrayBuffer | ArrayBufferView): Promise<st
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** One whole buffer as a hashed chunk row of `ownerId` at `index`. */
+export async function chunkRecord(ownerId: string, index: number, bytes: ArrayBuffer): Promise<ChunkRecord> {
+  return { ownerId, index, bytes, byteLength: bytes.byteLength, sha256: await sha256Hex(bytes) };
+}
+
 /**
  * Splits `data` into chunk rows for `ownerId` (hashes computed before any write, so the
  * caller can put all rows inside one transaction with the owner record).

@@ -5,7 +5,7 @@
 // JSON has no NaN or ±Infinity (JSON.stringify writes null): run files write them as
 // {"$number": "NaN" | "Infinity" | "-Infinity"}, so a diverged run's metrics survive the round trip.
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { makeChunks, sha256Hex } from './chunks';
+import { chunkRecord, makeChunks, sha256Hex } from './chunks';
 import { readCheckpoint } from './checkpoints';
 import type { ChunkRecord, CheckpointRecord, HistogramData, LanternDb, MetricRecord, RunRecord } from './db';
 import { guardWrite, StorageError } from './errors';
@@ -74,6 +74,21 @@ function wholeLatents(bytes: Uint8Array, dSae: unknown): boolean {
   return words.subarray(1).every((f) => f <= words[0]);
 }
 
+/** The file's `<dir>/<step>.bin` snapshots as chunk rows of the run, and the steps of those `whole` refuses. */
+async function snapshotChunks(runId: string, files: Record<string, Uint8Array>, dir: string, whole: (step: number, bytes: Uint8Array) => boolean): Promise<[ChunkRecord[], number[]]> {
+  const rows: ChunkRecord[] = [];
+  const bad: number[] = [];
+  const name = new RegExp(`^${dir}/(\\d+)\\.bin$`);
+  for (const [path, bytes] of Object.entries(files)) {
+    const m = name.exec(path);
+    if (!m) continue;
+    const step = Number(m[1]);
+    if (whole(step, bytes)) rows.push(await chunkRecord(runId, step, bytes.slice().buffer));
+    else bad.push(step);
+  }
+  return [rows, bad];
+}
+
 /**
  * The run file's snapshots, checked: metric rows keep their values but lose truncated histograms;
  * truncated latent snapshots (or ones without a metric row) are left out. `note` names the steps.
@@ -87,34 +102,14 @@ async function checkedSnapshots(run: RunRecord, metrics: MetricRecord[], files: 
     return kept;
   });
   const steps = new Set(metrics.map((m) => m.step));
-  const badLatents: number[] = [];
-  const latents: ChunkRecord[] = [];
-  for (const [name, bytes] of Object.entries(files)) {
-    const m = /^latents\/(\d+)\.bin$/.exec(name);
-    if (!m) continue;
-    const step = Number(m[1]);
-    if (!steps.has(step) || !wholeLatents(bytes, run.config.dSae)) {
-      badLatents.push(step);
-      continue;
-    }
-    const copy = bytes.slice();
-    latents.push({ ownerId: run.id, index: step, bytes: copy.buffer, byteLength: copy.byteLength, sha256: await sha256Hex(copy) });
-  }
-  // Probe snapshots: whole when they decode to one result per probe of the run record.
-  const badProbes: number[] = [];
-  const probes: ChunkRecord[] = [];
-  for (const [name, bytes] of Object.entries(files)) {
-    const m = /^probes\/(\d+)\.bin$/.exec(name);
-    if (!m) continue;
-    const step = Number(m[1]);
-    const copy = bytes.slice();
-    const snap = steps.has(step) ? decodeProbeBytes(step, copy.buffer) : undefined;
-    if (!snap || !run.probeTokens || snap.probes.length !== run.probeTokens.length || snap.probes.some((p, i) => p.err.length !== run.probeTokens![i].length)) {
-      badProbes.push(step);
-      continue;
-    }
-    probes.push({ ownerId: run.id, index: step, bytes: copy.buffer, byteLength: copy.byteLength, sha256: await sha256Hex(copy) });
-  }
+  // Latent snapshots: whole counts of a step with a metric row. Probe snapshots: ones that decode to
+  // one result per probe of the run record.
+  const wholeProbes = (step: number, bytes: Uint8Array) => {
+    const snap = decodeProbeBytes(step, bytes.slice().buffer);
+    return !!snap && !!run.probeTokens && snap.probes.length === run.probeTokens.length && snap.probes.every((p, i) => p.err.length === run.probeTokens![i].length);
+  };
+  const [latents, badLatents] = await snapshotChunks(run.id, files, 'latents', (step, bytes) => steps.has(step) && wholeLatents(bytes, run.config.dSae));
+  const [probes, badProbes] = await snapshotChunks(run.id, files, 'probes', (step, bytes) => steps.has(step) && wholeProbes(step, bytes));
   if (!badHist.length && !badLatents.length && !badProbes.length) return { rows, latents, probes };
   const list = (xs: number[]) => xs.sort((a, b) => a - b).join(', ');
   const parts = [
