@@ -590,10 +590,7 @@ class Rewriter {
       const below = this.chain('Less', [this.chain('Mul', [`${p}/latent_pre`, ranked], `${p}/ranked_pre`), this.chain('Mul', [kth, ranked], `${p}/ranked_kth`)], `${p}/below_kth`);
       on = this.chain('And', [this.chain('Not', [below], `${p}/in_top`), on], `${p}/on`);
     }
-    const mask = this.node('Cast', [on], `${p}/mask`);
-    mask.attribute.push({ name: 'to', type: ATTRIBUTE_INT, i: DataType.FLOAT });
-    this.insert(mask, on);
-    const act32 = this.chain('Mul', [`${p}/mask`, pre32], `${p}/act_f32`);
+    const act32 = this.chain('Mul', [this.cast(on, DataType.FLOAT, `${p}/mask`), pre32], `${p}/act_f32`);
     return this.elemType === DataType.FLOAT ? act32 : this.cast(act32, this.elemType, `${p}/act`);
   }
 
