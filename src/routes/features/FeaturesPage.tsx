@@ -4,7 +4,7 @@
 import { A, useNavigate, useParams } from '@solidjs/router';
 import { createEffect, createMemo, createResource, createSignal, For, on, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
-import { FeatureMap, type MapPoint } from '../../components/charts/FeatureMap';
+import { FeatureMap } from '../../components/charts/FeatureMap';
 import { Histogram } from '../../components/charts/Histogram';
 import { downloadBlob } from '../../components/download';
 import { Field } from '../../components/Field';
@@ -28,6 +28,7 @@ import {
   DEFAULT_ANALYSIS_FORM,
   runProbe,
   listRows,
+  mapPoints,
   neuronpediaExport,
   queryRows,
   rowsToCsv,
@@ -297,11 +298,7 @@ export function FeaturesPage() {
   });
   const shown = createMemo(() => queryRows(rows(), query));
   const densityHist = () => summary()?.ok?.densityHistogram;
-  const mapPoints = createMemo((): MapPoint[] =>
-    rows()
-      .filter((r) => r.x !== undefined && r.y !== undefined)
-      .map((r) => ({ index: r.index, x: r.x!, y: r.y!, density: r.density, label: shownLabel(r) })),
-  );
+  const points = createMemo(() => mapPoints(rows()));
   const highlight = createMemo(() => (query.search.trim() || query.filter !== 'all' ? new Set(shown().map((r) => r.index)) : undefined));
   const [scrollTop, setScrollTop] = createSignal(0);
   const first = () => Math.max(0, Math.floor(scrollTop() / ROW_H) - 4);
@@ -387,10 +384,10 @@ export function FeaturesPage() {
                 <Histogram title="Feature density (log10 fraction of tokens)" xLabel="log10 density" data={densityHist} testid="density-histogram" />
               </section>
               <ProbeCard saeId={s().checkpoint.id} analysis={analysis()!} vocab={summary()!.ok!.vocab} rows={rows()} />
-              <Show when={mapPoints().length}>
+              <Show when={points().length}>
                 <section class="card">
                   <div class="chart-title">Feature map · UMAP of the decoder directions, coloured by log density; the search and filter below highlight their latents</div>
-                  <FeatureMap points={mapPoints} highlight={highlight} onOpen={(i) => navigate(`/features/${saeId()}/${i}`)} />
+                  <FeatureMap points={points} highlight={highlight} onOpen={(i) => navigate(`/features/${saeId()}/${i}`)} />
                 </section>
               </Show>
               <section class="card">

@@ -1,6 +1,7 @@
 // Data behind the Features pages: which SAE, the model and hook it reads (from its run or import
 // metadata), the analysis form and its job, the stored summary and latents, person-written labels,
 // and the list's sorting, filtering and search. No markup here.
+import type { MapPoint } from '../../components/charts/FeatureMap';
 import { listHooks } from '../../lm/hooks';
 import type { ModelSummary } from '../../lm/config';
 import type { AnalyzeParams } from '../../jobs/kinds/analyze';
@@ -127,6 +128,11 @@ export interface ListQuery {
 
 /** The label shown for a latent: a person's, else the automatic one. */
 export const shownLabel = (r: Pick<ListRow, 'label' | 'autoLabel'>) => r.label ?? r.autoLabel;
+
+/** The latents that have a feature-map position, as the map's points (hover text: the shown label). */
+export function mapPoints(rows: Pick<ListRow, 'index' | 'x' | 'y' | 'density' | 'label' | 'autoLabel'>[]): MapPoint[] {
+  return rows.filter((r) => r.x !== undefined && r.y !== undefined).map((r) => ({ index: r.index, x: r.x!, y: r.y!, density: r.density, label: shownLabel(r) }));
+}
 
 export function queryRows(rows: ListRow[], q: ListQuery): ListRow[] {
   const needle = q.search.trim().toLowerCase();

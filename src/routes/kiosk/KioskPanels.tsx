@@ -2,7 +2,7 @@
 // auto-playing, the analysed SAE's feature map and densest latents, the steering preset — large type.
 import { A, useNavigate } from '@solidjs/router';
 import { createEffect, createMemo, createResource, createSignal, For, Match, on, onCleanup, Show, Switch, type JSX } from 'solid-js';
-import { FeatureMap, type MapPoint } from '../../components/charts/FeatureMap';
+import { FeatureMap } from '../../components/charts/FeatureMap';
 import { Histogram } from '../../components/charts/Histogram';
 import { LatentTimeline } from '../../components/LatentTimeline';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -12,7 +12,7 @@ import { createLive, createLiveQuery } from '../../state/live';
 import { featureNotes, readSummary } from '../../storage/analyses';
 import type { FeatureSummaryRow } from '../../features/types';
 import { getDb, type FeatureRecord, type RunRecord } from '../../storage/db';
-import { shownLabel } from '../features/features.data';
+import { mapPoints, shownLabel } from '../features/features.data';
 import { fmtDensity, fmtSig } from '../features/format';
 import { activeSaeId } from '../../state/activeSae';
 import { activeSaeLabels, chooseAnalysis, chooseSteeringPreset, replayTickMs, topFeatures } from './kiosk.data';
@@ -142,7 +142,7 @@ export function KioskFeatures(props: { run: RunRecord }) {
     const d = data();
     return d && 'rows' in d ? topFeatures(d.rows, d.notes, TOP) : [];
   });
-  const points = createMemo((): MapPoint[] => rows().filter((r) => r.x !== undefined && r.y !== undefined).map((r) => ({ index: r.index, x: r.x!, y: r.y!, density: r.density, label: shownLabel(r) })));
+  const points = createMemo(() => mapPoints(rows()));
   const alive = () => rows().filter((r) => r.density > 0).length;
 
   const noneText = () => {
