@@ -2,7 +2,7 @@
 // step, read by key from the metric row that carries them — never by loading a run's rows — and a
 // cache that prefetches the snapshots either side of the shown one, so a scrub into the next one
 // draws without waiting on IndexedDB.
-import type { HistogramData, LanternDb } from '../storage/db';
+import type { HistogramData, LanternDb, MetricRecord } from '../storage/db';
 
 export interface Snapshot {
   /** The step the snapshot was recorded at (≤ the step asked for). */
@@ -26,8 +26,12 @@ export async function readSnapshot(db: LanternDb, runId: string, step: number, k
           .reverse()
           .filter((r) => r.histograms !== undefined)
           .first();
-  if (!row?.histograms || row.step > step) return undefined;
-  return { step: row.step, densityLog10: row.histograms.densityLog10, decoderNorm: row.histograms.decoderNorm };
+  return row && row.step <= step ? snapshotOf(row) : undefined;
+}
+
+/** The snapshot a metric row carries, or undefined when it has no histograms. */
+function snapshotOf(row: MetricRecord): Snapshot | undefined {
+  return row.histograms && { step: row.step, densityLog10: row.histograms.densityLog10, decoderNorm: row.histograms.decoderNorm };
 }
 
 /** How many snapshot keys either side of the shown one a `SnapshotCache.load` prefetches. */
@@ -67,7 +71,8 @@ export class SnapshotCache {
       const read = this.db.metrics.bulkGet(keys.map((s) => [this.runId, s] as [string, number])).then((rows) => {
         if (generation !== this.generation) return;
         for (const row of rows) {
-          if (row?.histograms) this.held.set(row.step, { step: row.step, densityLog10: row.histograms.densityLog10, decoderNorm: row.histograms.decoderNorm });
+          const snap = row && snapshotOf(row);
+          if (snap) this.held.set(snap.step, snap);
         }
         this.evict(step);
       });
