@@ -45,8 +45,9 @@ export function parseKioskParams(p: { run?: string; cycle?: string; panels?: str
   let panels: KioskPanel[] = [...KIOSK_PANELS];
   if (p.panels !== undefined && p.panels !== '') {
     const names = p.panels.split(',').map((s) => s.trim()).filter(Boolean);
-    const unknown = names.filter((n) => !(KIOSK_PANELS as readonly string[]).includes(n));
-    const known = [...new Set(names.filter((n): n is KioskPanel => (KIOSK_PANELS as readonly string[]).includes(n)))];
+    const isPanel = (n: string): n is KioskPanel => (KIOSK_PANELS as readonly string[]).includes(n);
+    const unknown = names.filter((n) => !isPanel(n));
+    const known = [...new Set(names.filter(isPanel))];
     if (unknown.length) problems.push(`Unknown panel${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}; the panels are ${KIOSK_PANELS.join(', ')}.`);
     if (known.length) panels = known;
   }
