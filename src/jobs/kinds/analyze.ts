@@ -126,13 +126,13 @@ export async function resolveAnalysisSae(db: LanternDb, params: Pick<AnalyzePara
   return final.id;
 }
 
-async function loadWeights(db: LanternDb, saeId: string): Promise<{ weights: SaeWeights; arch: Parameters<typeof encoderRule>[0]; k: number }> {
+export async function loadWeights(db: LanternDb, saeId: string): Promise<{ weights: SaeWeights; arch: Parameters<typeof encoderRule>[0]; k: number }> {
   const { state } = decodeCheckpoint(await readCheckpoint(db, saeId));
   return { weights: weightsFromState(state), arch: state.config.arch, k: state.config.k };
 }
 
 /** A GPU implementation when the job has a device, else the CPU reference. */
-function onDevice<T>(ctx: JobContext, gpu: (device: GPUDevice) => T, cpu: () => T): { value: T; kind: 'webgpu' | 'cpu' } {
+export function onDevice<T>(ctx: JobContext, gpu: (device: GPUDevice) => T, cpu: () => T): { value: T; kind: 'webgpu' | 'cpu' } {
   let device: GPUDevice;
   try {
     device = ctx.device();
@@ -141,6 +141,17 @@ function onDevice<T>(ctx: JobContext, gpu: (device: GPUDevice) => T, cpu: () => 
     throw e;
   }
   return { value: gpu(device), kind: 'webgpu' };
+}
+
+/** Refuses an SAE whose d_in is not the width of the hook it is run at. */
+export function checkWidth(weights: SaeWeights, hook: string, repo: string, width: number): void {
+  if (weights.dIn !== width) {
+    throw new JobError('width-mismatch', `The SAE reads d_in = ${weights.dIn} activations, but ${hook} of ${repo} has width ${width}; choose the model and hook the SAE was trained on.`, {
+      field: 'hook',
+      dIn: weights.dIn,
+      width,
+    });
+  }
 }
 
 const contextsOf = (p: AnalyzeParams, source: SizedTokenSource) =>
@@ -161,13 +172,7 @@ async function openLive(params: AnalyzeParams, saeId: string, ctx: JobContext, s
   const { session, source, files } = hooked;
   try {
     const dModel = hooked.config.dModel;
-    if (weights.dIn !== dModel) {
-      throw new JobError('width-mismatch', `The SAE reads d_in = ${weights.dIn} activations, but ${params.hook} of ${files.repo} has width ${dModel}; choose the model and hook the SAE was trained on.`, {
-        field: 'hook',
-        dIn: weights.dIn,
-        width: dModel,
-      });
-    }
+    checkWidth(weights, params.hook, files.repo, dModel);
     const contexts = contextsOf(params, source);
     if (contexts < 1) throw new JobError('empty-source', 'The tokenization has no complete context to analyse; tokenize a larger dataset or a smaller context size.', { field: 'source' });
     let unembedding;

@@ -8,12 +8,11 @@ import { emptySums, evaluateBatch, scores, type EvalModel, type EvalSums } from 
 import { parseHook } from '../../lm/hooks';
 import { openModel } from '../../lm/model';
 import type { LmSession } from '../../lm/session';
-import { decodeCheckpoint } from '../../sae/checkpointCodec';
-import { weightsFromState } from '../../sae/formats/state';
 import type { SaeWeights } from '../../sae/types';
-import { latestCheckpoint, readCheckpoint } from '../../storage/checkpoints';
+import { latestCheckpoint } from '../../storage/checkpoints';
 import type { ActivationSource, CheckpointEvaluation, LanternDb } from '../../storage/db';
 import { JobError, type JobContext, type JobKind } from '../types';
+import { checkWidth, loadWeights, onDevice } from './analyze';
 import { openHookedModel, progressMessage } from './extract';
 import type { SizedTokenSource } from './extractSources';
 import type { TrainParams } from './train';
@@ -51,7 +50,6 @@ interface Live {
   source: SizedTokenSource;
   encoder: Encoder;
   weights: SaeWeights;
-  modelRepo: string;
 }
 const live = new Map<string, Live>();
 
@@ -75,23 +73,10 @@ function validateParams(raw: unknown): EvalParams {
   return p as EvalParams;
 }
 
-/** The GPU encoder when the job has a device, else the CPU reference. */
-function encoderFor(ctx: JobContext, weights: SaeWeights, rule: ReturnType<typeof encoderRule>): Encoder {
-  let device: GPUDevice;
-  try {
-    device = ctx.device();
-  } catch (e) {
-    if (e instanceof JobError && e.code === 'webgpu-unavailable') return cpuEncoder(weights, rule);
-    throw e;
-  }
-  return gpuEncoder(device, weights, rule);
-}
-
 /** 1. The SAE, 2. the model exposing the hook and the token source, 3. the width check, 4. the splicing model and the encoder. */
 async function openLive(params: EvalParams, ctx: JobContext): Promise<Live> {
   const { db, jobId } = ctx;
-  const { state } = decodeCheckpoint(await readCheckpoint(db, params.saeId));
-  const weights = weightsFromState(state);
+  const { weights, arch, k } = await loadWeights(db, params.saeId);
   const onMessage = progressMessage(db, jobId);
   const hooked = await openHookedModel(
     db,
@@ -100,21 +85,15 @@ async function openLive(params: EvalParams, ctx: JobContext): Promise<Live> {
   );
   const sessions = [hooked.session];
   try {
-    const dModel = hooked.config.dModel;
-    if (weights.dIn !== dModel) {
-      throw new JobError('width-mismatch', `The SAE reads d_in = ${weights.dIn} activations, but ${params.hook} of ${hooked.files.repo} has width ${dModel}; choose the model and hook the SAE was trained on.`, {
-        field: 'hook',
-        dIn: weights.dIn,
-        width: dModel,
-      });
-    }
+    checkWidth(weights, params.hook, hooked.files.repo, hooked.config.dModel);
     if (hooked.source.contextSize < 2) throw new JobError('context-too-short', 'Contexts of one token have no next token to predict; use longer contexts.', { field: 'contextSize' });
     onMessage('Loading the model with the hook spliced…');
     const spliced = await openModel(hooked.files, { splice: [params.hook] }, { backends: params.backend === 'wasm' ? ['wasm'] : ['webgpu', 'wasm'] });
     sessions.push(spliced.session);
-    const encoder = encoderFor(ctx, weights, encoderRule(state.config.arch, weights, state.config.k));
+    const rule = encoderRule(arch, weights, k);
+    const encoder = onDevice(ctx, (d) => gpuEncoder(d, weights, rule), () => cpuEncoder(weights, rule)).value;
     const model: EvalModel = { hook: params.hook, hookSession: hooked.session, spliceSession: spliced.session, spliceInput: spliced.surgery.spliceInputs[params.hook] };
-    const l: Live = { model, sessions, source: hooked.source, encoder, weights, modelRepo: hooked.files.repo };
+    const l: Live = { model, sessions, source: hooked.source, encoder, weights };
     live.set(jobId, l);
     return l;
   } catch (e) {
