@@ -5,6 +5,7 @@
 import { hookName } from './hooks';
 import { tensorToFloat32 } from './extract';
 import type { LmSession } from './session';
+import { tokenStep } from './sideBySide';
 import type { SurgeryPlan } from './surgery';
 
 /** Tokens listed per cell. */
@@ -30,18 +31,6 @@ export interface LensGrid {
   prob: Float32Array;
 }
 
-/** The top `k` entries of softmax(row) as [ids, probabilities], likeliest first. */
-function topSoftmax(logits: Float32Array, offset: number, vocab: number, k: number): [number[], number[]] {
-  let max = -Infinity;
-  for (let v = 0; v < vocab; v++) max = Math.max(max, logits[offset + v]);
-  let z = 0;
-  for (let v = 0; v < vocab; v++) z += Math.exp(logits[offset + v] - max);
-  const ids = Array.from({ length: vocab }, (_, v) => v)
-    .sort((a, b) => logits[offset + b] - logits[offset + a] || a - b)
-    .slice(0, k);
-  return [ids, ids.map((v) => Math.exp(logits[offset + v] - max) / z)];
-}
-
 /** The lens over one prompt: `residuals` exposes `lensHooks`, `lens` splices the last of them at `spliceInput`. */
 export async function logitLens(residuals: LmSession, lens: LmSession, spliceInput: string, nLayers: number, tokens: ArrayLike<number>): Promise<LensGrid> {
   const hooks = lensHooks(nLayers);
@@ -60,9 +49,9 @@ export async function logitLens(residuals: LmSession, lens: LmSession, spliceInp
   const prob = new Float32Array(hooks.length * seq * LENS_TOP);
   const k = Math.min(LENS_TOP, vocab);
   for (let cell = 0; cell < hooks.length * seq; cell++) {
-    const [tIds, tProbs] = topSoftmax(logits, cell * vocab, vocab, k);
-    top.set(tIds, cell * LENS_TOP);
-    prob.set(tProbs, cell * LENS_TOP);
+    const cellTop = tokenStep(logits.subarray(cell * vocab, (cell + 1) * vocab), 0, k).top;
+    top.set(cellTop.map((c) => c.token), cell * LENS_TOP);
+    prob.set(cellTop.map((c) => c.prob), cell * LENS_TOP);
   }
   return { hooks, seq, top, prob };
 }
