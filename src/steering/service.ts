@@ -118,8 +118,8 @@ interface Loaded {
   key: string;
   files: ModelFiles;
   tokenizer: LmTokenizer;
-  /** Display text of every token id (byte pieces as <0xE2>). */
-  vocab: string[];
+  /** A token id's display text (byte pieces as <0xE2>). */
+  text: (token: number) => string;
   plain: LmSession;
   /** Steered sessions by plan (steer and/or clamp at the hook). */
   steered: Map<string, OpenedModel>;
@@ -163,7 +163,8 @@ export function createSteeringService(db: LanternDb) {
     const { session: plain } = await openModel(files, {}, { backends: backends(req) });
     const tokenizer = loadTokenizer(files.tokenizerJson, files.tokenizerConfig);
     const vocab = vocabularyText(tokenizer, files.summary.vocabSize, files.tokenizerJson);
-    loaded = { key, files, tokenizer, vocab, plain, steered: new Map(), ablation: new Map(), exposed: new Map() };
+    const text = (t: number) => vocab[t] ?? tokenizer.decode([t]);
+    loaded = { key, files, tokenizer, text, plain, steered: new Map(), ablation: new Map(), exposed: new Map() };
     return loaded;
   }
 
@@ -240,7 +241,7 @@ export function createSteeringService(db: LanternDb) {
       const steered = opened.session;
       const feeds = steeringFeeds(steered, opened.surgery, hook, req.setup, steeringSae, vectors, summary.dModel);
       onEvent({ type: 'prompt', tokens: prompt.length, backend: steered.backend });
-      const text = (t: number) => m.vocab[t] ?? m.tokenizer.decode([t]);
+      const { text } = m;
       return sideBySide(
         m.plain,
         steered,
@@ -271,7 +272,7 @@ export function createSteeringService(db: LanternDb) {
       }
       const last = `blocks.${summary.nLayers - 1}.hook_resid_post`;
       const grid = await logitLens(m.lens.residuals, m.lens.lens.session, m.lens.lens.surgery.spliceInputs[last], summary.nLayers, prompt);
-      const text = (t: number) => m.vocab[t] ?? m.tokenizer.decode([t]);
+      const { text } = m;
       const cells = grid.hooks.map((_, row) =>
         prompt.map((_, t) => {
           const at = (row * grid.seq + t) * LENS_TOP;
@@ -298,7 +299,7 @@ export function createSteeringService(db: LanternDb) {
         m.ablation.set(req.hook, graphs);
       }
       const rows = await ablate({ hook: req.hook, hooked: graphs.hooked, spliced: graphs.spliced.session, spliceInput: graphs.spliced.surgery.spliceInputs[req.hook] }, w, rule, prompt, req.ablations);
-      const text = (t: number) => m.vocab[t] ?? m.tokenizer.decode([t]);
+      const { text } = m;
       return {
         tokens: prompt.map(text),
         rows: rows.map((r) => ({ position: r.position, next: text(r.next), logProb: r.logProb, ablatedLogProb: r.ablatedLogProb, moved: r.moved.map((c) => ({ text: text(c.token), prob: c.prob, ablatedProb: c.ablatedProb })) })),
