@@ -184,6 +184,5 @@ export async function evaluateBatch(model: EvalModel, encoder: Encoder, weights:
   const spliced = await logits(xHat);
   const zero = await logits(new Float32Array(x.length));
   addReconstruction(sums, x, xHat, acts);
-  const f32 = (t: typeof clean) => Float32Array.from(tensorToFloat32(t));
-  addLogits(sums, tokens, batch, seq, clean.dims[2], f32(clean), f32(spliced), f32(zero));
+  addLogits(sums, tokens, batch, seq, clean.dims[2], tensorToFloat32(clean), tensorToFloat32(spliced), tensorToFloat32(zero));
 }
