@@ -140,11 +140,9 @@ export function HomePage() {
               <li class={`workflow-step ${step.status}`} data-testid="workflow-step" data-key={step.key} data-status={step.status}>
                 <span class="workflow-num">{step.status === 'done' ? '✓' : i() + 1}</span>
                 <div class="workflow-body">
-                  <Show when={step.href} fallback={<span class="workflow-title">{step.title}</span>}>
-                    <A class="workflow-title" href={step.href!}>
-                      {step.title}
-                    </A>
-                  </Show>
+                  <A class="workflow-title" href={step.href}>
+                    {step.title}
+                  </A>
                   <span class="workflow-state" data-testid="workflow-state">
                     {step.state}
                   </span>

@@ -114,7 +114,7 @@ describe('one-click demo', () => {
       ['sae', 'todo', 'no SAE yet'],
       ['features', 'todo', 'no analysis yet'],
       ['steering', 'todo', 'no preset yet'],
-      ['replay', 'soon', 'coming soon'],
+      ['replay', 'todo', 'no run yet'],
     ]);
   });
 

@@ -122,6 +122,8 @@ export function demoTrainParams(model: ModelRecord, datasetId: string, tokenizat
     },
     totalSteps: DEMO_STEPS,
     checkpointEvery: 100,
+    // Three samples of the demo corpus, so the dashboard shows how their reconstructions evolved.
+    probes: { texts: [] },
   };
 }
 

@@ -58,7 +58,7 @@ export async function workflowCounts(db: LanternDb): Promise<WorkflowCounts> {
   };
 }
 
-export type StepStatus = 'done' | 'todo' | 'soon';
+export type StepStatus = 'done' | 'todo';
 
 export interface WorkflowStep {
   key: string;
@@ -67,13 +67,12 @@ export interface WorkflowStep {
   status: StepStatus;
   /** This machine's state in a few words: "2 datasets", "no model yet". */
   state: string;
-  href?: string;
+  href: string;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-const soon = (key: string, title: string, what: string): WorkflowStep => ({ key, title, what, status: 'soon', state: 'coming soon' });
 
-/** The seven steps, dataset → replay, each with its state on this machine (and a link where its page exists). */
+/** The seven steps, dataset → replay, each with its state on this machine and a link to its page. */
 export function workflowSteps(c: WorkflowCounts): WorkflowStep[] {
   const activations = [
     c.activationSets ? plural(c.activationSets, 'activation set') : '',
@@ -129,7 +128,14 @@ export function workflowSteps(c: WorkflowCounts): WorkflowStep[] {
       state: c.steeringPresets ? plural(c.steeringPresets, 'steering preset') : 'no preset yet',
       href: '/steering',
     },
-    soon('replay', 'Replay', 'Scrub any run back to any step.'),
+    {
+      key: 'replay',
+      title: 'Replay',
+      what: "Scrub any run back to any step: its curves, histograms, latents and probe texts as they were.",
+      status: c.runsDone ? 'done' : 'todo',
+      state: c.runs ? `${plural(c.runs, 'run')} to replay` : 'no run yet',
+      href: '/runs',
+    },
   ];
 }
 
