@@ -1,11 +1,10 @@
 // "Test your own text" on a feature page: the model and SAE run on typed text (WASM, in this
 // thread) and every token is shaded by this one latent's activation, relative to its analysed max.
-import { createSignal, For, Show } from 'solid-js';
+import { For, Show } from 'solid-js';
 import { visibleToken } from '../../features/tokens';
 import type { AnalysisRecord } from '../../storage/db';
-import { getDb } from '../../storage/db';
-import { runProbe } from './features.data';
 import { fmtSig } from './format';
+import { createProbeRun } from './probeRun';
 
 interface Shaded {
   tokens: number[];
@@ -14,23 +13,10 @@ interface Shaded {
 }
 
 export function FeatureProbe(props: { analysis: AnalysisRecord; index: number; max: number; vocab: string[] }) {
-  const [text, setText] = createSignal('');
-  const [busy, setBusy] = createSignal(false);
-  const [result, setResult] = createSignal<Shaded>();
-  const [error, setError] = createSignal('');
-  async function run() {
-    setBusy(true);
-    setError('');
-    try {
-      const r = await runProbe(getDb(), props.analysis, text());
-      setResult({ tokens: r.tokens, acts: r.byLatent.get(props.index) ?? new Float32Array(r.tokens.length) });
-    } catch (e) {
-      setResult(undefined);
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { text, setText, busy, result, error, run } = createProbeRun<Shaded>(
+    () => props.analysis,
+    (r) => ({ tokens: r.tokens, acts: r.byLatent.get(props.index) ?? new Float32Array(r.tokens.length) }),
+  );
   // The analysed max sets full shading; a typed text that beats it saturates at its own max.
   const scale = () => Math.max(props.max, ...(result()?.acts ?? []));
   const peak = () => Math.max(0, ...(result()?.acts ?? []));

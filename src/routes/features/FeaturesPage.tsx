@@ -23,10 +23,8 @@ import type { AnalyzeParams, AnalyzeState } from '../../jobs/kinds/analyze';
 import { EvalCard } from '../library/EvalCard';
 import { listLibrary } from '../library/library';
 import { visibleToken } from '../../features/tokens';
-import type { ProbeResult } from '../../features/probe';
 import {
   DEFAULT_ANALYSIS_FORM,
-  runProbe,
   listRows,
   mapPoints,
   neuronpediaExport,
@@ -44,6 +42,7 @@ import {
   type SortKey,
 } from './features.data';
 import { fmtDensity, fmtSig } from './format';
+import { createProbeRun } from './probeRun';
 import './features.css';
 
 const ROW_H = 30;
@@ -191,26 +190,11 @@ function AnalysisCard(props: { saeId: string; dIn: number; analysis?: AnalysisRe
 
 /** Test your own text: per-token strongest latents (hover) and the latents ranked by their max over it. */
 function ProbeCard(props: { saeId: string; analysis: AnalysisRecord; vocab: string[]; rows: ListRow[] }) {
-  const [text, setText] = createSignal('');
-  const [busy, setBusy] = createSignal(false);
-  const [result, setResult] = createSignal<ProbeResult>();
-  const [error, setError] = createSignal('');
+  const { text, setText, busy, result, error, run } = createProbeRun(() => props.analysis, (r) => r);
   const label = (i: number) => {
     const r = props.rows[i];
     return r ? shownLabel(r) : '';
   };
-  async function run() {
-    setBusy(true);
-    setError('');
-    try {
-      setResult(await runProbe(getDb(), props.analysis, text()));
-    } catch (e) {
-      setResult(undefined);
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
   return (
     <section class="card">
       <h2>Test your own text</h2>
