@@ -112,9 +112,9 @@ export function LatentTimeline(props: { runId: string; snapshotSteps: () => numb
 
   return (
     <div class="card chart-card" data-testid="latent-timeline" data-step={col() >= 0 ? timeline()!.steps[col()] : undefined} data-latents={timeline()?.dSae} data-alive={alive()}>
-      <h3>
+      <div class="chart-title">
         Latent timeline (log10 density, {timeline()?.dSae ?? 0} latents by birth{col() >= 0 ? `, step ${timeline()!.steps[col()]} marked` : ''})
-      </h3>
+      </div>
       <Show when={timeline()?.error}>{(m) => <p class="error">{m()}</p>}</Show>
       <Show when={timeline()?.steps.length} fallback={<p class="muted">No latent snapshots recorded yet (one is stored with every histogram).</p>}>
         <div class="latent-heat">

@@ -76,7 +76,7 @@ export function ProbePanel(props: { runId: string; tokens: string[][]; snapshotS
 
   return (
     <div class="card chart-card probe-panel" data-testid="probe-panel" data-step={snapStep()} data-probes={props.tokens.length}>
-      <h3>Probe texts{snapStep() !== undefined ? ` at step ${snapStep()}` : ''}</h3>
+      <div class="chart-title">Probe texts{snapStep() !== undefined ? ` at step ${snapStep()}` : ''}</div>
       <Show when={history().error}>{(m) => <p class="error">{m()}</p>}</Show>
       <Show when={history().steps.length} fallback={<p class="muted">No probe snapshot recorded yet (one is stored with every histogram).</p>}>
         <TimeSeries
