@@ -5,6 +5,7 @@ import { encodeReference, type EncoderRule } from '../features/encoder';
 import type { SaeWeights } from '../sae/types';
 import { LmError } from './errors';
 import { tensorToFloat32 } from './extract';
+import { logSoftmax } from './sampling';
 import type { LmSession } from './session';
 
 export interface LatentAblation {
@@ -47,15 +48,6 @@ export function ablatedHook(sae: SaeWeights, rule: EncoderRule, x: Float32Array,
     }
   }
   return out;
-}
-
-function logSoftmax(logits: Float32Array, offset: number, vocab: number): Float64Array {
-  let max = -Infinity;
-  for (let v = 0; v < vocab; v++) max = Math.max(max, logits[offset + v]);
-  let z = 0;
-  for (let v = 0; v < vocab; v++) z += Math.exp(logits[offset + v] - max);
-  const lz = max + Math.log(z);
-  return Float64Array.from({ length: vocab }, (_, v) => logits[offset + v] - lz);
 }
 
 /** Per position with a next token: its log-probability clean and ablated, and the `top` tokens moved most. */

@@ -5,6 +5,7 @@
 import type { Encoder, SparseRows } from '../features/encoder';
 import type { SaeWeights } from '../sae/types';
 import { tensorToFloat32 } from './extract';
+import { logSoftmax } from './sampling';
 import type { LmSession } from './session';
 
 /** Running sums over the evaluated tokens; plain data, so a job can store it with its state. */
@@ -81,16 +82,6 @@ export function addReconstruction(sums: EvalSums, x: Float32Array, xHat: Float32
   for (let e = 0; e < acts.rowPtr[acts.rows]; e++) sums.fired[acts.latent[e]]++;
   sums.l0 += acts.rowPtr[acts.rows];
   sums.tokens += acts.rows;
-}
-
-/** log-softmax of one row of logits, in float64. */
-function logSoftmax(logits: Float32Array, offset: number, vocab: number, out: Float64Array): void {
-  let max = -Infinity;
-  for (let v = 0; v < vocab; v++) max = Math.max(max, logits[offset + v]);
-  let z = 0;
-  for (let v = 0; v < vocab; v++) z += Math.exp(logits[offset + v] - max);
-  const lz = max + Math.log(z);
-  for (let v = 0; v < vocab; v++) out[v] = logits[offset + v] - lz;
 }
 
 /**

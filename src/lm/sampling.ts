@@ -56,3 +56,14 @@ export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, ra
   }
   return ids[n - 1];
 }
+
+/** log softmax of logits[offset, offset + vocab), in float64, into `out` (a new array when absent). */
+export function logSoftmax(logits: Float32Array, offset: number, vocab: number, out = new Float64Array(vocab)): Float64Array {
+  let max = -Infinity;
+  for (let v = 0; v < vocab; v++) max = Math.max(max, logits[offset + v]);
+  let z = 0;
+  for (let v = 0; v < vocab; v++) z += Math.exp(logits[offset + v] - max);
+  const lz = max + Math.log(z);
+  for (let v = 0; v < vocab; v++) out[v] = logits[offset + v] - lz;
+  return out;
+}
