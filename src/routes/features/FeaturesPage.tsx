@@ -8,7 +8,7 @@ import { FeatureMap } from '../../components/charts/FeatureMap';
 import { Histogram } from '../../components/charts/Histogram';
 import { downloadBlob } from '../../components/download';
 import { Field } from '../../components/Field';
-import { JobProgress } from '../../components/JobProgress';
+import { cardJobs, JobState } from '../../components/JobProgress';
 import { listHooks } from '../../lm/hooks';
 import type { ModelSummary } from '../../lm/config';
 import { activeSaeId } from '../../state/activeSae';
@@ -75,8 +75,8 @@ function AnalysisCard(props: { saeId: string; dIn: number; analysis?: AnalysisRe
   const model = () => models()?.find((m) => m.id === form.modelId);
   const hooks = () => listHooks((model()?.summary as ModelSummary | undefined)?.nLayers ?? 0);
   const analyses = (j: JobRecord) => j.kind === 'analyze' && analysedSae(j.params as AnalyzeParams, j.state as AnalyzeState | undefined) === props.saeId;
-  const job = () => allJobs().find((j) => analyses(j) && ['queued', 'running', 'paused'].includes(j.status));
-  const lastFailure = () => allJobs().find((j) => analyses(j) && j.status === 'failed');
+  const jobs = () => cardJobs(allJobs(), analyses);
+  const job = () => jobs().active;
 
   async function start() {
     const e = validateAnalysisForm(form, model(), props.dIn);
@@ -111,14 +111,7 @@ function AnalysisCard(props: { saeId: string; dIn: number; analysis?: AnalysisRe
           </p>
         )}
       </Show>
-      <Show when={job()}>{(j) => <JobProgress job={j()} label="Analysis progress" testid="analysis-job" />}</Show>
-      <Show when={!job() && lastFailure()?.error}>
-        {(err) => (
-          <p class="error-text small" data-testid="analysis-error" role="alert">
-            The last analysis failed: {err().message}
-          </p>
-        )}
-      </Show>
+      <JobState active={jobs().active} failed={jobs().failed} what="analysis" label="Analysis progress" testid="analysis" />
       <Show when={open() || (!props.analysis && !job())}>
         <div class="form-grid" data-testid="analysis-form">
           <Field label="Model" error={errors().modelId}>

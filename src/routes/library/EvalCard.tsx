@@ -4,7 +4,7 @@
 import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { Field } from '../../components/Field';
-import { JobProgress } from '../../components/JobProgress';
+import { cardJobs, JobState } from '../../components/JobProgress';
 import type { EvalParams } from '../../jobs/kinds/evaluate';
 import type { ModelSummary } from '../../lm/config';
 import { listHooks } from '../../lm/hooks';
@@ -81,8 +81,8 @@ export function EvalCard(props: { checkpoint: LibraryCheckpoint; collapsed?: boo
   const model = () => models()?.find((m) => m.id === form.modelId);
   const hooks = () => listHooks((model()?.summary as ModelSummary | undefined)?.nLayers ?? 0);
   const evaluates = (j: { kind: string; params: unknown }) => j.kind === 'eval' && (j.params as EvalParams).saeId === props.checkpoint.id;
-  const job = () => allJobs().find((j) => evaluates(j) && ['queued', 'running', 'paused'].includes(j.status));
-  const lastFailure = () => allJobs().find((j) => evaluates(j) && j.status === 'failed');
+  const jobs = () => cardJobs(allJobs(), evaluates);
+  const job = () => jobs().active;
 
   async function start() {
     setError(undefined);
@@ -111,14 +111,7 @@ export function EvalCard(props: { checkpoint: LibraryCheckpoint; collapsed?: boo
       <Show when={props.checkpoint.evaluation} fallback={<p class="muted small">Not evaluated yet: how much of the model's next-token loss survives splicing this SAE in.</p>}>
         {(e) => <EvalScores e={e()} />}
       </Show>
-      <Show when={job()}>{(j) => <JobProgress job={j()} label="Evaluation progress" testid="eval-job" />}</Show>
-      <Show when={!job() && lastFailure()?.error}>
-        {(err) => (
-          <p class="error-text small" data-testid="eval-error" role="alert">
-            The last evaluation failed: {err().message}
-          </p>
-        )}
-      </Show>
+      <JobState active={jobs().active} failed={jobs().failed} what="evaluation" label="Evaluation progress" testid="eval" />
       <Show when={!job() && !open()}>
         <button class="btn btn-sm" classList={{ 'btn-primary': !props.checkpoint.evaluation }} data-testid="eval-open" onClick={() => setOpen(true)}>
           {props.checkpoint.evaluation ? 'Re-evaluate…' : 'Evaluate…'}
